@@ -1,0 +1,174 @@
+"""Look at a file's bytes before any library parses it.
+
+Decides what a file really is (whatever its extension says), and refuses what must not
+reach a parser: zip bombs (judged from the central directory, before inflating), XML
+with a DOCTYPE or entities, encodings nobody saves a workbook in, encrypted files,
+text and HTML files named .xls/.xlsx.  Every refusal is a :class:`Refusal` with a
+finding code; the caller turns it into a finding naming the file.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_MEMBER_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_RATIO = 100  # for members over RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 10_000
+PROLOGUE_BYTES = 4096
+
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_SAFE_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"}
+
+
+class Refusal(Exception):
+    """A file that must not (or cannot) be read; *code* is a findings code."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # "xlsx" | "xls" | "ods"
+    macros: bool = False
+
+
+def sniff(path) -> Sniffed:
+    """Classify *path* by content, or raise :class:`Refusal`."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(PROLOGUE_BYTES)
+    except FileNotFoundError:
+        raise Refusal("FILE_NOT_FOUND") from None
+    except (PermissionError, IsADirectoryError, OSError):
+        raise Refusal("FILE_UNREADABLE") from None
+    if not head:
+        raise Refusal("FILE_EMPTY")
+    if head.startswith(OLE_MAGIC):
+        return _check_ole(path)
+    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        return _check_zip(path)
+    raise Refusal("FILE_NOT_SPREADSHEET", _describe_text(head))
+
+
+def _describe_text(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")) or b"<table" in text[:1024]:
+        return "HTML形式のファイルです"
+    if text.startswith(b"<?xml"):
+        return "XML形式のファイルです"
+    if text.startswith(b"%pdf"):
+        return "PDFファイルです"
+    printable = sum(1 for b in head if b >= 32 or b in b"\t\r\n")
+    if printable / max(len(head), 1) > 0.95:
+        if b"," in head or b"\t" in head:
+            return "CSV・テキスト形式のファイルです"
+        return "テキストファイルです"
+    return "形式を判別できません"
+
+
+def _check_ole(path) -> Sniffed:
+    """An OLE2 compound file is either a legacy .xls or an encrypted OOXML package."""
+    with open(path, "rb") as fh:
+        data = fh.read(2 * 1024 * 1024)
+    # Directory entry names are UTF-16LE; an encrypted package carries these streams.
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        raise Refusal("FILE_ENCRYPTED")
+    return Sniffed("xls")
+
+
+def _check_zip(path) -> Sniffed:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise Refusal("FILE_CORRUPT", "ZIPの目次がありません") from None
+    except OSError as exc:
+        raise Refusal("FILE_UNREADABLE", str(exc.strerror or "")) from None
+    with zf:
+        infos = zf.infolist()
+        _check_sizes(infos)
+        names = {i.filename for i in infos}
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise Refusal("FILE_ENCRYPTED")
+        for info in infos:
+            if info.filename.lower().endswith((".xml", ".rels")) or info.filename == "mimetype":
+                _check_prologue(zf, info)
+        if "mimetype" in names:
+            mime = zf.read("mimetype")[:100]
+            if b"opendocument.spreadsheet" in mime:
+                return Sniffed("ods")
+            raise Refusal("FILE_NOT_SPREADSHEET", "表計算以外のOpenDocumentファイルです")
+        if "[Content_Types].xml" not in names:
+            if any(n.lower().endswith(".xml") for n in names):
+                raise Refusal("FILE_CORRUPT", "Excelブックの構成ファイルがありません")
+            raise Refusal("FILE_NOT_SPREADSHEET", "ZIP圧縮ファイルです")
+        macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+        if not any(n.startswith("xl/") for n in names):
+            raise Refusal("FILE_NOT_SPREADSHEET", "Word・PowerPoint等のファイルです")
+        return Sniffed("xlsx", macros=macros)
+
+
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """Inflate one member, never past its declared size nor the member cap.
+
+    ``ZipFile.read`` inflates without bound when a header lies about the size.
+    """
+    info = zf.getinfo(name)
+    cap = min(info.file_size, MAX_MEMBER_UNCOMPRESSED)
+    chunks, total = [], 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(min(1 << 20, cap + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > cap:
+                raise Refusal("FILE_TOO_LARGE", f"{name}が申告サイズを超えています")
+    return b"".join(chunks)
+
+
+def _check_sizes(infos) -> None:
+    if len(infos) > MAX_MEMBERS:
+        raise Refusal("FILE_TOO_LARGE", f"構成ファイル数{len(infos)}")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_MEMBER_UNCOMPRESSED:
+            raise Refusal("FILE_TOO_LARGE", f"展開後{info.file_size // 1_000_000}MBの部品があります")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise Refusal("FILE_TOO_LARGE", f"圧縮率が異常です（{info.file_size // max(info.compress_size, 1)}倍）")
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise Refusal("FILE_TOO_LARGE", f"展開後の合計{total // 1_000_000}MB")
+
+
+def _check_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse DTDs, entity declarations and exotic encodings in the first bytes of a part."""
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(PROLOGUE_BYTES)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
+    except Exception as exc:  # zlib.error and friends
+        raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    elif head[:4] in (b"\x00<\x00?", b"<\x00?\x00"):
+        head = head.decode("utf-16-be" if head[0] == 0 else "utf-16-le", errors="ignore").encode()
+    match = _ENCODING.search(head[:200])
+    if match and match.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
+        raise Refusal("FILE_UNSAFE", f"文字コード{match.group(1).decode('ascii')}")
+    if head.lstrip()[:1] not in (b"<", b"") and not head.startswith(b"\xef\xbb\xbf"):
+        if info.filename != "mimetype":
+            raise Refusal("FILE_UNSAFE", f"{info.filename}がXMLではありません")
+    if _DOCTYPE.search(head):
+        raise Refusal("FILE_UNSAFE", "DTD・実体宣言")

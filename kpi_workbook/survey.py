@@ -1,0 +1,408 @@
+"""Survey definitions: load a templates/*.toml file into typed, validated objects.
+
+A definition is data: sheet names, column labels, types, choices, guidance and the
+policy taxonomy.  Python code refers to columns only by their *key* (``project_code``,
+``kpi_no``...); :data:`CONTRACT` lists the keys the checking and consolidation code relies
+on, so a definition that lacks one fails here, at load time, with the key named.
+See docs/survey-format.md for the format.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from .errors import DefinitionError
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+TYPES = {"code", "text", "longtext", "choice", "multichoice", "number", "amount",
+         "percent", "measure", "time", "date", "flag", "formula"}
+CHOICE_SOURCES = {"taxonomy_leaves", "taxonomy_all", "members"}
+PREFILLS = {"code", "name", "kind", "central", "members", "prefecture"}
+FORMULAS = {"sum_difference"}
+
+# Column keys the Python code relies on, per sheet key.
+CONTRACT = {
+    "region": {"region_code", "region_name", "region_kind", "central_city", "members",
+               "prefecture"},
+    "projects": {"project_code", "project_name", "category"},
+    "costs": {"project_code", "stage", "fiscal_year", "cost", "national", "prefectural",
+              "bonds", "other", "general", "tax_allocation"},
+    "kpis": {"kpi_no", "project_code", "category", "name", "kind", "unit", "direction",
+             "baseline", "baseline_time", "target", "target_time", "latest",
+             "latest_time", "cooperation"},
+    "actuals": {"kpi_no", "time", "value"},
+}
+SURVEY_KEYS = ("id", "version", "name", "title", "regime", "round")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    unique: bool = False
+    width: float = 12
+    message: str = ""
+    choices: tuple = ()
+    choices_from: str = ""
+    multiple: bool = False
+    unit: str = ""
+    unit_column: str = ""
+    unit_from: str = ""
+    references: str = ""
+    formula: str = ""
+    prefill: str = ""
+
+    @property
+    def is_input(self) -> bool:
+        return self.type != "formula" and not self.prefill
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    name: str
+    kind: str  # "form" (label/value rows) or "table" (header row + one record per row)
+    title: str
+    columns: tuple
+    rows: int = 200
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    label: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    title: str
+    nodes: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_code", {n.code: n for n in self.nodes})
+
+    @property
+    def roles(self) -> list[Node]:
+        return [n for n in self.nodes if not n.parent]
+
+    @property
+    def leaves(self) -> list[Node]:
+        parents = {n.parent for n in self.nodes}
+        return [n for n in self.nodes if n.code not in parents]
+
+    def get(self, code: str) -> Node | None:
+        return self._by_code.get(code)
+
+    def role_of(self, code: str) -> str:
+        node = self._by_code.get(code)
+        while node is not None and node.parent:
+            node = self._by_code.get(node.parent)
+        return node.code if node else ""
+
+    def chain(self, code: str) -> list[Node]:
+        """The node and its ancestors, root first."""
+        out, node = [], self._by_code.get(code)
+        while node is not None:
+            out.insert(0, node)
+            node = self._by_code.get(node.parent) if node.parent else None
+        return out
+
+    def display(self, code: str) -> str:
+        node = self._by_code.get(code)
+        return f"{code} {node.label}" if node else code
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    version: str
+    name: str
+    title: str
+    regime: str
+    round: str
+    author: str
+    font: str
+    required_legend: str
+    locked_note: str
+    taxonomy: Taxonomy
+    choices: dict
+    guide: dict
+    sheets: tuple
+    words: dict
+    progress: dict
+    national_kpis: tuple
+    path: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def sheet(self, key: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.key == key:
+                return sheet
+        raise KeyError(key)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the layout `check` relies on: sheet names and column labels."""
+        layout = [self.id, [[s.name, s.kind, [c.label for c in s.columns]]
+                            for s in self.sheets]]
+        text = json.dumps(layout, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def choice_values(self, column: Column, members: list[str] | None = None) -> list[str]:
+        """The allowed values of a choice column (as they appear in the dropdown)."""
+        if column.choices_from == "taxonomy_leaves":
+            return [self.taxonomy.display(n.code) for n in self.taxonomy.leaves]
+        if column.choices_from == "taxonomy_all":
+            return [self.taxonomy.display(n.code) for n in self.taxonomy.nodes]
+        if column.choices_from == "members":
+            return list(members or [])
+        return list(column.choices)
+
+    def choice_codes(self, column: Column) -> list[str]:
+        """The canonical values a choice column normalizes to (taxonomy: the codes)."""
+        if column.choices_from == "taxonomy_leaves":
+            return [n.code for n in self.taxonomy.leaves]
+        if column.choices_from == "taxonomy_all":
+            return [n.code for n in self.taxonomy.nodes]
+        return list(column.choices)
+
+
+# --------------------------------------------------------------------------- loading
+
+def available() -> list[str]:
+    return sorted(p.stem for p in TEMPLATES_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.is_file():
+        return path
+    candidate = TEMPLATES_DIR / f"{name_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    raise DefinitionError(
+        f"調査の定義「{name_or_path}」が見つかりません。指定できる調査：{', '.join(available())}")
+
+
+def load_survey(name_or_path: str | Path) -> Survey:
+    """Load and validate one survey definition by name (templates/NAME.toml) or path."""
+    path = resolve(name_or_path)
+    data = _read_with_extends(path, seen=())
+    return _build(data, str(path))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(f"{path.name}: TOMLの書式に誤りがあります（{exc}）") from exc
+    except OSError as exc:
+        raise DefinitionError(f"{path}: 読み込めません（{exc.strerror}）") from exc
+
+
+def _read_with_extends(path: Path, seen: tuple) -> dict:
+    if path in seen:
+        raise DefinitionError(f"{path.name}: extends が循環しています")
+    data = _read_toml(path)
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    base_path = (path.parent / base_name)
+    if not base_path.is_file():
+        raise DefinitionError(f"{path.name}: extends の「{base_name}」が見つかりません")
+    return _merge(_read_with_extends(base_path, seen + (path,)), data)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Tables merge key by key; any other value (arrays included) replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class _Ctx:
+    """Carries the file name so every error names the file and the key path."""
+
+    def __init__(self, source: str):
+        self.source = Path(source).name
+
+    def fail(self, where: str, what: str):
+        raise DefinitionError(f"{self.source}: {where}: {what}")
+
+    def get(self, table: dict, key: str, where: str, kind=str, required=True, default=None):
+        if key not in table:
+            if required:
+                self.fail(f"{where}.{key}" if where else key, "必須のキーがありません")
+            return default
+        value = table[key]
+        if kind is not None and not isinstance(value, kind):
+            self.fail(f"{where}.{key}" if where else key,
+                      f"値の型が違います（{type(value).__name__}、期待：{_kind_name(kind)}）")
+        return value
+
+
+def _kind_name(kind) -> str:
+    names = {str: "文字列", int: "整数", bool: "true/false", list: "配列", dict: "テーブル"}
+    if isinstance(kind, tuple):
+        return "・".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+def _build(data: dict, source: str) -> Survey:
+    ctx = _Ctx(source)
+    known = {"survey", "words", "taxonomy", "choices", "guide", "sheet", "progress",
+             "national_kpi"}
+    for key in data:
+        if key not in known:
+            ctx.fail(key, f"不明なキーです（使えるキー：{', '.join(sorted(known))}）")
+    head = ctx.get(data, "survey", "", dict)
+    for key in SURVEY_KEYS:
+        ctx.get(head, key, "survey")
+    taxonomy = _build_taxonomy(ctx, ctx.get(data, "taxonomy", "", dict))
+    choices = ctx.get(data, "choices", "", dict, required=False, default={})
+    for name, values in choices.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            ctx.fail(f"choices.{name}", "文字列の配列にしてください")
+    sheets = tuple(_build_sheet(ctx, s, i, choices)
+                   for i, s in enumerate(ctx.get(data, "sheet", "", list)))
+    _check_contract(ctx, sheets)
+    guide = ctx.get(data, "guide", "", dict)
+    for key in ("sheet", "title", "lines"):
+        ctx.get(guide, key, "guide", None)
+    return Survey(
+        id=head["id"], version=str(head["version"]), name=head["name"], title=head["title"],
+        regime=head["regime"], round=head["round"], author=head.get("author", ""),
+        font=head.get("font", "游ゴシック"),
+        required_legend=head.get("required_legend", ""),
+        locked_note=head.get("locked_note", ""),
+        taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
+        words=ctx.get(data, "words", "", dict, required=False, default={}),
+        progress=ctx.get(data, "progress", "", dict, required=False, default={}),
+        national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
+                                    default=[])),
+        path=source, raw=data)
+
+
+def _build_taxonomy(ctx: _Ctx, table: dict) -> Taxonomy:
+    nodes, seen = [], set()
+    for i, raw in enumerate(ctx.get(table, "node", "taxonomy", list)):
+        where = f"taxonomy.node[{i}]"
+        if not isinstance(raw, dict):
+            ctx.fail(where, "テーブルにしてください")
+        code = ctx.get(raw, "code", where)
+        if code in seen:
+            ctx.fail(where, f"code「{code}」が重複しています")
+        parent = ctx.get(raw, "parent", where, required=False, default="")
+        if parent and parent not in seen:
+            ctx.fail(where, f"parent「{parent}」が前に定義されていません")
+        seen.add(code)
+        nodes.append(Node(code, ctx.get(raw, "label", where), parent))
+    if not nodes:
+        ctx.fail("taxonomy.node", "分類が1つもありません")
+    return Taxonomy(ctx.get(table, "title", "taxonomy", required=False, default=""),
+                    tuple(nodes))
+
+
+_COLUMN_KEYS = {"key": str, "label": str, "type": str, "required": bool, "unique": bool,
+                "width": (int, float), "message": str, "choices": str,
+                "choices_from": str, "multiple": bool, "unit": str, "unit_column": str,
+                "unit_from": str, "references": str, "formula": str, "prefill": str}
+
+
+def _build_column(ctx: _Ctx, raw: dict, where: str, choices: dict) -> Column:
+    if not isinstance(raw, dict):
+        ctx.fail(where, "テーブルにしてください")
+    for key in raw:
+        if key not in _COLUMN_KEYS:
+            ctx.fail(f"{where}.{key}", "不明なキーです")
+        ctx.get(raw, key, where, _COLUMN_KEYS[key])
+    for key in ("key", "label", "type"):
+        ctx.get(raw, key, where)
+    ctype = raw["type"]
+    if ctype not in TYPES:
+        ctx.fail(f"{where}.type", f"「{ctype}」は使えません（使える型：{', '.join(sorted(TYPES))}）")
+    values: tuple = ()
+    if "choices" in raw:
+        if raw["choices"] not in choices:
+            ctx.fail(f"{where}.choices", f"選択肢「{raw['choices']}」が [choices] にありません")
+        values = tuple(choices[raw["choices"]])
+    source = raw.get("choices_from", "")
+    if source and source not in CHOICE_SOURCES:
+        ctx.fail(f"{where}.choices_from", f"「{source}」は使えません（{', '.join(sorted(CHOICE_SOURCES))}）")
+    if ctype in ("choice", "multichoice") and not values and not source:
+        ctx.fail(where, "選択肢の列には choices か choices_from が必要です")
+    if ctype == "flag":
+        values = tuple(choices.get("flag", ["○"]))
+    if raw.get("prefill", "") and raw["prefill"] not in PREFILLS:
+        ctx.fail(f"{where}.prefill", f"「{raw['prefill']}」は使えません")
+    if ctype == "formula" and raw.get("formula") not in FORMULAS:
+        ctx.fail(f"{where}.formula", f"使える数式：{', '.join(sorted(FORMULAS))}")
+    kwargs = {k: v for k, v in raw.items() if k not in ("choices",)}
+    return Column(choices=values, **kwargs)
+
+
+def _build_sheet(ctx: _Ctx, raw: dict, index: int, choices: dict) -> Sheet:
+    where = f"sheet[{index}]"
+    if not isinstance(raw, dict):
+        ctx.fail(where, "テーブルにしてください")
+    key = ctx.get(raw, "key", where)
+    kind = ctx.get(raw, "kind", where)
+    if kind not in ("form", "table"):
+        ctx.fail(f"{where}.kind", "form か table を指定してください")
+    items = ctx.get(raw, "field" if kind == "form" else "column", where, list)
+    columns = tuple(_build_column(ctx, c, f"{where}({key}).{'field' if kind == 'form' else 'column'}[{i}]", choices)
+                    for i, c in enumerate(items))
+    seen_keys, seen_labels = set(), set()
+    for col in columns:
+        if col.key in seen_keys or col.label in seen_labels:
+            ctx.fail(f"{where}({key})", f"列「{col.key} / {col.label}」が重複しています")
+        seen_keys.add(col.key)
+        seen_labels.add(col.label)
+    name = ctx.get(raw, "name", where)
+    if len(name) > 31 or any(ch in name for ch in "[]:*?/\\"):
+        ctx.fail(f"{where}.name", f"「{name}」はExcelのシート名に使えません")
+    rows = ctx.get(raw, "rows", where, int, required=False, default=200)
+    return Sheet(key=key, name=name, kind=kind, title=raw.get("title", name),
+                 columns=columns, rows=rows)
+
+
+def _check_contract(ctx: _Ctx, sheets: tuple) -> None:
+    by_key = {s.key: s for s in sheets}
+    for sheet_key, needed in CONTRACT.items():
+        sheet = by_key.get(sheet_key)
+        if sheet is None:
+            ctx.fail("sheet", f"key =「{sheet_key}」のシートが必要です")
+        missing = needed - {c.key for c in sheet.columns}
+        if missing:
+            ctx.fail(f"sheet({sheet_key})", f"列 {', '.join(sorted(missing))} が必要です")
+    for sheet in sheets:
+        for col in sheet.columns:
+            target = col.references or col.unit_from
+            if target:
+                tsheet, _, tkey = target.partition(".")
+                if tsheet not in by_key or tkey not in {c.key for c in by_key[tsheet].columns}:
+                    ctx.fail(f"sheet({sheet.key}).{col.key}", f"参照先「{target}」がありません")
+            if col.unit_column and col.unit_column not in {c.key for c in sheet.columns}:
+                ctx.fail(f"sheet({sheet.key}).{col.key}.unit_column", "同じシートにない列です")

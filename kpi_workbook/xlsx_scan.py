@@ -1,0 +1,141 @@
+"""What the fast reader does not tell about an .xlsx, found by one pass over its XML.
+
+python-calamine gives values only.  It turns error cells (``#DIV/0!``) and formulas with
+no cached value into empty strings, says nothing of number formats, and would allocate a
+dense grid from A1 to the farthest cell.  This module reads the package parts directly
+(after :mod:`kpi_workbook.safety` has vetted them) and reports, per sheet:
+
+- error cells and formula cells with no cached value, by A1 reference;
+- numeric cells formatted as a percentage (``0.778`` shown as 77.8 %);
+- the farthest row and column actually used, so a hostile sparse sheet is refused
+  before any reader sizes a grid from it;
+- sheets listed in the workbook whose part is missing.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from .safety import read_member
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)/?>")
+_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.DOTALL)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
+_PERCENT_BUILTIN = {9, 10}
+STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+@dataclass
+class SheetScan:
+    errors: dict = field(default_factory=dict)      # "C6" -> "#DIV/0!"
+    no_value: set = field(default_factory=set)      # formula cells without a cached value
+    percent: set = field(default_factory=set)       # numeric cells with a % format
+    max_row: int = 0                                # 1-based; 0 when empty
+    max_col: int = 0
+
+
+@dataclass
+class Scan:
+    sheets: dict = field(default_factory=dict)      # sheet name -> SheetScan
+    missing_parts: list = field(default_factory=list)
+    strict: bool = False
+
+
+def _attrs(blob: bytes) -> dict:
+    return {k.split(b":")[-1].decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(blob)}
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def scan_xlsx(path) -> Scan:
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        workbook = read_member(zf, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
+        out = Scan(strict=STRICT_NS in workbook[:4000])
+        rels = _relationships(zf, names)
+        percent_xfs = _percent_styles(read_member(zf, "xl/styles.xml")) if "xl/styles.xml" in names else set()
+        for raw in _SHEET.findall(workbook):
+            attrs = _attrs(raw)
+            name, rid = attrs.get("name", ""), attrs.get("id", "")
+            target = rels.get(rid)
+            if target is None or target not in names:
+                out.missing_parts.append(name)
+                continue
+            out.sheets[name] = _scan_sheet(read_member(zf, target), percent_xfs)
+    return out
+
+
+def _relationships(zf: zipfile.ZipFile, names: set) -> dict:
+    path = "xl/_rels/workbook.xml.rels"
+    if path not in names:
+        return {}
+    out = {}
+    for raw in _REL.findall(read_member(zf, path)):
+        attrs = _attrs(raw)
+        target = attrs.get("Target", "")
+        if target.startswith("/"):
+            target = target[1:]
+        else:
+            target = posixpath.normpath(posixpath.join("xl", target))
+        out[attrs.get("Id", "")] = target
+    return out
+
+
+def _percent_styles(styles: bytes) -> set:
+    percent_ids = set(_PERCENT_BUILTIN)
+    for raw in _NUMFMT.findall(styles):
+        attrs = _attrs(raw)
+        code = attrs.get("formatCode", "")
+        if "%" in code.replace('"%"', "").replace("\\%", ""):
+            try:
+                percent_ids.add(int(attrs.get("numFmtId", "-1")))
+            except ValueError:
+                pass
+    match = _CELLXFS.search(styles)
+    if not match:
+        return set()
+    out = set()
+    for index, raw in enumerate(_XF.findall(match.group(1))):
+        try:
+            if int(_attrs(raw).get("numFmtId", "0")) in percent_ids:
+                out.add(index)
+        except ValueError:
+            pass
+    return out
+
+
+def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
+    scan = SheetScan()
+    for raw_attrs, body in _CELL.findall(xml):
+        attrs = _attrs(raw_attrs)
+        ref = attrs.get("r", "")
+        match = _REF.fullmatch(ref)
+        if not match:
+            continue
+        row, col = int(match.group(2)), col_number(match.group(1))
+        if body and (_VALUE.search(body) or b"<is>" in body or b":is>" in body):
+            scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+        kind = attrs.get("t", "n")
+        if kind == "e":
+            value = _VALUE.search(body or b"")
+            scan.errors[ref] = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+        elif body and _FORMULA.search(body) and not _VALUE.search(body):
+            scan.no_value.add(ref)
+            scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+        elif kind == "n" and percent_xfs and attrs.get("s", "0").isdigit() and int(attrs.get("s", "0")) in percent_xfs:
+            scan.percent.add(ref)
+    return scan
