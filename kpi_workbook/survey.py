@@ -23,10 +23,9 @@ from .errors import DefinitionError
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 TYPES = {"code", "text", "longtext", "choice", "multichoice", "number", "amount",
-         "percent", "measure", "time", "date", "flag", "formula"}
+         "percent", "measure", "time", "date", "flag"}
 CHOICE_SOURCES = {"taxonomy_leaves", "taxonomy_all", "members"}
 PREFILLS = {"code", "name", "kind", "central", "members", "prefecture"}
-FORMULAS = {"sum_difference"}
 
 # Column keys the Python code relies on, per sheet key.
 CONTRACT = {
@@ -53,18 +52,14 @@ class Column:
     width: float = 12
     message: str = ""
     choices: tuple = ()
+    choice_list: str = ""  # name in [choices] the values came from
     choices_from: str = ""
     multiple: bool = False
     unit: str = ""
     unit_column: str = ""
     unit_from: str = ""
     references: str = ""
-    formula: str = ""
     prefill: str = ""
-
-    @property
-    def is_input(self) -> bool:
-        return self.type != "formula" and not self.prefill
 
 
 @dataclass(frozen=True)
@@ -328,7 +323,7 @@ def _build_taxonomy(ctx: _Ctx, table: dict) -> Taxonomy:
 _COLUMN_KEYS = {"key": str, "label": str, "type": str, "required": bool, "unique": bool,
                 "width": (int, float), "message": str, "choices": str,
                 "choices_from": str, "multiple": bool, "unit": str, "unit_column": str,
-                "unit_from": str, "references": str, "formula": str, "prefill": str}
+                "unit_from": str, "references": str, "prefill": str}
 
 
 def _build_column(ctx: _Ctx, raw: dict, where: str, choices: dict) -> Column:
@@ -357,10 +352,9 @@ def _build_column(ctx: _Ctx, raw: dict, where: str, choices: dict) -> Column:
         values = tuple(choices.get("flag", ["○"]))
     if raw.get("prefill", "") and raw["prefill"] not in PREFILLS:
         ctx.fail(f"{where}.prefill", f"「{raw['prefill']}」は使えません")
-    if ctype == "formula" and raw.get("formula") not in FORMULAS:
-        ctx.fail(f"{where}.formula", f"使える数式：{', '.join(sorted(FORMULAS))}")
     kwargs = {k: v for k, v in raw.items() if k not in ("choices",)}
-    return Column(choices=values, **kwargs)
+    list_name = raw.get("choices", "flag" if ctype == "flag" else "")
+    return Column(choices=values, choice_list=list_name, **kwargs)
 
 
 def _build_sheet(ctx: _Ctx, raw: dict, index: int, choices: dict) -> Sheet:

@@ -1,0 +1,39 @@
+"""Write outputs atomically: a temporary file beside the target, renamed when complete.
+
+An interrupted run (Ctrl-C, a killed process, a full disk) leaves either the old file or
+none, never half a file.  Leftover temporaries start with ``.~tmp-`` and are ignored by
+``consolidate``.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+TMP_PREFIX = ".~tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(target):
+    """Yield a temporary path; on success move it onto *target*, else remove it."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes(target, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        Path(tmp).write_bytes(data)
+
+
+def write_text(target, text: str, encoding: str = "utf-8") -> None:
+    write_bytes(target, text.encode(encoding))

@@ -1,0 +1,108 @@
+"""The command line: each command parses its options and calls one library function.
+
+Exceptions of the program's own (:class:`KpiWorkbookError`) become a Japanese message
+and exit code 2 here, and only here; nothing else ever shows a traceback to a user.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from . import __version__
+from .errors import KpiWorkbookError
+
+
+def _progress(total: int, label: str):
+    """A click progress bar on stderr, or None when there is little to do."""
+    if total < 5 or not sys.stderr.isatty() and not os.environ.get("KPI_WORKBOOK_PROGRESS"):
+        return None
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpi-workbook")
+def cli():
+    """連携中枢都市圏・定住自立圏のKPI調査を Excel で実施するツール。"""
+
+
+@cli.command()
+@click.option("--roster", required=True, type=click.Path(dir_okay=False), help="圏域の名簿（CSV：UTF-8/Shift_JIS、または .xlsx）")
+@click.option("--survey", default="renkei", show_default=True, help="調査の定義（templates/ の名前、または .toml のパス）")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="調査票を書き出すフォルダ")
+@click.option("--force", is_flag=True, help="同名のファイルがあれば上書きする")
+@click.option("--password", default=None, help="シート保護のパスワード（既定：なし）")
+@click.option("--secret", default=None, help="管理情報に署名する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
+def generate(roster, survey, out_dir, force, password, secret):
+    """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
+    from .generate import generate as run
+    from .report import format_findings
+    from .roster import read_roster
+    from .survey import load_survey
+
+    definition = load_survey(survey)
+    total = len(read_roster(roster, definition)[0])
+    bar = _progress(total, "調査票を作成中")
+    if bar:
+        with bar:
+            result = run(roster, definition, out_dir, force=force, password=password,
+                         secret=secret, progress=bar.update)
+    else:
+        result = run(roster, definition, out_dir, force=force, password=password, secret=secret)
+    if result.findings:
+        click.echo(format_findings(result.findings))
+    click.echo(f"{len(result.written)}件の調査票を作成しました（対象 {result.regions}圏域）：{out_dir}")
+    errors = [f for f in result.findings if f.is_error]
+    sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
+def demo(out_dir):
+    """同梱のサンプルで一連の処理を実行する。"""
+    from .demo import run_demo
+
+    result = run_demo(out_dir)
+    for survey, paths in result["workbooks"].items():
+        click.echo(f"{survey}: {len(paths)}件の調査票 → {paths[0].parent if paths else '-'}")
+
+
+@cli.command()
+def surveys():
+    """使える調査の定義を一覧表示する。"""
+    from .survey import available, load_survey
+
+    for name in available():
+        s = load_survey(name)
+        click.echo(f"{name}\t{s.id} {s.version}\t{s.title}")
+
+
+def main(argv=None):
+    """Entry point of the ``kpi-workbook`` console script."""
+    try:
+        cli.main(args=argv, prog_name="kpi-workbook", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.Abort:
+        click.echo("中断しました。", err=True)
+        sys.exit(130)
+    except KpiWorkbookError as exc:
+        click.echo(f"エラー：{exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("中断しました。書きかけのファイルは残していません。", err=True)
+        sys.exit(130)
+    except Exception:  # noqa: BLE001 - the one place a bug becomes a message
+        if os.environ.get("KPI_WORKBOOK_DEBUG"):
+            traceback.print_exc()
+        click.echo("内部エラーが発生しました。KPI_WORKBOOK_DEBUG=1 を設定して再実行すると詳細が表示されます。", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

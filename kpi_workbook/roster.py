@@ -1,0 +1,128 @@
+"""The roster: which regions take part, who they are (CSV in UTF-8 or cp932, or .xlsx).
+
+Columns are found by their Japanese header labels, which come from the survey
+definition (the 圏域情報 fields that have a ``prefill``), so roster and workbook always use
+the same words.  A bad row is a finding with its line number; the other rows are used.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import findings as F
+from .errors import RosterError
+from .survey import Survey
+
+_LIST_SPLIT = re.compile(r"[、，,・／/;；\n]+")
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    kind: str
+    central: tuple
+    members: tuple
+    prefecture: str
+    line: int = 0
+
+    def prefill(self, what: str) -> str:
+        """The text a pre-filled 圏域情報 field shows."""
+        return {"code": self.code, "name": self.name, "kind": self.kind,
+                "central": "・".join(self.central), "members": "、".join(self.members),
+                "prefecture": self.prefecture}[what]
+
+
+def split_names(text: str) -> tuple:
+    return tuple(p.strip() for p in _LIST_SPLIT.split(text or "") if p.strip())
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def read_roster(path, survey: Survey) -> tuple[list[Region], list[F.Finding]]:
+    """Parse the roster; return the usable regions (all regimes) and the row findings."""
+    path = Path(path)
+    rows = _read_rows(path)
+    fields = [c for c in survey.sheet("region").columns if c.prefill]
+    labels = {c.prefill: c.label for c in fields}
+    if not rows:
+        raise RosterError(f"{path.name}: 名簿が空です。")
+    header = [_clean(h) for h in rows[0]]
+    index = {}
+    missing = []
+    for what, label in labels.items():
+        if label in header:
+            index[what] = header.index(label)
+        else:
+            missing.append(label)
+    if missing:
+        raise RosterError(f"{path.name}: 名簿に列「{'」「'.join(missing)}」がありません（1行目に見出しが必要です）。")
+    regions, findings, seen = [], [], {}
+    for line, row in enumerate(rows[1:], start=2):
+        values = {w: _clean(row[i]) if i < len(row) else "" for w, i in index.items()}
+        if not any(values.values()):
+            continue
+        empty = [labels[w] for w in ("code", "name", "kind", "central", "prefecture") if not values[w]]
+        if empty:
+            findings.append(F.make("ROSTER_REQUIRED_EMPTY", file=path.name, row=line,
+                                   label=empty[0], line=line))
+            continue
+        if values["code"] in seen:
+            findings.append(F.make("ROSTER_DUPLICATE_CODE", file=path.name, row=line,
+                                   value=values["code"], line=line, first_line=seen[values["code"]]))
+            continue
+        seen[values["code"]] = line
+        central = split_names(values["central"])
+        members = split_names(values["members"])
+        members = tuple(dict.fromkeys(central + members))  # central cities are members too
+        regions.append(Region(values["code"], values["name"], values["kind"], central,
+                              members, values["prefecture"], line))
+    return regions, findings
+
+
+def regions_for(regions: list[Region], survey: Survey, source: str = "") -> tuple[list[Region], list]:
+    """Keep the regions of the survey's regime; note the others."""
+    keep, notes = [], []
+    for region in regions:
+        if region.kind == survey.regime:
+            keep.append(region)
+        else:
+            notes.append(F.make("ROSTER_OTHER_REGIME", file=source, row=region.line,
+                                value=region.kind, line=region.line, regime=survey.regime))
+    return keep, notes
+
+
+def _read_rows(path: Path) -> list[list]:
+    if not path.is_file():
+        raise RosterError(f"名簿「{path}」が見つかりません。")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        from .reader import read_workbook
+        workbook, problems = read_workbook(path)
+        if workbook is None or not workbook.sheets:
+            why = problems[0].message if problems else "シートがありません"
+            raise RosterError(f"{path.name}: 名簿を読み込めません。{why}")
+        first = next(iter(workbook.sheets.values()))
+        return [list(r) for r in first.rows]
+    data = path.read_bytes()
+    text = _decode(data, path)
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(f"{path.name}: 文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。")

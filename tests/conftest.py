@@ -1,0 +1,48 @@
+"""Shared fixtures: the bundled survey definitions, roster and generated workbooks."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+FIXED_NOW = dt.datetime(2026, 11, 1, 9, 0, 0)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+
+
+@pytest.fixture(scope="session")
+def renkei():
+    from kpi_workbook.survey import load_survey
+    return load_survey("renkei")
+
+
+@pytest.fixture(scope="session")
+def teiju():
+    from kpi_workbook.survey import load_survey
+    return load_survey("teiju")
+
+
+@pytest.fixture(scope="session")
+def roster_path():
+    return SAMPLES / "roster.csv"
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory, renkei, roster_path):
+    """The sample roster's 連携中枢都市圏 workbooks, generated once per session."""
+    from kpi_workbook.generate import generate
+    out = tmp_path_factory.mktemp("generated")
+    result = generate(roster_path, renkei, out, now=FIXED_NOW)
+    assert result.written
+    return {p.name.split("_")[0]: p for p in result.written}

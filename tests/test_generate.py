@@ -1,0 +1,162 @@
+"""Generated workbooks, read back with openpyxl: content, dropdowns, protection, print."""
+import subprocess
+
+import openpyxl
+import pytest
+
+from kpi_workbook import metadata
+from kpi_workbook.generate import generate, write_workbook
+from kpi_workbook.roster import read_roster
+
+from .conftest import FIXED_NOW, needs_soffice, soffice
+
+
+@pytest.fixture(scope="module")
+def kumamoto(generated):
+    return openpyxl.load_workbook(generated["R01"])
+
+
+def test_one_workbook_per_region(generated):
+    assert sorted(generated) == [f"R{i:02d}" for i in range(1, 11)]
+    assert generated["R04"].name == "R04_とやま呉西圏域連携中枢都市圏.xlsx"
+
+
+def test_sheets_and_headers(kumamoto, renkei):
+    assert kumamoto.sheetnames[:6] == ["記入要領", "圏域情報", "事業", "事業費", "KPI", "KPI実績"]
+    ws = kumamoto["KPI"]
+    assert [c.value for c in ws[3]] == [c.label for c in renkei.sheet("kpis").columns]
+    assert ws.freeze_panes == "B4"
+
+
+def test_region_prefilled_and_locked(kumamoto):
+    ws = kumamoto["圏域情報"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(4, 14)}
+    assert values["圏域コード"].value == "R01"
+    assert values["圏域名"].value == "熊本連携中枢都市圏"
+    assert values["中心市"].value == "熊本市"
+    assert values["構成市町村"].value.startswith("熊本市、菊池市")
+    assert values["圏域コード"].protection.locked is True
+    assert values["担当者"].value is None and values["担当者"].protection.locked is False
+    assert ws.protection.sheet is True
+
+
+def test_entry_area_unlocked_headers_locked(kumamoto):
+    ws = kumamoto["事業"]
+    assert ws.protection.sheet is True and not ws.protection.password
+    assert ws["A3"].protection.locked is True  # header
+    # The entry area is unlocked by column format: Excel and LibreOffice apply it to every
+    # empty cell of the column (openpyxl reports non-existent cells with the default style).
+    unlocked = set()
+    for dim in list(ws.column_dimensions.values()):
+        if dim.min and not dim.protection.locked:
+            unlocked.update(range(dim.min, dim.max + 1))
+    assert unlocked == set(range(1, 16))  # the 15 columns of 事業, nothing beyond
+    assert ws.column_dimensions["A"].width >= 9
+
+
+def test_dropdowns_use_named_lists(kumamoto, renkei):
+    ws = kumamoto["事業"]
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    category = rules["D4:D203"]
+    assert category.type == "list" and category.showDropDown in (False, None)
+    name = category.formula1.lstrip("=")
+    target = kumamoto.defined_names[name].attr_text
+    sheet, cells = list(kumamoto.defined_names[name].destinations)[0]
+    values = [row[0].value for row in kumamoto[sheet][cells]]
+    assert len(values) == 27 and values[1].startswith("アb ")
+    assert len(",".join(values)) > 255  # why it cannot be an inline list
+    assert category.prompt and category.promptTitle == "取組分類"
+    members = rules["E4:E203"]
+    sheet, cells = list(kumamoto.defined_names[members.formula1.lstrip("=")].destinations)[0]
+    assert [row[0].value for row in kumamoto[sheet][cells]][:2] == ["熊本市", "菊池市"]
+    stage = {str(dv.sqref): dv for dv in kumamoto["事業費"].data_validations.dataValidation}["B4:B203"]
+    assert stage.type == "list" and stage.errorStyle in (None, "stop")
+    assert kumamoto[target.split("!")[0].strip("'")].sheet_state == "hidden"
+
+
+def test_required_cells_marked(kumamoto):
+    rules = kumamoto["KPI"].conditional_formatting
+    formulas = [r.formula[0] for cf in rules for r in cf.rules if r.formula]
+    assert any(f.startswith("AND(COUNTA(") and "LEN(TRIM(A4))=0" in f for f in formulas)
+    cost_rules = [r.formula[0] for cf in kumamoto["事業費"].conditional_formatting for r in cf.rules if r.formula]
+    assert any("ROUND(N(D4)-(N(E4)+N(F4)+N(G4)+N(I4)+N(J4)),6)<>0" in f for f in cost_rules)
+
+
+def test_metadata_sheet(kumamoto, renkei):
+    ws = kumamoto[metadata.SHEET]
+    assert ws.sheet_state == "veryHidden" and ws.protection.sheet
+    meta = metadata.parse([[c.value for c in row] for row in ws.iter_rows()])
+    assert meta["survey_id"] == "renkei-kpi" and meta["region_code"] == "R01"
+    assert meta["layout_fingerprint"] == renkei.fingerprint
+    assert meta["generated_at"] == FIXED_NOW.isoformat()
+    assert meta["signature"] == ""
+
+
+def test_print_setup_and_font(kumamoto, renkei):
+    for name in ("事業", "KPI", "事業費"):
+        ws = kumamoto[name]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None)
+        assert ws.page_setup.fitToHeight in (0, "0")
+        assert ws.print_title_rows == "$3:$3"
+    font = kumamoto["KPI"]["A3"].font
+    assert font.name == renkei.font and font.charset == 128  # East Asian (Shift_JIS) font
+
+
+def test_document_properties(kumamoto, renkei):
+    props = kumamoto.properties
+    assert props.title == f"{renkei.title}（熊本連携中枢都市圏）"
+    assert props.subject == renkei.title and "R01" in props.keywords
+
+
+def test_existing_files_not_overwritten_without_force(tmp_path, renkei, roster_path):
+    first = generate(roster_path, renkei, tmp_path, now=FIXED_NOW)
+    before = first.written[0].read_bytes()
+    second = generate(roster_path, renkei, tmp_path, now=FIXED_NOW.replace(year=2030))
+    assert second.written == [] and {f.code for f in second.findings} >= {"OUTPUT_EXISTS"}
+    assert first.written[0].read_bytes() == before
+    third = generate(roster_path, renkei, tmp_path, force=True, now=FIXED_NOW.replace(year=2030))
+    assert len(third.written) == 10 and third.written[0].read_bytes() != before
+
+
+def test_password_and_signature(tmp_path, renkei, roster_path):
+    region = read_roster(roster_path, renkei)[0][0]
+    path = write_workbook(renkei, region, tmp_path / "x.xlsx", password="pw", secret="s3cret", now=FIXED_NOW)
+    book = openpyxl.load_workbook(path)
+    assert book["事業"].protection.password
+    meta = metadata.parse([[c.value for c in row] for row in book[metadata.SHEET].iter_rows()])
+    assert metadata.verify(meta, "s3cret") and not metadata.verify(meta, "other")
+    meta["region_code"] = "R02"
+    assert not metadata.verify(meta, "s3cret")
+
+
+def test_teiju_survey_generates(tmp_path, teiju, roster_path):
+    result = generate(roster_path, teiju, tmp_path, now=FIXED_NOW)
+    assert [p.name for p in result.written] == ["T01_上川中部定住自立圏.xlsx", "T02_南信州定住自立圏.xlsx"]
+    book = openpyxl.load_workbook(result.written[0])
+    lists = book["_lists"]
+    assert lists["A1"].value.startswith("Aa 医療")
+
+
+def test_unsafe_region_name_gives_safe_file(tmp_path, renkei):
+    roster = tmp_path / "r.csv"
+    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県\n"
+                      'CON,"../a:b*c?圏",連携中枢都市圏,A市,A市,A県\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = generate(roster, renkei, out, now=FIXED_NOW)
+    assert len(result.written) == 1
+    path = result.written[0]
+    assert path.parent == out.resolve() and ":" not in path.name and "/" not in path.name
+
+
+@needs_soffice
+def test_libreoffice_opens_and_converts(tmp_path, generated):
+    source = generated["R04"]
+    done = subprocess.run([soffice(), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                          capture_output=True, timeout=180)
+    pdf = tmp_path / (source.stem + ".pdf")
+    assert done.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout \
+        if subprocess.run(["which", "pdftotext"], capture_output=True).returncode == 0 else ""
+    if text:
+        assert "記入要領" in text and "高岡市" in text and "成果指標（KPI）一覧" in text
