@@ -59,6 +59,37 @@ def generate(roster, survey, out_dir, force, password, secret):
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--roster", default=None, type=click.Path(dir_okay=False), help="圏域の名簿（圏域コードの照合に使う）")
+@click.option("--survey", default=None, help="調査の定義（既定：ファイルの管理情報から判定）")
+@click.option("--json", "as_json", is_flag=True, help="指摘と正規化した値を JSON で出力する")
+@click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
+def check(files, roster, survey, as_json, secret):
+    """提出された調査票を読み込み、記入内容の問題をセル単位で報告する。"""
+    from .check import check_files
+    from .report import format_findings, summary_line, to_json
+
+    definition = regions = None
+    if survey:
+        from .survey import load_survey
+        definition = load_survey(survey)
+    if roster:
+        from .roster import read_roster
+        from .survey import load_survey
+        regions = read_roster(roster, definition or load_survey("renkei"))[0]
+    results = check_files(files, survey=definition, roster=regions, secret=secret)
+    findings = [f for r in results for f in r.findings]
+    if as_json:
+        click.echo(to_json({"files": [r.to_dict() for r in results]}))
+    else:
+        if findings:
+            click.echo(format_findings(findings))
+        clean = sum(1 for r in results if r.ok)
+        click.echo(f"{len(results)}件のファイルを確認しました（問題なし {clean}件）。{summary_line(findings)}")
+    sys.exit(1 if any(f.is_error for f in findings) else 0)
+
+
+@cli.command()
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
 def demo(out_dir):
     """同梱のサンプルで一連の処理を実行する。"""

@@ -1,0 +1,287 @@
+"""``check``: read a filled return back into typed records, with every problem located.
+
+Stages: read safely (:mod:`reader`) → identify survey and region (metadata sheet) →
+locate each table's columns by header label → normalize every cell (:mod:`normalize`)
+→ cross-row rules (:mod:`rules`).  The result is a :class:`ReturnResult`; nothing here
+raises for bad data.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import findings as F
+from . import metadata
+from .normalize import Value, normalize_cell
+from .reader import SheetData, read_workbook
+from .survey import Survey, available, load_survey
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class Record:
+    sheet: str        # sheet key
+    row: int          # 1-based row in the workbook
+    values: dict      # column key -> Value
+    cells: dict       # column key -> "B7"
+
+
+@dataclass
+class ReturnResult:
+    file: str
+    survey: Survey | None = None
+    meta: dict = field(default_factory=dict)
+    region_code: str = ""
+    region_name: str = ""
+    records: dict = field(default_factory=dict)   # sheet key -> [Record]
+    findings: list = field(default_factory=list)
+    readable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.readable and not F.has_errors(self.findings)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "survey": self.survey.id if self.survey else "",
+                "region_code": self.region_code, "region_name": self.region_name,
+                "readable": self.readable, "meta": self.meta,
+                "findings": [f.to_dict() for f in self.findings],
+                "records": {k: [_record_dict(r) for r in v] for k, v in self.records.items()}}
+
+
+def _record_dict(record: Record) -> dict:
+    out = {"row": record.row}
+    for key, value in record.values.items():
+        normalized = value.value.to_dict() if hasattr(value.value, "to_dict") else value.value
+        out[key] = {"typed": value.typed, "value": normalized, "cell": record.cells.get(key, "")}
+        if value.unit:
+            out[key]["unit"] = value.unit
+    return out
+
+
+def check_files(paths, survey=None, roster=None, secret=None) -> list[ReturnResult]:
+    """Check each file; one result per file, in order."""
+    return [check_workbook(p, survey=survey, roster=roster, secret=secret) for p in paths]
+
+
+def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
+    """Check one return.  *roster*: regions (list) to verify the region against."""
+    name = str(path)
+    wanted = _wanted_sheets(survey)
+    workbook, problems = read_workbook(path, sheets=wanted)
+    result = ReturnResult(file=name, findings=list(problems))
+    if workbook is None:
+        return result
+    result.readable = True
+    meta_sheet = workbook.sheets.get(metadata.SHEET)
+    meta = metadata.parse(meta_sheet.rows) if meta_sheet else None
+    result.meta = meta or {}
+    definition = _pick_survey(survey, meta, workbook)
+    result.survey = definition
+    _identify(result, definition, meta, secret)
+    for sheet in definition.sheets:
+        data = workbook.sheets.get(sheet.name)
+        if data is None:
+            result.findings.append(F.make("SHEET_MISSING", file=name, sheet=sheet.name))
+            continue
+        reader = _form_records if sheet.kind == "form" else _table_records
+        result.records[sheet.key] = reader(sheet, data, definition, result)
+    _check_region(result, definition, roster)
+    from .rules import apply_rules
+    apply_rules(result, definition)
+    return result
+
+
+def _wanted_sheets(survey) -> list:
+    names = {metadata.SHEET}
+    for candidate in ([survey] if survey is not None else available()):
+        definition = candidate if isinstance(candidate, Survey) else load_survey(candidate)
+        names.update(s.name for s in definition.sheets)
+    return sorted(names)
+
+
+def _pick_survey(survey, meta, workbook) -> Survey:
+    if isinstance(survey, Survey):
+        return survey
+    if survey:
+        return load_survey(survey)
+    definitions = [load_survey(n) for n in available()]
+    if meta:
+        for definition in definitions:
+            if definition.id == meta.get("survey_id"):
+                return definition
+    return max(definitions, key=lambda d: sum(s.name in workbook.sheets for s in d.sheets))
+
+
+def _identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
+    name = result.file
+    if meta is None:
+        result.findings.append(F.make("META_MISSING", file=name))
+        return
+    result.region_code = meta.get("region_code", "")
+    result.region_name = meta.get("region_name", "")
+    if meta.get("survey_id") != survey.id:
+        result.findings.append(F.make("META_SURVEY_MISMATCH", file=name,
+                                      value=meta.get("survey_id", ""), expected=survey.id))
+        return
+    if meta.get("survey_version") != survey.version:
+        result.findings.append(F.make("META_VERSION_MISMATCH", file=name,
+                                      value=meta.get("survey_version", ""), expected=survey.version))
+    if meta.get("layout_fingerprint") != survey.fingerprint:
+        result.findings.append(F.make("META_TAMPERED", file=name))
+    key = metadata.secret_from(secret)
+    if key:
+        if not meta.get("signature"):
+            result.findings.append(F.make("SIGNATURE_MISSING", file=name))
+        elif not metadata.verify(meta, key):
+            result.findings.append(F.make("SIGNATURE_INVALID", file=name))
+
+
+def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
+    records = result.records.get("region") or []
+    if not records:
+        return
+    values = records[0].values
+    typed_code = values.get("region_code")
+    code = typed_code.value if typed_code else None
+    sheet = survey.sheet("region")
+    if result.region_code and code and code != result.region_code:
+        result.findings.append(F.make("REGION_MISMATCH", file=result.file, sheet=sheet.name,
+                                      cell=records[0].cells.get("region_code", ""),
+                                      label=sheet.column("region_code").label, value=code,
+                                      expected=result.region_code))
+    result.region_code = result.region_code or (code or "")
+    if not result.region_name and values.get("region_name"):
+        result.region_name = values["region_name"].value or ""
+    if roster is None:
+        return
+    by_code = {r.code: r for r in roster}
+    region = by_code.get(result.region_code)
+    if region is None:
+        result.findings.append(F.make("REGION_NOT_IN_ROSTER", file=result.file,
+                                      value=result.region_code))
+        return
+    typed_name = values.get("region_name")
+    if typed_name and typed_name.value and typed_name.value != region.name:
+        result.findings.append(F.make("REGION_MISMATCH", file=result.file, sheet=sheet.name,
+                                      cell=records[0].cells.get("region_name", ""),
+                                      label=sheet.column("region_name").label,
+                                      value=typed_name.value, expected=region.name))
+    result.region_name = region.name
+
+
+# --------------------------------------------------------------------------- locating
+
+def _label(value) -> str:
+    if not isinstance(value, str):
+        return ""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(text.split())
+
+
+def _form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
+    """Each field's value is the first cell to the right of its label."""
+    wanted = {_label(c.label): c for c in sheet.columns}
+    found = {}
+    for r, row in enumerate(data.rows[:200]):
+        for c, cell in enumerate(row[:10]):
+            column = wanted.get(_label(cell))
+            if column is not None and column.key not in found:
+                found[column.key] = (r, c + 1)
+    values, cells = {}, {}
+    for column in sheet.columns:
+        if column.key not in found:
+            result.findings.append(F.make("HEADER_MISSING", file=result.file, sheet=sheet.name,
+                                          label=column.label))
+            continue
+        r, c = found[column.key]
+        cells[column.key] = xl_rowcol_to_cell(r, c)
+        values[column.key] = _cell_value(data, r, c, column, survey, result, sheet, cells[column.key])
+    return [Record(sheet.key, 1, values, cells)]
+
+
+def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
+    labels = {_label(c.label): c.key for c in sheet.columns}
+    best_row, best = -1, {}
+    for r, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
+        found = {}
+        for c, cell in enumerate(row):
+            key = labels.get(_label(cell))
+            if key is not None:
+                found.setdefault(key, []).append(c)
+        if len(found) > len(best):
+            best_row, best = r, found
+    return best_row, best
+
+
+def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
+    header, found = _header_row(sheet, data)
+    name = result.file
+    if header < 0:
+        for column in sheet.columns:
+            if column.required:
+                result.findings.append(F.make("HEADER_MISSING", file=name, sheet=sheet.name,
+                                              label=column.label))
+        return []
+    columns = {}
+    for column in sheet.columns:
+        places = found.get(column.key)
+        if not places:
+            result.findings.append(F.make("HEADER_MISSING", file=name, sheet=sheet.name,
+                                          label=column.label))
+            continue
+        if len(places) > 1:
+            result.findings.append(F.make("HEADER_DUPLICATE", file=name, sheet=sheet.name,
+                                          cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
+        columns[column.key] = (column, places[0])
+    first = _first_data_row(data, header)
+    records = []
+    for r in range(first, data.height):
+        row = data.rows[r]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        records.append(_table_record(sheet, data, r, columns, survey, result))
+    return records
+
+
+def _first_data_row(data: SheetData, header: int) -> int:
+    """The row after the header, or after a header merged downwards."""
+    bottom = header
+    for (r0, _c0), (r1, _c1) in data.merged:
+        if r0 == header:
+            bottom = max(bottom, r1)
+    return bottom + 1
+
+
+def _table_record(sheet, data, r: int, columns: dict, survey, result) -> Record:
+    values, cells = {}, {}
+    unit_values = {}
+    for key, (column, c) in columns.items():
+        cells[key] = xl_rowcol_to_cell(r, c)
+        if column.type == "measure":
+            continue  # after the unit column is known
+        values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key])
+        unit_values[key] = values[key]
+    for key, (column, c) in columns.items():
+        if column.type != "measure":
+            continue
+        unit = ""
+        if column.unit_column and column.unit_column in unit_values:
+            unit = unit_values[column.unit_column].value or ""
+        values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key], unit=unit)
+    return Record(sheet.key, r + 1, values, cells)
+
+
+def _cell_value(data, r, c, column, survey, result, sheet, cell, unit="") -> Value:
+    value = normalize_cell(data.value(r, c), column, survey, unit=unit,
+                           percent_cell=(r, c) in data.percent)
+    if value.problem:
+        result.findings.append(F.make(
+            value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
+            value=value.typed, suggestion=value.suggestion, row=r + 1,
+            unit=value.typed_unit or value.unit, expected=unit or column.unit))
+    return value

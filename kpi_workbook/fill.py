@@ -1,0 +1,61 @@
+"""Fill a generated workbook with answers (the demo and the tests play the clerk).
+
+Answers are keyed by sheet name and column label, so any survey definition works:
+``{"圏域情報": {"担当者": "…"}, "事業": [{"事業コード": "P001", …}, …], …}``.
+openpyxl edits the existing workbook (its role); text is always written as text.
+"""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from .atomic import atomic_path
+
+
+def _key(value) -> str:
+    return "".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else ""
+
+
+def _put(cell, value) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+
+
+def fill_workbook(source, answers: dict, target) -> Path:
+    """Copy *source* to *target* with *answers* written into the matching cells."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    for sheet_name, content in answers.items():
+        if sheet_name not in book.sheetnames:
+            continue
+        ws = book[sheet_name]
+        if isinstance(content, dict):
+            _fill_form(ws, content)
+        else:
+            _fill_table(ws, content)
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return Path(target)
+
+
+def _fill_form(ws, content: dict) -> None:
+    wanted = {_key(k): v for k, v in content.items()}
+    for row in ws.iter_rows(min_row=1, max_row=60, max_col=4):
+        for cell in row:
+            if _key(cell.value) in wanted:
+                _put(ws.cell(cell.row, cell.column + 1), wanted.pop(_key(cell.value)))
+
+
+def _fill_table(ws, rows: list) -> None:
+    header_row, columns = 0, {}
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        found = {_key(c.value): c.column for c in row if isinstance(c.value, str)}
+        if len(found) > len(columns):
+            header_row, columns = row[0].row, found
+    for offset, record in enumerate(rows, start=1):
+        for label, value in record.items():
+            column = columns.get(_key(label))
+            if column is not None and value is not None:
+                _put(ws.cell(header_row + offset, column), value)

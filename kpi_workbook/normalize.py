@@ -1,0 +1,144 @@
+"""One cell of a return, normalized by its column's type from the survey definition.
+
+:func:`normalize_cell` turns what the reader gave (a str, number, date, error marker)
+into a :class:`Value` that keeps the text as typed beside what it means, plus the
+problem codes found.  Choice matching (with suggestions) lives here too.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .reader import CellError, NoCachedValue
+from .values import is_no_value, parse_date, parse_number, parse_time, text_of
+
+_SPLIT = re.compile(r"[、，,・/／;；\s]+")
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+FLAG_TRUE = {"○", "〇", "◯", "o", "O", "1", "TRUE", "true", "✓", "✔", "レ", "有", "あり"}
+FLAG_FALSE = {"×", "✕", "x", "X", "0", "FALSE", "false", "無", "なし"}
+
+
+@dataclass(frozen=True)
+class Value:
+    typed: str          # the text as the clerk typed it ("" when empty)
+    value: object       # normalized: str, Decimal, Time, date, bool, tuple, or None
+    unit: str = ""      # for numbers: the unit the value is in
+    problem: str = ""   # findings code, "" when fine
+    suggestion: str = ""
+    typed_unit: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None and not self.problem
+
+
+def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False,
+                   members=()) -> Value:
+    typed = text_of(raw)
+    if isinstance(raw, NoCachedValue):
+        return Value(typed, None, problem="FORMULA_NO_VALUE")
+    if isinstance(raw, CellError):
+        return Value(typed, None, problem="CELL_ERROR")
+    no_value = tuple(survey.words.get("no_value", ()))
+    kind = column.type
+    if kind in ("text", "longtext"):
+        return Value(typed, typed.strip() or None)
+    if kind == "code":
+        text = unicodedata.normalize("NFKC", typed).strip()
+        return Value(typed, text or None)
+    if is_no_value(raw, no_value):
+        return Value(typed, None)
+    if kind in ("number", "amount", "percent", "measure"):
+        expected = "%" if kind == "percent" else (column.unit or unit)
+        number, problem, typed_unit = parse_number(raw, expected, percent_cell)
+        if number is None:
+            return Value(typed, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
+        return Value(typed, number.value, number.unit, problem or "", typed_unit=typed_unit)
+    if kind == "time":
+        parsed, problem = parse_time(raw)
+        return Value(typed, parsed, problem=problem or "")
+    if kind == "date":
+        parsed, problem = parse_date(raw)
+        return Value(typed, parsed, problem=problem or "")
+    if kind == "flag":
+        return _flag(typed)
+    if kind == "multichoice":
+        return _multichoice(typed, column, survey)
+    if kind == "choice":
+        return _choice(typed, survey.choice_codes(column), survey, column)
+    return Value(typed, typed.strip() or None)
+
+
+def _flag(typed: str) -> Value:
+    text = typed.strip()
+    if text in FLAG_TRUE:
+        return Value(typed, True)
+    if text in FLAG_FALSE:
+        return Value(typed, False)
+    return Value(typed, None, problem="FLAG_INVALID")
+
+
+def _key(text: str) -> str:
+    """Comparison key: width-folded, no spaces or separators."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\-ー‐・.．:：_]", "", text)
+
+
+def _choice(typed: str, codes: list, survey, column) -> Value:
+    text = typed.strip()
+    taxonomy = survey.taxonomy if column.choices_from.startswith("taxonomy") else None
+    if text in codes:
+        return Value(typed, text)
+    if taxonomy is not None:
+        head = text.split(" ", 1)[0].split("　", 1)[0]
+        if head in codes and text == taxonomy.display(head):
+            return Value(typed, head)  # picked from the dropdown: "アb 産業クラスター…"
+    normalized = unicodedata.normalize("NFKC", text).strip()
+    for code in codes:
+        label = taxonomy.get(code).label if taxonomy else ""
+        if normalized in (code, label) or (taxonomy and normalized == unicodedata.normalize("NFKC", taxonomy.display(code))):
+            return Value(typed, code, problem="CHOICE_NORMALIZED", suggestion=code)
+    head = normalized.split(" ", 1)[0]
+    by_key = {_key(c): c for c in codes}
+    close = by_key.get(_key(head)) or by_key.get(_key(normalized))
+    if close is None:
+        candidates = difflib.get_close_matches(normalized, codes, n=1, cutoff=0.6)
+        close = candidates[0] if candidates else ""
+    return Value(typed, None, problem="CHOICE_INVALID", suggestion=close)
+
+
+def _multichoice(typed: str, column, survey) -> Value:
+    choices = list(column.choices)
+    picked, unknown = [], []
+    for token in (t for t in _SPLIT.split(typed.strip()) if t):
+        match = _match_viewpoint(token, choices)
+        if match is None:
+            unknown.append(token)
+        elif match not in picked:
+            picked.append(match)
+    if unknown:
+        return Value(typed, tuple(picked) or None, problem="CHOICE_INVALID",
+                     suggestion="")
+    return Value(typed, tuple(picked))
+
+
+def _match_viewpoint(token: str, choices: list):
+    """Match ③, 3, ③業務の効率化 or 業務の効率化 against ["①…", "②…", ...]."""
+    for choice in choices:
+        if token == choice:
+            return choice
+    if token[0] in _CIRCLED:
+        index = _CIRCLED.index(token[0])
+    elif token.isdigit():
+        index = int(unicodedata.normalize("NFKC", token)) - 1
+    else:
+        for choice in choices:
+            if choice[1:] == token or (choice[0] in _CIRCLED and choice[1:].strip() == token.strip()):
+                return choice
+        return None
+    for choice in choices:
+        if choice and choice[0] in _CIRCLED and _CIRCLED.index(choice[0]) == index:
+            return choice
+    return None

@@ -1,0 +1,292 @@
+"""The one value parser: numbers, units and times as municipal staff type them.
+
+Every parse keeps the original text beside what it understood.  Text is normalized
+field by field (never whole sheets) with an explicit table first, then NFKC: NFKC alone
+leaves 〜 (U+301C), ‐ (U+2010), − (U+2212) and ー (typed as a minus) alone, and turns
+① into 1, so circled numbers are never passed through it here.
+
+Parsers return ``(result, problem)``: *problem* is a findings code (``NUMBER_INVALID``,
+``TIME_INVALID``, ``UNIT_MISMATCH``...) or ``None``.  They never raise on bad input.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Dashes a Japanese IME produces for a minus sign, and the accounting triangles.
+_MINUS = "△▲−‐‑–—―ー－-"
+_RANGE_TABLE = str.maketrans({"〜": "~", "～": "~", "∼": "~", "‐": "-", "‑": "-", "−": "-",
+                              "–": "-", "—": "-", "―": "-", "ー": "-", "－": "-"})
+NO_VALUE = frozenset({"-", "―", "－", "ー", "—", "–", "‐", "−"})
+MULTIPLIERS = {"億": Decimal(100_000_000), "百万": Decimal(1_000_000), "万": Decimal(10_000),
+               "千": Decimal(1_000)}
+_NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<rest>.*)$")
+_TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+
+ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018,
+        "M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
+# The last year of each era; 平成 is open to 45 because plans written before 2019 set
+# targets as 平成32年度 (= 2020) and later, and those documents are still in use.
+ERA_LENGTH = {1867: 45, 1911: 15, 1925: 64, 1988: 45, 2018: 99}
+_ERA = r"(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?P<ey>\d{1,2}|元)"
+_SEP = r"(?:年|\.|/|-)"
+_TIME_PATTERNS = [
+    ("date", re.compile(rf"^{_ERA}{_SEP}(?P<m>\d{{1,2}})(?:月|\.|/|-)(?P<d>\d{{1,2}})日?$")),
+    ("month", re.compile(rf"^{_ERA}{_SEP}(?P<m>\d{{1,2}})月?$")),
+    ("fy", re.compile(rf"^{_ERA}(?:年度|度)?$")),
+    ("year", re.compile(rf"^{_ERA}年$")),
+    ("date", re.compile(r"^(?P<y>\d{4})(?:年|\.|/|-)(?P<m>\d{1,2})(?:月|\.|/|-)(?P<d>\d{1,2})日?$")),
+    ("month", re.compile(r"^(?P<y>\d{4})(?:年|\.|/|-)(?P<m>\d{1,2})月?$")),
+    ("fy", re.compile(r"^(?:FY)?(?P<y>\d{4})(?:年度|度)?$")),
+    ("year", re.compile(r"^(?P<y>\d{4})年$")),
+]
+_SUFFIXES = ("末時点", "末日", "末現在", "現在", "時点", "末", "まで", "実績", "見込み", "見込", "頃")
+YEAR_RANGE = (1900, 2100)
+
+
+def clean(text: str) -> str:
+    """NFKC for one field, after mapping the characters NFKC gets wrong for us."""
+    return unicodedata.normalize("NFKC", text.translate(_RANGE_TABLE)).strip()
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_no_value(value, extra=()) -> bool:
+    """Empty, or a dash meaning "no value" (seed 004: 「ない場合は「-」」)."""
+    if is_blank(value):
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text in NO_VALUE or text in extra
+
+
+def text_of(value) -> str:
+    """A cell value as the clerk sees it: 1084.0 -> "1084", dates as ISO text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- numbers
+
+@dataclass(frozen=True)
+class Number:
+    value: Decimal
+    unit: str  # the unit the value is expressed in (the expected unit when it matched)
+    raw: str
+
+
+def _split_multiplier(unit: str) -> tuple[Decimal, str]:
+    for prefix, factor in MULTIPLIERS.items():
+        if unit.startswith(prefix) and len(unit) > len(prefix):
+            return factor, unit[len(prefix):]
+    return Decimal(1), unit
+
+
+def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
+    """Parse a number; return ``(Number | None, problem | None, typed_unit)``."""
+    raw = text_of(value)
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return None, "NUMBER_INVALID", ""
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return None, "NUMBER_INVALID", ""
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if percent_cell:
+            number *= 100
+            return Number(_tidy(number), "%", raw), _unit_problem("%", expected_unit), "%"
+        return Number(_tidy(number), expected_unit, raw), None, ""
+    text = str(value).strip()
+    if text[:1] and text[0] in _MINUS:
+        text = "-" + text[1:].lstrip()
+    text = unicodedata.normalize("NFKC", text)
+    if re.search(r"\d\s+[\d.]", text):  # "12 11 01" is a code, not a number
+        return None, "NUMBER_INVALID", ""
+    text = text.replace(" ", "")
+    text = _TRAILING_NOTE.sub("", text)
+    match = _NUMBER.match(text)
+    if not match:
+        return None, "NUMBER_INVALID", ""
+    try:
+        number = Decimal(match.group("num").replace(",", ""))
+    except InvalidOperation:
+        return None, "NUMBER_INVALID", ""
+    if match.group("sign") == "-":
+        number = -number
+    unit = match.group("rest").strip()
+    if unit and not re.fullmatch(r"[^\d\s]+(?:/[^\d\s]+)?", unit):
+        return None, "NUMBER_INVALID", unit
+    return _apply_unit(number, unit, expected_unit, raw)
+
+
+def _apply_unit(number: Decimal, unit: str, expected: str, raw: str):
+    expected = unicodedata.normalize("NFKC", expected or "").strip()
+    if not unit or unit == expected:
+        return Number(_tidy(number), expected, raw), None, unit
+    factor, base = _split_multiplier(unit)
+    want_factor, want_base = _split_multiplier(expected) if expected else (Decimal(1), "")
+    if unit in MULTIPLIERS:  # "1.5万" with no unit word
+        factor, base = MULTIPLIERS[unit], want_base
+    if base == want_base or (not expected and base == ""):
+        return Number(_tidy(number * factor / want_factor), expected, raw), None, unit
+    if not expected:
+        return Number(_tidy(number * factor), base, raw), None, unit
+    return Number(_tidy(number * factor), base, raw), "UNIT_MISMATCH", unit
+
+
+def _unit_problem(unit: str, expected: str) -> str | None:
+    return None if not expected or expected == unit else "UNIT_MISMATCH"
+
+
+def _tidy(number: Decimal) -> Decimal:
+    """Drop a meaningless exponent/trailing zeros: 1084.0 -> 1084, 0.50 -> 0.5."""
+    if number == number.to_integral_value():
+        return Decimal(int(number))
+    return number.normalize()
+
+
+# --------------------------------------------------------------------------- times
+
+@dataclass(frozen=True)
+class Time:
+    kind: str  # "fy" | "year" | "month" | "date" | "period"
+    start: dt.date
+    end: dt.date
+    raw: str
+
+    @property
+    def point(self) -> dt.date:
+        """The date a value "as of" this time refers to: the end of the period."""
+        return self.end
+
+    @property
+    def is_period(self) -> bool:
+        return self.kind == "period"
+
+    @property
+    def fiscal_year(self) -> int:
+        """The fiscal year the time ends in (April–March)."""
+        return fiscal_year_of(self.end)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "fy":
+            return f"{self.start.year}年度"
+        if self.kind == "year":
+            return f"{self.start.year}年"
+        if self.kind == "month":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == "date":
+            return f"{self.start.year}年{self.start.month}月{self.start.day}日"
+        return f"{fiscal_year_of(self.start)}～{fiscal_year_of(self.end)}年度"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(),
+                "label": self.label}
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _fy(year: int, raw: str) -> Time:
+    return Time("fy", dt.date(year, 4, 1), dt.date(year + 1, 3, 31), raw)
+
+
+def parse_time(value):
+    """Parse a fiscal year, year, month, date or period; return ``(Time | None, problem)``."""
+    raw = text_of(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return Time("date", value, value, raw), None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None, "TIME_INVALID"
+    if isinstance(value, (int, float)):
+        if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+            return _fy(int(value), raw), None
+        return None, "TIME_INVALID"
+    text = clean(str(value)).replace(" ", "")
+    text = re.sub(r"^[(]|[)]$", "", text)
+    text = text.replace("から", "~")
+    for suffix in _SUFFIXES:
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+            break
+    single = _parse_point(text, raw)
+    if single is not None:
+        return single, None
+    for sep in ("~", "-"):
+        if sep in text:
+            left, _, right = text.partition(sep)
+            a, b = _parse_point(left, raw), _parse_point(_inherit_era(left, right), raw)
+            if a and b and a.start <= b.end:
+                return Time("period", a.start, b.end, raw), None
+    return None, "TIME_INVALID"
+
+
+def _inherit_era(left: str, right: str) -> str:
+    """'H27~29' means H27~H29."""
+    if right.isdigit() and len(right) <= 2:
+        match = re.match(r"^(明治|大正|昭和|平成|令和|[MTSHR])", left)
+        if match:
+            return match.group(1) + right
+    return right
+
+
+def _parse_point(text: str, raw: str):
+    for kind, pattern in _TIME_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        year = _year(groups)
+        if year is None or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            return None
+        try:
+            if kind == "fy":
+                return _fy(year, raw)
+            if kind == "year":
+                return Time("year", dt.date(year, 1, 1), dt.date(year, 12, 31), raw)
+            month = int(groups["m"])
+            if kind == "month":
+                last = calendar.monthrange(year, month)[1]
+                return Time("month", dt.date(year, month, 1), dt.date(year, month, last), raw)
+            day = dt.date(year, month, int(groups["d"]))
+            return Time("date", day, day, raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _year(groups: dict) -> int | None:
+    if groups.get("y"):
+        return int(groups["y"])
+    base = ERAS[groups["era"]]
+    number = 1 if groups["ey"] == "元" else int(groups["ey"])
+    if number < 1 or number > ERA_LENGTH[base]:
+        return None
+    return base + number
+
+
+def parse_date(value):
+    """A single day (回答日); return ``(date | None, problem)``."""
+    parsed, problem = parse_time(value)
+    if parsed is None or parsed.kind != "date":
+        return None, "DATE_INVALID"
+    return parsed.start, None

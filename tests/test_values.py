@@ -1,0 +1,116 @@
+"""The value parser against every row of domain.md's "Values as staff type them"."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from kpi_workbook.values import is_no_value, parse_date, parse_number, parse_time
+
+
+@pytest.mark.parametrize("typed, unit, value", [
+    ("772", "人", "772"), ("1,084", "人", "1084"), ("１，０８４", "人", "1084"),
+    ("23,878人/日", "人/日", "23878"), ("270施設", "施設", "270"), ("141件", "件", "141"),
+    ("△5", "", "-5"), ("▲5", "", "-5"), ("-5", "", "-5"), ("－5", "", "-5"),
+    ("ー5", "", "-5"), ("−5", "", "-5"), ("‐5", "", "-5"),
+    ("77.8%", "%", "77.8"), ("2.1億円", "円", "210000000"), ("2.1億円", "千円", "210000"),
+    ("312千円", "千円", "312"), ("312千円", "円", "312000"), ("1.5万人", "人", "15000"),
+    (1084.0, "人", "1084"), (0.5, "", "0.5"), ("189件(R2.3)", "件", "189"),
+])
+def test_numbers(typed, unit, value):
+    number, problem, _ = parse_number(typed, unit)
+    assert problem is None and number.value == Decimal(value)
+    assert number.raw == (typed if isinstance(typed, str) else number.raw)
+
+
+def test_percent_formatted_cell_is_a_ratio():
+    number, problem, _ = parse_number(0.778, "%", percent_cell=True)
+    assert problem is None and number.value == Decimal("77.8") and number.unit == "%"
+
+
+@pytest.mark.parametrize("typed, unit, typed_unit", [("23,878人/日", "人", "人/日"), ("270施設", "件", "施設")])
+def test_unit_mismatch_is_reported_with_value_kept(typed, unit, typed_unit):
+    number, problem, got_unit = parse_number(typed, unit)
+    assert problem == "UNIT_MISMATCH" and got_unit == typed_unit and number.value > 0
+
+
+@pytest.mark.parametrize("typed", ["abc", "1,0,8", "12 11 01", "1.2.3", "", "人"])
+def test_not_numbers(typed):
+    assert parse_number(typed, "")[1] == "NUMBER_INVALID"
+
+
+@pytest.mark.parametrize("typed", ["-", "―", "－", "", None, "  "])
+def test_no_value_markers(typed):
+    assert is_no_value(typed)
+
+
+@pytest.mark.parametrize("typed, kind, start, end", [
+    ("H27", "fy", "2015-04-01", "2016-03-31"), ("平成27年度", "fy", "2015-04-01", "2016-03-31"),
+    ("H27年度", "fy", "2015-04-01", "2016-03-31"), ("R1", "fy", "2019-04-01", "2020-03-31"),
+    ("R元", "fy", "2019-04-01", "2020-03-31"), ("令和元年度", "fy", "2019-04-01", "2020-03-31"),
+    ("平成31年度", "fy", "2019-04-01", "2020-03-31"),
+    ("R2", "fy", "2020-04-01", "2021-03-31"), ("令和2年度", "fy", "2020-04-01", "2021-03-31"),
+    ("2020年度", "fy", "2020-04-01", "2021-03-31"), ("2020", "fy", "2020-04-01", "2021-03-31"),
+    (2020, "fy", "2020-04-01", "2021-03-31"), ("㍻27年度", "fy", "2015-04-01", "2016-03-31"),
+    ("R2.3", "month", "2020-03-01", "2020-03-31"), ("令和2年3月", "month", "2020-03-01", "2020-03-31"),
+    ("2020/3", "month", "2020-03-01", "2020-03-31"), ("R2.3末", "month", "2020-03-01", "2020-03-31"),
+    (dt.date(2020, 3, 31), "date", "2020-03-31", "2020-03-31"),
+    (dt.datetime(2020, 3, 31), "date", "2020-03-31", "2020-03-31"),
+    ("H27~R1", "period", "2015-04-01", "2020-03-31"), ("H27〜R1", "period", "2015-04-01", "2020-03-31"),
+    ("H27-R1", "period", "2015-04-01", "2020-03-31"), ("H27～R1", "period", "2015-04-01", "2020-03-31"),
+    ("H27からR1", "period", "2015-04-01", "2020-03-31"),
+    ("（2017年10月1日現在）", "date", "2017-10-01", "2017-10-01"),
+    ("S47", "fy", "1972-04-01", "1973-03-31"), ("昭和47年度", "fy", "1972-04-01", "1973-03-31"),
+])
+def test_times(typed, kind, start, end):
+    parsed, problem = parse_time(typed)
+    assert problem is None, typed
+    assert (parsed.kind, parsed.start.isoformat(), parsed.end.isoformat()) == (kind, start, end)
+
+
+def test_march_2020_lies_in_fiscal_2019():
+    assert parse_time("R2.3")[0].fiscal_year == 2019
+    assert parse_time("R2")[0].fiscal_year == 2020
+
+
+@pytest.mark.parametrize("typed", ["x", "H", "R0", "S65", "2020/13", "R2.2.30", "H27~", 12345, True])
+def test_not_times(typed):
+    assert parse_time(typed) == (None, "TIME_INVALID")
+
+
+def test_dates():
+    assert parse_date("令和8年10月31日") == (dt.date(2026, 10, 31), None)
+    assert parse_date("2026/10/31") == (dt.date(2026, 10, 31), None)
+    assert parse_date("R8") == (None, "DATE_INVALID")
+
+
+ERAS = [("H", 1988, 31), ("R", 2018, 12), ("S", 1925, 64), ("平成", 1988, 31), ("令和", 2018, 12)]
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.sampled_from(ERAS), st.integers(1, 64), st.sampled_from(["", "年度"]))
+def test_era_fiscal_years_round_trip(era, number, suffix):
+    name, base, last = era
+    number = min(number, last)
+    parsed, problem = parse_time(f"{name}{number}{suffix}")
+    assert problem is None and parsed.kind == "fy" and parsed.start.year == base + number
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.integers(-10**15, 10**15), st.sampled_from(["", "人", "件"]), st.booleans(), st.booleans())
+def test_integers_round_trip(n, unit, commas, wide):
+    text = f"{abs(n):,}" if commas else str(abs(n))
+    if wide:
+        text = text.translate(str.maketrans("0123456789,", "０１２３４５６７８９，"))
+    text = ("△" if n < 0 else "") + text + unit
+    number, problem, _ = parse_number(text, unit)
+    assert problem is None and number.value == n
+
+
+@settings(max_examples=500, derandomize=True)
+@given(st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans()))
+def test_garbage_never_raises(value):
+    number, problem, _ = parse_number(value, "人")
+    assert number is not None or problem in ("NUMBER_INVALID", "UNIT_MISMATCH")
+    parsed, problem = parse_time(value)
+    assert parsed is not None or problem == "TIME_INVALID"
