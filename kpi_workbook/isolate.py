@@ -50,6 +50,8 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
         os.close(read_fd)
         code = 0
         try:
+            import faulthandler
+            faulthandler.disable()  # an expected native abort is reported by the parent
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)  # a native abort prints a backtrace; the parent reports instead
             import resource

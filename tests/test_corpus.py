@@ -1,0 +1,72 @@
+"""Every file of ../shared/corpus goes through check: no traceback, bounded time.
+
+Memory is bounded by construction (reading happens in a child capped by RLIMIT_AS, see
+kpi_workbook/isolate.py); the walk asserts the outcome and the time of each file.
+"""
+import time
+
+import pytest
+
+from kpi_workbook.check import check_workbook
+
+from .conftest import CORPUS
+
+FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", ".csv")) if CORPUS.exists() else []
+pytestmark = pytest.mark.skipif(not FILES, reason="../shared/corpus is not present")
+
+
+def test_corpus_walk_never_crashes():
+    slow, silent = [], []
+    for path in FILES:
+        start = time.monotonic()
+        result = check_workbook(path)
+        elapsed = time.monotonic() - start
+        if elapsed > 5:
+            slow.append((path.name, round(elapsed, 1)))
+        if not result.findings:
+            silent.append(path.name)  # a foreign file must at least say it is not a survey
+        assert all(f.message and f.code for f in result.findings)
+    assert slow == [] and silent == []
+
+
+@pytest.mark.parametrize("name, code", [
+    ("zip_bomb_2GB_sheet.xlsx", "FILE_TOO_LARGE"), ("zip_bomb_lying_header.xlsx", "FILE_CORRUPT"),
+    ("billion_laughs_sharedStrings.xlsx", "FILE_UNSAFE"), ("xxe_file_etc_passwd.xlsx", "FILE_UNSAFE"),
+    ("truncated.xlsx", "FILE_CORRUPT"), ("not_a_zip.xlsx", "FILE_NOT_SPREADSHEET"),
+    ("html_table_saved_as.xls", "FILE_NOT_SPREADSHEET"), ("csv_renamed.xlsx", "FILE_NOT_SPREADSHEET"),
+    ("empty.xlsx", "FILE_EMPTY"), ("missing_sheet_part.xlsx", "SHEET_PART_MISSING"),
+    ("billion_laughs_content.ods", "FILE_UNSAFE"),
+    ("xxe_content.ods", "FILE_UNSAFE"),
+])
+def test_hostile_file_gets_its_finding(name, code):
+    result = check_workbook(CORPUS / "xlsx-hostile" / name)
+    assert code in {f.code for f in result.findings}
+    assert "root:" not in " ".join(f.message for f in result.findings)  # /etc/passwd never leaks
+
+
+def test_sparse_extreme_corners_refused_before_any_grid_is_sized():
+    """calamine would allocate 512 GiB (A1 to XFD1048576); the scan refuses it first."""
+    from kpi_workbook.reader import read_workbook
+    book, problems = read_workbook(CORPUS / "xlsx-hostile" / "sparse_extreme_corners.xlsx")
+    assert book is None and [p.code for p in problems] == ["FILE_TOO_LARGE"]
+    assert "使用範囲が広すぎます" in problems[0].message
+
+
+def test_calamine_abort_is_contained():
+    """python-calamine aborts the process on this OLE loop; the child dies, we report."""
+    result = check_workbook(CORPUS / "xlsx-real" / "phpspreadsheet" / "oleloop.xls")
+    assert [f.code for f in result.findings] in (["FILE_TOO_LARGE"], ["FILE_READ_FAILED"])
+
+
+def test_encrypted_files_say_so():
+    result = check_workbook(CORPUS / "xlsx-real" / "excelize" / "encryptAES.xlsx")
+    assert result.findings[0].code == "FILE_ENCRYPTED"
+    assert "パスワード付きのファイルは読み込めません" in result.findings[0].message
+
+
+def test_error_cells_and_uncached_formulas_are_findings_not_blanks():
+    from kpi_workbook.reader import CellError, NoCachedValue, read_workbook
+    book, _ = read_workbook(CORPUS / "xlsx-hostile" / "formulas_external_calls.xlsx")
+    values = [v for s in book.sheets.values() for row in s.rows for v in row if v is not None]
+    assert any(isinstance(v, NoCachedValue) for v in values)
+    assert any(isinstance(v, CellError) for v in values) or all(not isinstance(v, CellError) for v in values)
