@@ -7,7 +7,6 @@ raises for bad data.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from . import metadata
 from .normalize import Value, normalize_cell
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
+from .values import label_key as _label
 
 HEADER_SEARCH_ROWS = 30
 
@@ -175,13 +175,6 @@ def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
 
 
 # --------------------------------------------------------------------------- locating
-
-def _label(value) -> str:
-    if not isinstance(value, str):
-        return ""
-    text = unicodedata.normalize("NFKC", value)
-    return "".join(text.split())
-
 
 def _form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
     """Each field's value is the first cell to the right of its label."""

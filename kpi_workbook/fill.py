@@ -6,14 +6,10 @@ openpyxl edits the existing workbook (its role); text is always written as text.
 """
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from .atomic import atomic_path
-
-
-def _key(value) -> str:
-    return "".join(unicodedata.normalize("NFKC", value).split()) if isinstance(value, str) else ""
+from .values import label_key as _key
 
 
 def _put(cell, value) -> None:

@@ -20,11 +20,10 @@ from .atomic import atomic_path
 from .errors import OutputError
 from .filenames import inside, region_filename
 from .roster import Region, read_roster, regions_for
-from .survey import Survey, load_survey
+from .survey import COST_PARTS, Survey, load_survey
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2, 3
 LISTS_SHEET = "_lists"
-COST_PARTS = ("national", "prefectural", "bonds", "other", "general")
 COLORS = {"header": "#DDEBF7", "required": "#F8CBAD", "locked": "#E7E6E6",
           "missing": "#FFC7CE", "border": "#BFBFBF", "title": "#1F4E78"}
 NUMBER_FORMATS = {"amount": "#,##0", "number": "#,##0.##", "percent": "0.0",

@@ -13,11 +13,11 @@ The one entry point is :func:`read_workbook`.  It never raises for a bad file: i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import findings as F
 from .isolate import IsolatedFailure, run_isolated
 from .safety import Refusal, sniff
+from .xlsx_scan import ref_to_rc
 
 MAX_CELLS = 4_000_000  # dense cells one sheet may occupy (rows x columns)
 
@@ -137,7 +137,7 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
     percent = set()
     if scan is not None:
         _apply_scan(rows, scan)
-        percent = {_rc(ref) for ref in scan.percent}
+        percent = {ref_to_rc(ref) for ref in scan.percent}
     try:
         merged = [tuple(map(tuple, m)) for m in (sheet.merged_cell_ranges or [])]
     except Exception:  # noqa: BLE001 - not every format reports merges
@@ -146,18 +146,12 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
     return SheetData(name=name, rows=rows, merged=merged, percent=percent, hidden=hidden)
 
 
-def _rc(ref: str) -> tuple[int, int]:
-    from .xlsx_scan import _REF, col_number
-    m = _REF.fullmatch(ref)
-    return int(m.group(2)) - 1, col_number(m.group(1)) - 1
-
-
 def _apply_scan(rows: list, scan) -> None:
     """Put error and no-cached-value markers where calamine left empty strings."""
     for ref, text in scan.errors.items():
-        _put(rows, *_rc(ref), CellError(text))
+        _put(rows, *ref_to_rc(ref), CellError(text))
     for ref in scan.no_value:
-        r, c = _rc(ref)
+        r, c = ref_to_rc(ref)
         current = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
         if current in (None, 0, 0.0):
             _put(rows, r, c, NoCachedValue("="))
@@ -191,7 +185,3 @@ def _calamine_refusal(exc: Exception) -> Refusal:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text[:120]
-
-
-def is_readable_suffix(path: Path) -> bool:
-    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")

@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from . import findings as F
 from .normalize import normalize_cell
-
-COST_PARTS = ("national", "prefectural", "bonds", "other", "general")
+from .survey import COST_PARTS
 
 
 def apply_rules(result, survey) -> None:

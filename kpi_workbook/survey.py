@@ -8,6 +8,7 @@ See docs/survey-format.md for the format.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ CONTRACT = {
     "actuals": {"kpi_no", "time", "value"},
 }
 SURVEY_KEYS = ("id", "version", "name", "title", "regime", "round")
+# 事業費 = the sum of these columns of the costs sheet (交付税措置 is a rate, not added).
+COST_PARTS = ("national", "prefectural", "bonds", "other", "general")
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,13 @@ def resolve(name_or_path: str | Path) -> Path:
 
 def load_survey(name_or_path: str | Path) -> Survey:
     """Load and validate one survey definition by name (templates/NAME.toml) or path."""
-    path = resolve(name_or_path)
-    data = _read_with_extends(path, seen=())
-    return _build(data, str(path))
+    path = resolve(name_or_path).resolve()
+    return _load_cached(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: str, _mtime: int) -> Survey:
+    return _build(_read_with_extends(Path(path), seen=()), path)
 
 
 def _read_toml(path: Path) -> dict:

@@ -53,6 +53,13 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text.translate(_RANGE_TABLE)).strip()
 
 
+def label_key(value) -> str:
+    """How header labels are compared: width-folded, without any white space."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -61,6 +61,12 @@ def col_number(letters: str) -> int:
     return n
 
 
+def ref_to_rc(ref: str) -> tuple[int, int]:
+    """"C6" -> (5, 2), 0-based."""
+    match = _REF.fullmatch(ref)
+    return int(match.group(2)) - 1, col_number(match.group(1)) - 1
+
+
 def scan_xlsx(path) -> Scan:
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
