@@ -40,6 +40,7 @@ class ReturnResult:
     records: dict = field(default_factory=dict)   # sheet key -> [Record]
     findings: list = field(default_factory=list)
     readable: bool = False
+    annotated: str = ""  # path of the annotated copy, when one was written
 
     @property
     def ok(self) -> bool:
@@ -48,7 +49,7 @@ class ReturnResult:
     def to_dict(self) -> dict:
         return {"file": self.file, "survey": self.survey.id if self.survey else "",
                 "region_code": self.region_code, "region_name": self.region_name,
-                "readable": self.readable, "meta": self.meta,
+                "readable": self.readable, "meta": self.meta, "annotated": self.annotated,
                 "findings": [f.to_dict() for f in self.findings],
                 "records": {k: [_record_dict(r) for r in v] for k, v in self.records.items()}}
 
@@ -63,9 +64,30 @@ def _record_dict(record: Record) -> dict:
     return out
 
 
-def check_files(paths, survey=None, roster=None, secret=None) -> list[ReturnResult]:
-    """Check each file; one result per file, in order."""
-    return [check_workbook(p, survey=survey, roster=roster, secret=secret) for p in paths]
+def check_files(paths, survey=None, roster=None, secret=None, annotate_dir=None) -> list[ReturnResult]:
+    """Check each file; one result per file, in order.  With *annotate_dir*, also write
+    each readable return's annotated copy there (see :mod:`kpi_workbook.annotate`)."""
+    results = []
+    for path in paths:
+        result = check_workbook(path, survey=survey, roster=roster, secret=secret)
+        if annotate_dir is not None:
+            _annotate(result, annotate_dir)
+        results.append(result)
+    return results
+
+
+def _annotate(result: ReturnResult, out_dir) -> None:
+    from .annotate import annotate
+    from .errors import OutputError
+
+    try:
+        written = annotate(result, out_dir)
+    except OutputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on odd files
+        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file, detail=type(exc).__name__))
+        return
+    result.annotated = str(written) if written else ""
 
 
 def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:

@@ -63,8 +63,10 @@ def generate(roster, survey, out_dir, force, password, secret):
 @click.option("--roster", default=None, type=click.Path(dir_okay=False), help="圏域の名簿（圏域コードの照合に使う）")
 @click.option("--survey", default=None, help="調査の定義（既定：ファイルの管理情報から判定）")
 @click.option("--json", "as_json", is_flag=True, help="指摘と正規化した値を JSON で出力する")
+@click.option("--annotate", "annotate_dir", default=None, type=click.Path(file_okay=False),
+              help="指摘箇所に色とコメントを付けた確認結果ファイルをこのフォルダに書き出す")
 @click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
-def check(files, roster, survey, as_json, secret):
+def check(files, roster, survey, as_json, annotate_dir, secret):
     """提出された調査票を読み込み、記入内容の問題をセル単位で報告する。"""
     from .check import check_files
     from .report import format_findings, summary_line, to_json
@@ -77,13 +79,17 @@ def check(files, roster, survey, as_json, secret):
         from .roster import read_roster
         from .survey import load_survey
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
-    results = check_files(files, survey=definition, roster=regions, secret=secret)
+    results = check_files(files, survey=definition, roster=regions, secret=secret,
+                          annotate_dir=annotate_dir)
     findings = [f for r in results for f in r.findings]
     if as_json:
         click.echo(to_json({"files": [r.to_dict() for r in results]}))
     else:
         if findings:
             click.echo(format_findings(findings))
+        for r in results:
+            if r.annotated:
+                click.echo(f"確認結果ファイル：{r.annotated}")
         clean = sum(1 for r in results if r.ok)
         click.echo(f"{len(results)}件のファイルを確認しました（問題なし {clean}件）。{summary_line(findings)}")
     sys.exit(1 if any(f.is_error for f in findings) else 0)

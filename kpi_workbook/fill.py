@@ -6,13 +6,17 @@ openpyxl edits the existing workbook (its role); text is always written as text.
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from .atomic import atomic_path
 from .values import label_key as _key
 
 
-def _put(cell, value) -> None:
+def _put(cell, value, column_styles=None) -> None:
+    """Write like a clerk typing: a new cell takes its column's format (font, unlocked)."""
+    if column_styles and cell.has_style is False and cell.column in column_styles:
+        cell._style = copy.copy(column_styles[cell.column])
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -44,7 +48,17 @@ def _fill_form(ws, content: dict) -> None:
                 _put(ws.cell(cell.row, cell.column + 1), wanted.pop(_key(cell.value)))
 
 
+def _column_styles(ws) -> dict:
+    out = {}
+    for dim in list(ws.column_dimensions.values()):
+        if dim.min and dim.has_style:
+            for column in range(dim.min, dim.max + 1):
+                out[column] = dim._style
+    return out
+
+
 def _fill_table(ws, rows: list) -> None:
+    styles = _column_styles(ws)
     header_row, columns = 0, {}
     for row in ws.iter_rows(min_row=1, max_row=10):
         found = {_key(c.value): c.column for c in row if isinstance(c.value, str)}
@@ -54,4 +68,4 @@ def _fill_table(ws, rows: list) -> None:
         for label, value in record.items():
             column = columns.get(_key(label))
             if column is not None and value is not None:
-                _put(ws.cell(header_row + offset, column), value)
+                _put(ws.cell(header_row + offset, column), value, styles)

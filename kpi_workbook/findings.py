@@ -50,6 +50,7 @@ CATALOGUE: dict[str, Spec] = {
     "SHEET_PART_MISSING": _spec(ERROR, "シート「{sheet}」がブックの一覧にありますが、中身がファイルにありません（ファイルが壊れています）。"),
     "MACROS_IGNORED": _spec(INFO, "マクロが含まれていますが、実行も保存もしません。"),
     "FILE_SKIPPED": _spec(INFO, "{detail}のため読み込み対象外としました。"),
+    "ANNOTATE_FAILED": _spec(ERROR, "確認結果のファイルを作成できませんでした（{detail}）。"),
     # ---- which survey, which region
     "META_MISSING": _spec(ERROR, "調査票の管理情報が見つかりません。配布した調査票に記入したファイルか確認してください。"),
     "META_SURVEY_MISMATCH": _spec(ERROR, "別の調査の調査票です（このファイル：{value}、期待：{expected}）。"),

@@ -13,6 +13,7 @@ dense grid from A1 to the farthest cell.  This module reads the package parts di
 """
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import zipfile
@@ -67,21 +68,30 @@ def ref_to_rc(ref: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, col_number(match.group(1)) - 1
 
 
+def sheet_parts(zf: zipfile.ZipFile) -> dict:
+    """Sheet name -> part name (None when the workbook lists a sheet whose part is absent)."""
+    names = set(zf.namelist())
+    workbook = read_member(zf, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
+    rels = _relationships(zf, names)
+    out = {}
+    for raw in _SHEET.findall(workbook):
+        attrs = _attrs(raw)
+        target = rels.get(attrs.get("id", ""))
+        out[html.unescape(attrs.get("name", ""))] = target if target in names else None
+    return out
+
+
 def scan_xlsx(path) -> Scan:
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         workbook = read_member(zf, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
         out = Scan(strict=STRICT_NS in workbook[:4000])
-        rels = _relationships(zf, names)
         percent_xfs = _percent_styles(read_member(zf, "xl/styles.xml")) if "xl/styles.xml" in names else set()
-        for raw in _SHEET.findall(workbook):
-            attrs = _attrs(raw)
-            name, rid = attrs.get("name", ""), attrs.get("id", "")
-            target = rels.get(rid)
-            if target is None or target not in names:
+        for name, part in sheet_parts(zf).items():
+            if part is None:
                 out.missing_parts.append(name)
                 continue
-            out.sheets[name] = _scan_sheet(read_member(zf, target), percent_xfs)
+            out.sheets[name] = _scan_sheet(read_member(zf, part), percent_xfs)
     return out
 
 

@@ -1,0 +1,207 @@
+"""The annotated copy a coordinator sends back to a municipality (差し戻し).
+
+A copy of the return (the original is never touched) with every finding's cell filled and
+commented in Japanese, and a first sheet listing the findings with links to the cells.
+openpyxl edits the copy (its role).  What openpyxl would lose is put back or avoided:
+
+- data validations stored as Excel 2010 extensions (``x14:dataValidation``, the kind that
+  points at another sheet) are dropped by openpyxl on save; they are read from the
+  original XML and re-added as ordinary validations, which Excel 2010+ and LibreOffice
+  accept with cross-sheet references;
+- macros are never carried: the copy is always a macro-free .xlsx;
+- text from the return is written as text, never as a formula.
+
+Returns that openpyxl cannot edit faithfully (.xls, .ods, Strict OOXML) get a copy
+rebuilt from a fresh workbook of the survey, filled with the values as typed.
+"""
+from __future__ import annotations
+
+import html
+import re
+import warnings
+import zipfile
+from pathlib import Path
+
+from . import findings as F
+from .atomic import atomic_path
+from .filenames import inside, safe_stem
+from .safety import read_member
+
+FILLS = {F.ERROR: "FFC7CE", F.WARNING: "FFEB9C", F.INFO: "DDEBF7"}
+_X14_DV = re.compile(rb"<x14:dataValidation\b([^>]*)>(.*?)</x14:dataValidation>", re.DOTALL)
+_XM_F = re.compile(rb"<xm:f>(.*?)</xm:f>", re.DOTALL)
+_XM_SQREF = re.compile(rb"<xm:sqref>(.*?)</xm:sqref>", re.DOTALL)
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def annotate(result, out_dir) -> Path | None:
+    """Write the annotated copy of one checked return into *out_dir*; return its path."""
+    if not result.readable or result.survey is None:
+        return None
+    words = result.survey.words
+    source = Path(result.file)
+    target = inside(Path(out_dir), safe_stem(source.stem + words.get("annotate_suffix", "_確認結果")) + ".xlsx")
+    book = _editable_copy(result)
+    _mark_cells(book, result.findings)
+    _findings_sheet(book, result.findings, words)
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return target
+
+
+def _editable_copy(result):
+    import openpyxl
+
+    source = Path(result.file)
+    kind = _kind(source)
+    if kind == "xlsx":
+        with warnings.catch_warnings():  # "Data Validation extension ... will be removed":
+            warnings.simplefilter("ignore", UserWarning)  # put back just below
+            book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+        _restore_x14_validations(source, book)
+        return book
+    return _rebuilt(result)
+
+
+def _kind(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                if "mimetype" in names:
+                    return "ods"
+                workbook = read_member(zf, "xl/workbook.xml")[:4000]
+                return "strict" if b"purl.oclc.org/ooxml" in workbook else "xlsx"
+        except Exception:  # noqa: BLE001 - vetted already; treat oddities as "rebuild"
+            return "other"
+    return "xls"
+
+
+def _rebuilt(result):
+    """A fresh workbook of the survey for this region, with the return's values as typed."""
+    import tempfile
+
+    import openpyxl
+
+    from .fill import fill_workbook
+    from .generate import write_workbook
+    from .roster import Region
+
+    survey = result.survey
+    region_values = (result.records.get("region") or [None])[0]
+    def typed(key):
+        value = region_values.values.get(key) if region_values else None
+        return value.typed if value else ""
+    region = Region(result.region_code or typed("region_code"), result.region_name or typed("region_name"),
+                    typed("region_kind"), (typed("central_city"),), tuple(typed("members").split("、")),
+                    typed("prefecture"))
+    answers = {}
+    for sheet in survey.sheets:
+        records = result.records.get(sheet.key, [])
+        labels = {c.key: c.label for c in sheet.columns}
+        rows = [{labels[k]: v.typed for k, v in r.values.items() if v.typed} for r in records]
+        answers[sheet.name] = rows[0] if sheet.kind == "form" and rows else rows
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = write_workbook(survey, region, Path(tmp) / "blank.xlsx")
+        filled = fill_workbook(blank, answers, Path(tmp) / "filled.xlsx")
+        return openpyxl.load_workbook(filled)
+
+
+def _mark_cells(book, findings) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    order = {F.ERROR: 0, F.WARNING: 1, F.INFO: 2}
+    by_cell = {}
+    for finding in findings:
+        if finding.sheet in book.sheetnames and finding.cell:
+            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
+    for (sheet, ref), items in by_cell.items():
+        items.sort(key=lambda f: order[f.severity])
+        cell = book[sheet][ref]
+        cell.fill = PatternFill("solid", start_color=FILLS[items[0].severity], end_color=FILLS[items[0].severity])
+        text = "\n".join(f"【{F.SEVERITY_LABELS[f.severity]}】{f.message}" for f in items)
+        comment = Comment(text, "kpi-workbook")
+        comment.width, comment.height = 320, 40 + 40 * len(items)
+        cell.comment = comment
+
+
+def _findings_sheet(book, findings, words) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    name = words.get("annotate_sheet", "指摘一覧")
+    if name in book.sheetnames:
+        del book[name]
+    ws = book.create_sheet(name, 0)
+    headers = words.get("annotate_headers", ["重要度", "シート", "セル", "項目", "記入内容", "指摘内容", "コード"])
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+    order = {F.ERROR: 0, F.WARNING: 1, F.INFO: 2}
+    for f in sorted(findings, key=lambda f: (order[f.severity], f.sheet, f.row, f.cell)):
+        row = [F.SEVERITY_LABELS[f.severity], f.sheet, f.cell, f.column, f.value, f.message, f.code]
+        ws.append([None] * len(row))
+        r = ws.max_row
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(r, c)
+            cell.value = value
+            cell.data_type = "s"  # text from a return stays text
+            cell.alignment = Alignment(wrap_text=c == 6, vertical="top")
+        if f.cell and f.sheet in book.sheetnames:
+            link = ws.cell(r, 3)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
+            link.font = Font(color="0563C1", underline="single")
+    for letter, width in zip("ABCDEFG", (8, 12, 8, 16, 24, 70, 24)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
+    book.active = 0
+    for sheet in book.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws
+
+
+def _restore_x14_validations(source: Path, book) -> None:
+    """Re-add the Excel 2010 extension validations openpyxl drops (as ordinary ones)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for title, xml in _sheet_xml(source).items():
+        if title not in book.sheetnames:
+            continue
+        ws = book[title]
+        for attrs, body in _X14_DV.findall(xml):
+            formula = _XM_F.search(body)
+            sqref = _XM_SQREF.search(body)
+            if not sqref:
+                continue
+            options = {k.decode(): html.unescape(v.decode()) for k, v in _ATTR.findall(attrs)}
+            dv = DataValidation(type=options.get("type", "list"),
+                                formula1=html.unescape(formula.group(1).decode()) if formula else None,
+                                allow_blank=options.get("allowBlank") == "1",
+                                showDropDown=options.get("showDropDown") == "1")
+            dv.sqref = sqref.group(1).decode()
+            for key in ("promptTitle", "prompt", "errorTitle", "error", "errorStyle"):
+                if key in options:
+                    setattr(dv, key, options[key])
+            dv.showInputMessage = options.get("showInputMessage") == "1"
+            dv.showErrorMessage = options.get("showErrorMessage") == "1"
+            ws.add_data_validation(dv)
+
+
+def _sheet_xml(source: Path) -> dict:
+    from .xlsx_scan import sheet_parts
+
+    out = {}
+    with zipfile.ZipFile(source) as zf:
+        for title, part in sheet_parts(zf).items():
+            xml = read_member(zf, part)
+            if b"x14:dataValidation" in xml:
+                out[title] = xml
+    return out

@@ -1,0 +1,150 @@
+"""The annotated copy: highlights, comments, a findings sheet, and nothing lost."""
+import re
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+
+from kpi_workbook import metadata
+from kpi_workbook.check import check_files
+from kpi_workbook.fill import fill_workbook
+
+from .conftest import needs_soffice, soffice
+from .test_check import ANSWERS, EXPECTED
+
+
+@pytest.fixture(scope="module")
+def annotated(generated, tmp_path_factory):
+    base = tmp_path_factory.mktemp("annotate")
+    source = fill_workbook(generated["R01"], ANSWERS, base / "R01.xlsx")
+    before = source.read_bytes()
+    result = check_files([source], annotate_dir=base / "out")[0]
+    assert source.read_bytes() == before  # the original is never touched
+    return source, result
+
+
+def _validations(book):
+    return {ws.title: sorted(str(dv.sqref) for dv in ws.data_validations.dataValidation)
+            for ws in book.worksheets}
+
+
+def test_copy_is_written_beside_and_named(annotated):
+    source, result = annotated
+    assert result.annotated.endswith("R01_確認結果.xlsx")
+
+
+def test_every_located_finding_is_highlighted_and_commented(annotated):
+    _, result = annotated
+    book = openpyxl.load_workbook(result.annotated)
+    for code, sheet, cell in EXPECTED:
+        target = book[sheet][cell]
+        assert target.comment is not None and "kpi-workbook" == target.comment.author
+        assert target.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C"))
+    assert "「アc」ではありませんか" in book["事業"]["D6"].comment.text
+
+
+def test_findings_sheet_first_with_links(annotated):
+    _, result = annotated
+    book = openpyxl.load_workbook(result.annotated)
+    ws = book.worksheets[0]
+    assert ws.title == "指摘一覧" and ws["A1"].value == "重要度"
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len([f for f in result.findings])
+    links = {ws.cell(r, 3).hyperlink.location for r in range(2, ws.max_row + 1) if ws.cell(r, 3).hyperlink}
+    assert "'事業'!D6" in links and "'KPI'!L6" not in links or "'KPI'!L6" in links
+    assert {f"'{s}'!{c}" for _, s, c in EXPECTED} <= links
+    assert rows[0][0] == "エラー"  # errors first
+
+
+def test_dropdowns_protection_and_metadata_survive(annotated, generated):
+    source, result = annotated
+    original, copy = openpyxl.load_workbook(source), openpyxl.load_workbook(result.annotated)
+    assert _validations(copy) == {**_validations(original), "指摘一覧": []}
+    for name in ("事業", "KPI", "事業費", "KPI実績", "圏域情報"):
+        assert copy[name].protection.sheet
+    assert copy[metadata.SHEET].sheet_state == "veryHidden"
+    assert set(copy.defined_names.keys()) == set(original.defined_names.keys())
+    rechecked = check_files([result.annotated])[0]
+    assert {(f.code, f.sheet, f.cell) for f in rechecked.findings if f.cell} == EXPECTED
+
+
+def test_text_that_looks_like_a_formula_stays_text(annotated):
+    _, result = annotated
+    with zipfile.ZipFile(result.annotated) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>HYPERLINK" not in xml and b"<f>=HYPERLINK" not in xml
+    book = openpyxl.load_workbook(result.annotated)
+    cell = book["KPI"]["D7"]  # 指標名 typed as =HYPERLINK(...)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+
+
+def _move_validation_to_x14(path, sheet_part, sqref):
+    """Rewrite one data validation the way Excel 2010+ stores cross-sheet lists."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts[sheet_part].decode()
+    match = re.search(rf'<dataValidation [^>]*sqref="{sqref}"[^>]*>.*?</dataValidation>', xml, re.S)
+    formula = re.search(r"<formula1>(.*?)</formula1>", match.group(0)).group(1)
+    xml = xml.replace(match.group(0), "")
+    count = len(re.findall(r"<dataValidation ", xml))
+    xml = re.sub(r'<dataValidations count="\d+">', f'<dataValidations count="{count}">', xml)
+    ext = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+           '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+           '<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
+           'promptTitle="区分" prompt="選んでください">'
+           f'<x14:formula1><xm:f>{formula}</xm:f></x14:formula1><xm:sqref>{sqref}</xm:sqref>'
+           '</x14:dataValidation></x14:dataValidations></ext></extLst>')
+    xml = xml.replace("</worksheet>", ext + "</worksheet>")
+    parts[sheet_part] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension")
+def test_extension_validations_are_restored(generated, tmp_path):
+    path = fill_workbook(generated["R02"], {"事業費": ANSWERS["事業費"][:1]}, tmp_path / "x14.xlsx")
+    book = openpyxl.load_workbook(path)
+    part = f"xl/worksheets/sheet{book.sheetnames.index('事業費') + 1}.xml"
+    _move_validation_to_x14(path, part, "B4:B203")
+    assert "B4:B203" not in _validations(openpyxl.load_workbook(path))["事業費"]  # openpyxl's trap
+    result = check_files([path], annotate_dir=tmp_path / "out")[0]
+    copy = openpyxl.load_workbook(result.annotated)
+    restored = [dv for dv in copy["事業費"].data_validations.dataValidation if str(dv.sqref) == "B4:B203"]
+    assert len(restored) == 1 and restored[0].type == "list" and restored[0].formula1
+    assert restored[0].promptTitle == "区分"
+
+
+def test_macros_are_not_carried(generated, tmp_path):
+    source = fill_workbook(generated["R03"], {"KPI": ANSWERS["KPI"][:1]}, tmp_path / "m.xlsx")
+    xlsm = tmp_path / "m.xlsm"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(xlsm, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0not-really-vba")
+    result = check_files([xlsm], annotate_dir=tmp_path / "out")[0]
+    assert "MACROS_IGNORED" in {f.code for f in result.findings}
+    assert result.annotated.endswith(".xlsx")
+    with zipfile.ZipFile(result.annotated) as zf:
+        assert not any("vba" in n.lower() for n in zf.namelist())
+
+
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_xls_and_ods_returns_get_a_rebuilt_copy(annotated, tmp_path, fmt):
+    source, _ = annotated
+    src = tmp_path / "src" / "R01.xlsx"
+    src.parent.mkdir()
+    shutil.copy(source, src)
+    filt = {"xls": "xls:MS Excel 97", "ods": "ods"}[fmt]
+    subprocess.run([soffice(), "--headless", "--convert-to", filt, "--outdir", str(tmp_path), str(src)],
+                   capture_output=True, timeout=180, check=True)
+    result = check_files([tmp_path / f"R01.{fmt}"], annotate_dir=tmp_path / "out")[0]
+    copy = openpyxl.load_workbook(result.annotated)
+    assert copy.worksheets[0].title == "指摘一覧" and copy["事業"]["D6"].comment is not None
+    assert copy["KPI"]["A4"].value == "K001" and copy["事業"]["D6"].value == "ｱ-c"
+    rechecked = check_files([result.annotated])[0]
+    assert {(f.code, f.sheet, f.cell) for f in rechecked.findings if f.cell} == EXPECTED
