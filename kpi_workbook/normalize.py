@@ -34,8 +34,12 @@ class Value:
         return self.value is None and not self.problem
 
 
-def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False,
-                   members=()) -> Value:
+EMPTY = Value("", None)
+
+
+def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False) -> Value:
+    if raw is None:
+        return EMPTY
     typed = text_of(raw)
     if isinstance(raw, NoCachedValue):
         return Value(typed, None, problem="FORMULA_NO_VALUE")

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from . import findings as F
 from .isolate import IsolatedFailure, run_isolated
 from .safety import Refusal, sniff
-from .xlsx_scan import ref_to_rc
+import python_calamine as pc  # imported here, once: a forked child inherits it
+
+from .xlsx_scan import ref_to_rc, scan_xlsx
 
 MAX_CELLS = 4_000_000  # dense cells one sheet may occupy (rows x columns)
 
@@ -86,11 +88,8 @@ def read_workbook(path, sheets=None) -> tuple[Workbook | None, list]:
 
 def _read_in_child(path: str, kind: str, wanted):
     """Runs in the isolated child: scan (xlsx), then calamine. Returns (Workbook, missing)."""
-    import python_calamine as pc
-
     scan = None
     if kind == "xlsx":
-        from .xlsx_scan import scan_xlsx
         try:
             scan = scan_xlsx(path)
         except Refusal:

@@ -24,6 +24,8 @@ PROLOGUE_BYTES = 4096
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BIFF_FILEPASS = re.compile(
+    rb"\x09\x08[\x08\x10]\x00.{8,40}?\x2f\x00(?:\x04\x00|[\x06-\xff][\x00\x01][\x00\x01]\x00)", re.DOTALL)
 _SAFE_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"}
 
 
@@ -83,6 +85,11 @@ def _check_ole(path) -> Sniffed:
     # Directory entry names are UTF-16LE; an encrypted package carries these streams.
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
         raise Refusal("FILE_ENCRYPTED")
+    # A password-protected .xls: the BOF record (0x0809) of the workbook globals is
+    # followed within a few records by FILEPASS (0x002F): length 4 (BIFF5 XOR) or an
+    # encryption type 0/1 (BIFF8 XOR/RC4).
+    if _BIFF_FILEPASS.search(data):
+        raise Refusal("FILE_ENCRYPTED")
     return Sniffed("xls")
 
 
@@ -99,6 +106,8 @@ def _check_zip(path) -> Sniffed:
         names = {i.filename for i in infos}
         if any(i.flag_bits & 0x1 for i in infos):
             raise Refusal("FILE_ENCRYPTED")
+        if "META-INF/manifest.xml" in names and b"encryption-data" in read_member(zf, "META-INF/manifest.xml"):
+            raise Refusal("FILE_ENCRYPTED")  # a password-protected .ods
         for info in infos:
             if info.filename.lower().endswith((".xml", ".rels")) or info.filename == "mimetype":
                 _check_prologue(zf, info)

@@ -134,7 +134,24 @@ def _percent_styles(styles: bytes) -> set:
     return out
 
 
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+
+
 def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
+    if b't="e"' in xml or _FORMULA.search(xml) or (percent_xfs and b' s="' in xml):
+        return _scan_cells(xml, percent_xfs)
+    # The common case (plain values only): just the used range, at C speed.
+    scan = SheetScan()
+    refs = _CELL_REF.findall(xml)
+    if refs:
+        rows = _ROW_REF.findall(xml) or [r for _, r in refs]
+        scan.max_row = max(map(int, rows))
+        scan.max_col = max(col_number(c.decode()) for c in set(c for c, _ in refs))
+    return scan
+
+
+def _scan_cells(xml: bytes, percent_xfs: set) -> SheetScan:
     scan = SheetScan()
     for raw_attrs, body in _CELL.findall(xml):
         attrs = _attrs(raw_attrs)

@@ -166,3 +166,23 @@ def test_libreoffice_resaved_returns_read_the_same(filled, tmp_path, fmt):
     assert located(result) == EXPECTED
     kpis = {r.values["kpi_no"].value: r for r in result.records["kpis"]}
     assert kpis["K001"].values["latest"].value == 1084
+
+
+def test_date_cells_in_a_1904_workbook(generated, tmp_path):
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    path = tmp_path / "mac.xlsx"
+    book = openpyxl.load_workbook(generated["R06"])
+    book.epoch = CALENDAR_MAC_1904
+    ws = book["圏域情報"]
+    row = next(r for r in range(1, 20) if ws.cell(r, 1).value == "回答日")
+    ws.cell(row, 2).value = dt.datetime(2026, 10, 31)
+    ws.cell(row, 2).number_format = '[$-ja-JP-x-gannen]ggge"年"m"月"d"日"'  # a 和暦 format
+    kpi = book["KPI"]
+    kpi["A4"], kpi["I4"] = "K1", dt.datetime(2020, 3, 31)
+    book.save(path)
+    result = check_workbook(path)
+    assert result.records["region"][0].values["answered_on"].value == dt.date(2026, 10, 31)
+    assert result.records["kpis"][0].values["baseline_time"].value.start == dt.date(2020, 3, 31)

@@ -70,3 +70,22 @@ def test_error_cells_and_uncached_formulas_are_findings_not_blanks():
     values = [v for s in book.sheets.values() for row in s.rows for v in row if v is not None]
     assert any(isinstance(v, NoCachedValue) for v in values)
     assert any(isinstance(v, CellError) for v in values) or all(not isinstance(v, CellError) for v in values)
+
+
+@pytest.mark.parametrize("name", [
+    "apache-poi/password.xls", "apache-poi/xor-encryption-abc.xls", "phpspreadsheet/pwtest.xls",
+    "exceldatareader/Test_git_issue_242_std_rc4_pwd_password.xls",
+    "exceldatareader/Test_git_issue_477_crypto_keylength40.xls",
+    "calamine/pass_protected.ods", "roo/encrypted-letmein.ods", "calamine/pass_protected.xlsx",
+])
+def test_encrypted_xls_ods_xlsx_say_so(name):
+    result = check_workbook(CORPUS / "xlsx-real" / name)
+    assert [f.code for f in result.findings] == ["FILE_ENCRYPTED"]
+
+
+@pytest.mark.parametrize("name, first", [("calamine/date_1904.xlsx", "2021-01-01"), ("calamine/date_1904.xls", "2021-01-01"),
+                                         ("roo/1904_base.xlsx", "2009-06-15"), ("phpspreadsheet/1904_Calendar.xlsx", "2022-01-01")])
+def test_1904_date_system(name, first):
+    from kpi_workbook.reader import read_workbook
+    book, _ = read_workbook(CORPUS / "xlsx-real" / name)
+    assert next(iter(book.sheets.values())).rows[0][0].isoformat() == first

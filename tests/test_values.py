@@ -114,3 +114,40 @@ def test_garbage_never_raises(value):
     assert number is not None or problem in ("NUMBER_INVALID", "UNIT_MISMATCH")
     parsed, problem = parse_time(value)
     assert parsed is not None or problem == "TIME_INVALID"
+
+
+def _era(year: int):
+    for name, base in (("R", 2018), ("H", 1988), ("S", 1925)):
+        if year > base:
+            return name, year - base
+    raise ValueError(year)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.integers(1950, 2060), st.integers(1, 12), st.integers(0, 6))
+def test_every_time_style_round_trips(year, month, style):
+    era, number = _era(year)
+    kanji = {"R": "令和", "H": "平成", "S": "昭和"}[era]
+    shown = "元" if number == 1 else str(number)
+    fy_styles = [f"{era}{number}", f"{kanji}{shown}年度", f"{era}{number}年度", f"{year}年度", f"{year}",
+                 f"FY{year}", f"{era}{number}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))]
+    parsed, problem = parse_time(fy_styles[style])
+    assert problem is None and parsed.kind == "fy" and parsed.start == dt.date(year, 4, 1)
+    month_styles = [f"{era}{number}.{month}", f"{kanji}{shown}年{month}月", f"{year}/{month}", f"{era}{number}.{month}末",
+                    f"{year}年{month}月", f"{year}.{month}", f"{era}{number}.{month}現在"]
+    parsed, problem = parse_time(month_styles[style])
+    assert problem is None and parsed.kind == "month" and (parsed.start.year, parsed.start.month) == (year, month)
+    assert parsed.fiscal_year == (year if month >= 4 else year - 1)
+    period = f"{fy_styles[0]}{'~〜～-'[style % 4]}{_era(year + 3)[0]}{_era(year + 3)[1]}"
+    parsed, problem = parse_time(period)
+    assert problem is None and parsed.kind == "period"
+    assert (parsed.start, parsed.end) == (dt.date(year, 4, 1), dt.date(year + 4, 3, 31))
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["", "%", "人", "千円"]))
+def test_decimals_round_trip(value, unit):
+    text = f"{value:,}{unit}" if value >= 0 else f"△{-value:,}{unit}"
+    number, problem, _ = parse_number(text, unit)
+    assert problem is None and number.value == value
