@@ -96,14 +96,60 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False), help="圏域の名簿")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="集計結果のファイル（.xlsx）")
+@click.option("--survey", default="renkei", show_default=True, help="調査の定義")
+@click.option("--csv", "csv_dir", default=None, type=click.Path(file_okay=False), help="正規化した表を CSV で書き出すフォルダ")
+@click.option("--json", "as_json", is_flag=True, help="提出状況と指摘を JSON で出力する")
+@click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
+def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs):
+    """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
+    from pathlib import Path
+
+    from .consolidate import consolidate as run, discover
+    from .report import format_findings, summary_line, to_json
+
+    total = len(discover(Path(folder))[0])
+    bar = _progress(total, "提出ファイルを確認中")
+    if bar:
+        with bar:
+            result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, progress=bar.update)
+    else:
+        result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey)
+    findings = result.findings + [f for s in result.submissions for f in s.findings]
+    if as_json:
+        click.echo(to_json({"output": str(result.output), "totals": result.totals,
+                            "submissions": [vars(s) | {"findings": [f.to_dict() for f in s.findings]}
+                                            for s in result.submissions],
+                            "findings": [f.to_dict() for f in findings]}))
+    else:
+        if findings:
+            click.echo(format_findings(findings, show_info=True))
+        t = result.totals
+        click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
+        click.echo(f"名簿 {len(result.regions)}圏域、提出 {len(result.used)}圏域、未提出 {len(result.missing)}圏域。"
+                   f"{summary_line(findings)}")
+        click.echo(f"集計結果：{result.output}")
+    problems = result.missing or any(s.errors for s in result.used) or any(f.is_error for f in findings)
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
 def demo(out_dir):
-    """同梱のサンプルで一連の処理を実行する。"""
+    """同梱のサンプルで一連の処理（作成→記入→集計）を実行する。"""
     from .demo import run_demo
 
-    result = run_demo(out_dir)
-    for survey, paths in result["workbooks"].items():
-        click.echo(f"{survey}: {len(paths)}件の調査票 → {paths[0].parent if paths else '-'}")
+    made = run_demo(out_dir)
+    result = made["result"]
+    t = result.totals
+    click.echo(f"調査票：{made['workbooks']}")
+    click.echo(f"記入済みの提出ファイル：{made['returns']}（{len(result.used)}圏域）")
+    click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
+    click.echo(f"未提出：{'、'.join(r.name for r in result.missing) or 'なし'}")
+    click.echo(f"集計結果：{result.output}")
+    click.echo(f"CSV：{result.csv_dir}")
 
 
 @cli.command()

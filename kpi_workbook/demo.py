@@ -1,18 +1,38 @@
-"""The bundled demo: the whole loop on the sample roster, in one call."""
+"""The bundled demo: the whole loop on the sample roster, in one call.
+
+generate the sample regions' workbooks → fill them from ``samples/returns/*.json`` (as the
+clerks would) → consolidate the returns into the summary and the CSVs.
+"""
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+from .consolidate import consolidate
+from .fill import fill_workbook
 from .generate import generate
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def run_demo(out_dir="demo-out") -> dict:
-    """Generate the sample workbooks for both surveys; return where everything is."""
+def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict:
+    """Run the loop into *out_dir* (replacing an earlier demo there); return what was made."""
     out = Path(out_dir)
-    written = {}
+    for sub in ("workbooks", "returns", "csv"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    roster = SAMPLES / "roster.csv"
+    blanks = {}
     for survey in ("renkei", "teiju"):
-        result = generate(SAMPLES / "roster.csv", survey, out / "workbooks" / survey, force=True)
-        written[survey] = result.written
-    return {"workbooks": written, "out": out}
+        for path in generate(roster, survey, out / "workbooks" / survey, force=True).written:
+            blanks[path.name.split("_", 1)[0]] = path
+    returns = out / "returns"
+    returns.mkdir(parents=True, exist_ok=True)
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        blank = blanks.get(answers.stem)
+        if blank is not None:
+            data = json.loads(answers.read_text(encoding="utf-8"))
+            fill_workbook(blank, data, returns / blank.name)
+    result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs,
+                         survey="renkei", progress=progress)
+    return {"workbooks": out / "workbooks", "returns": returns, "result": result}

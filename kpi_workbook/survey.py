@@ -146,6 +146,7 @@ class Survey:
     words: dict
     progress: dict
     national_kpis: tuple
+    summary: dict
     path: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -275,7 +276,7 @@ def _kind_name(kind) -> str:
 def _build(data: dict, source: str) -> Survey:
     ctx = _Ctx(source)
     known = {"survey", "words", "taxonomy", "choices", "guide", "sheet", "progress",
-             "national_kpi"}
+             "national_kpi", "summary"}
     for key in data:
         if key not in known:
             ctx.fail(key, f"不明なキーです（使えるキー：{', '.join(sorted(known))}）")
@@ -304,7 +305,23 @@ def _build(data: dict, source: str) -> Survey:
         progress=ctx.get(data, "progress", "", dict, required=False, default={}),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),
+        summary=_build_summary(ctx, ctx.get(data, "summary", "", dict)),
         path=source, raw=data)
+
+
+SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
+                  "submissions", "findings")
+SUMMARY_TEXTS = ("title", "headline", "reconciliation", "left_out", "national_actual", "typed_suffix")
+
+
+def _build_summary(ctx: _Ctx, table: dict) -> dict:
+    for key in SUMMARY_TEXTS:
+        ctx.get(table, key, "summary")
+    sheets = ctx.get(table, "sheets", "summary", dict)
+    for key in SUMMARY_SHEETS:
+        ctx.get(sheets, key, "summary.sheets")
+    ctx.get(table, "labels", "summary", dict)
+    return table
 
 
 def _build_taxonomy(ctx: _Ctx, table: dict) -> Taxonomy:

@@ -1,0 +1,247 @@
+"""``consolidate``: a folder of returns to the national summary, the CSVs and the findings.
+
+Stages:
+1. discover the files under the folder (lock files, hidden and non-spreadsheet files are
+   listed as skipped, never read);
+2. check every return in parallel processes (``--jobs``, default: the number of cores);
+   each worker writes the return's normalized rows to a scratch file and sends back only a
+   small header, so memory stays flat however many returns there are;
+3. pick one return per region (the newest by the workbook's own modified time; the
+   others are listed as superseded), find missing regions and double claims;
+4. stream the chosen returns, in region-code order, into the summary workbook
+   (:mod:`kpi_workbook.summary`) and the CSVs (:mod:`kpi_workbook.export`).
+
+Nothing is dropped silently: every file is either used, superseded, skipped or failed, and
+every row either counted or rejected with a finding (the reconciliation line).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import re
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import findings as F
+from .atomic import TMP_PREFIX
+from .roster import read_roster, regions_for
+from .survey import Survey, load_survey
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
+_MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
+
+
+@dataclass
+class Submission:
+    """What the coordinator needs to know about one file, without its rows."""
+    file: str
+    relative: str
+    region_code: str = ""
+    region_name: str = ""
+    modified: str = ""          # ISO timestamp: the workbook's own, else the file's
+    readable: bool = False
+    errors: int = 0
+    warnings: int = 0
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_path: str = ""         # scratch pickle with the rows and findings
+    status: str = ""            # "used" | "superseded" | "failed" | "skipped"
+    findings: list = field(default_factory=list)  # file-level findings kept in the header
+
+
+@dataclass
+class ConsolidateResult:
+    output: Path | None
+    submissions: list
+    regions: list
+    findings: list
+    totals: dict
+    csv_dir: Path | None = None
+
+    @property
+    def missing(self) -> list:
+        return [r for r in self.regions if r.code not in {s.region_code for s in self.used}]
+
+    @property
+    def used(self) -> list:
+        return [s for s in self.submissions if s.status == "used"]
+
+
+def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
+    """Spreadsheets under *folder*, sorted; everything else as a skipped-file note."""
+    files, notes = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(folder)
+        name = path.name
+        if any(part.startswith(".") for part in rel.parts) or name.startswith(TMP_PREFIX):
+            reason = "隠しファイル・作業用ファイル"
+        elif name.startswith("~$"):
+            reason = "Excelが作業中に作る一時ファイル（~$）"
+        elif path.is_symlink():
+            reason = "シンボリックリンク"
+        elif path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            reason = "表計算ファイルではない（拡張子）"
+        else:
+            files.append(path)
+            continue
+        notes.append(F.make("FILE_SKIPPED", file=str(rel), detail=reason))
+    return files, notes
+
+
+def workbook_modified(path: Path) -> str:
+    """The modified time the workbook records about itself (xlsx/ods), else the file's."""
+    try:
+        from .safety import read_member
+        with zipfile.ZipFile(path) as zf:
+            for member in ("docProps/core.xml", "meta.xml"):
+                if member in zf.namelist():
+                    match = _MODIFIED.search(read_member(zf, member))
+                    if match:
+                        return match.group(1).decode("ascii", "replace").strip()
+    except Exception:  # noqa: BLE001 - fall back to the file system
+        pass
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).isoformat()
+    except OSError:
+        return ""
+
+
+def _extract(path: str, relative: str, survey: Survey, roster, scratch: str) -> Submission:
+    """Worker: check one return, park its rows and findings in a scratch file."""
+    from .check import check_workbook
+
+    sub = Submission(file=path, relative=relative, modified=workbook_modified(Path(path)))
+    result = check_workbook(path, survey=survey, roster=roster)
+    result.findings = [replace(f, file=relative) for f in result.findings]
+    sub.readable = result.readable
+    sub.region_code, sub.region_name = result.region_code, result.region_name
+    rows, rejected = _rows(result, survey, relative)
+    findings = result.findings + rejected
+    counts = F.counts(findings)
+    sub.errors, sub.warnings = counts[F.ERROR], counts[F.WARNING]
+    sub.rows_read = sum(len(v) for k, v in result.records.items() if k in KEY_COLUMNS)
+    sub.rows_rejected = len(rejected)
+    sub.findings = [f for f in findings if not f.sheet or not f.cell]
+    sub.rows_path = os.path.join(scratch, f"{abs(hash(path)):x}-{os.getpid()}.pkl")
+    with open(sub.rows_path, "wb") as fh:
+        pickle.dump({"rows": rows, "findings": findings}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return sub
+
+
+def _rows(result, survey: Survey, relative: str):
+    """Records as plain data; a row without its key, or with a duplicate key, is rejected."""
+    rows, rejected = {}, []
+    for key, records in result.records.items():
+        id_key = KEY_COLUMNS.get(key)
+        seen = set()
+        kept = []
+        unique = id_key is not None and survey.sheet(key).column(id_key).unique
+        for record in records:
+            ident = record.values.get(id_key).value if id_key and record.values.get(id_key) else None
+            if id_key and (ident is None or (unique and ident in seen)):
+                why = "キーが空欄" if ident is None else "キーの重複"
+                rejected.append(F.make("ROW_REJECTED", file=relative, sheet=survey.sheet(key).name,
+                                       cell=record.cells.get(id_key, ""), row=record.row, detail=why))
+                continue
+            seen.add(ident)
+            kept.append({"row": record.row, "cells": record.cells, "values": record.values})
+        rows[key] = kept
+    return rows, rejected
+
+
+def load_rows(submission: Submission) -> dict:
+    with open(submission.rows_path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
+                survey="renkei", progress=None, now: dt.datetime | None = None) -> ConsolidateResult:
+    """Check every return under *folder* and write the summary workbook (and CSVs)."""
+    from .summary import write_outputs
+
+    folder, output = Path(folder), Path(output)
+    definition = survey if isinstance(survey, Survey) else load_survey(survey)
+    regions, roster_findings = read_roster(roster, definition)
+    regions, _ = regions_for(regions, definition, Path(roster).name)
+    files, notes = discover(folder)
+    findings = list(roster_findings)
+    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
+        submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress)
+        findings += _select(submissions, regions)
+        for path_note in notes:
+            submissions.append(Submission(file=path_note.file, relative=path_note.file, status="skipped",
+                                          findings=[path_note]))
+        result = ConsolidateResult(output=None, submissions=submissions, regions=regions,
+                                   findings=findings, totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
+        write_outputs(result, definition, output, csv_dir, now=now)
+    return result
+
+
+def _check_all(files, folder, survey, regions, scratch, jobs, progress) -> list[Submission]:
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    out = []
+    if jobs == 1 or len(files) < 2:
+        for path in files:
+            out.append(_safe_extract(path, folder, survey, regions, scratch))
+            if progress:
+                progress(1)
+        return out
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch): p
+                   for p in files}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                out.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - a broken worker is one failed file
+                out.append(_failed(path, folder, type(exc).__name__))
+            if progress:
+                progress(1)
+    return sorted(out, key=lambda s: s.relative)
+
+
+def _safe_extract(path, folder, survey, regions, scratch) -> Submission:
+    try:
+        return _extract(str(path), str(path.relative_to(folder)), survey, regions, scratch)
+    except Exception as exc:  # noqa: BLE001
+        return _failed(path, folder, type(exc).__name__)
+
+
+def _failed(path: Path, folder: Path, why: str) -> Submission:
+    rel = str(path.relative_to(folder))
+    finding = F.make("FILE_READ_FAILED", file=rel, detail=why)
+    return Submission(file=str(path), relative=rel, status="failed", errors=1, findings=[finding])
+
+
+def _select(submissions: list, regions: list) -> list:
+    """One return per region: the newest wins; the rest are superseded or failed."""
+    out = []
+    by_region = {}
+    for sub in submissions:
+        if sub.status == "failed":
+            continue
+        if not sub.readable or not sub.region_code:
+            sub.status = "failed"
+            continue
+        by_region.setdefault(sub.region_code, []).append(sub)
+    roster_codes = {r.code for r in regions}
+    for code, subs in sorted(by_region.items()):
+        subs.sort(key=lambda s: (s.modified, s.relative), reverse=True)
+        winner = subs[0]
+        winner.status = "used" if code in roster_codes else "failed"
+        names = {s.region_name for s in subs if s.region_name}
+        if len(names) > 1:
+            out.append(F.make("REGION_CLAIMED_TWICE", file=winner.relative, value=code,
+                              detail="、".join(sorted(names))))
+        for other in subs[1:]:
+            other.status = "superseded"
+            other.findings.append(F.make("RETURN_SUPERSEDED", file=other.relative, value=winner.relative))
+    for region in regions:
+        if region.code not in by_region:
+            out.append(F.make("REGION_NOT_RETURNED", value=f"{region.code} {region.name}"))
+    return out

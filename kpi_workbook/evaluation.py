@@ -1,0 +1,158 @@
+"""事務事業評価: one block per project in the layout of seed 004 (旭川市), one printed page each.
+
+Block, top to bottom: 事業コード / 事業名 / 事業の概要; インプット (事業費 by stage and funding
+source, 交付税措置, 人工); アウトプット; アウトカム (each KPI: 単位, 基準値, 実績 by time, 達成率,
+目標値, 進捗); 開始時期 / 実施根拠 / 関連する計画等; 1次評価 (the eight 視点 marked ○, 課題,
+改善・対策の方向性, 見込まれる効果); empty 外部評価 / 2次評価 boxes.  Headings are the survey's
+own column labels and ``[summary.labels]``.
+"""
+from __future__ import annotations
+
+from .summary_tables import write
+
+WIDTH = 12  # columns A..L
+COST_KEYS = ("stage", "fiscal_year", "cost", "national", "prefectural", "bonds", "tax_allocation", "other", "general")
+
+
+def span(ws, r: int, c0: int, c1: int, value, fmt) -> None:
+    if c1 > c0:
+        ws.merge_range(r, c0, r, c1, "", fmt)
+    write(ws, r, c0, value, fmt)
+
+
+def _typed(record, key) -> str:
+    value = record["values"].get(key)
+    return value.typed if value is not None else ""
+
+
+def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
+    ws, fmt, L = w.ws["evaluation"], w.fmt, w.labels
+    if not w.row["evaluation"]:
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, WIDTH - 1, 10)
+    projects = w.survey.sheet("projects")
+    label = {c.key: c.label for c in projects.columns}
+    code = project["values"]["project_code"].value
+    r = w.row["evaluation"]
+    span(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
+    r += 1
+    for key, c0, c1 in (("project_code", 0, 0), ("project_name", 1, 3)):
+        span(ws, r, c0, c1, label[key], fmt["header"])
+    span(ws, r, 4, WIDTH - 1, label["summary"], fmt["header"])
+    r += 1
+    ws.set_row(r, 60)
+    span(ws, r, 0, 0, _typed(project, "project_code"), fmt["cell"])
+    span(ws, r, 1, 3, _typed(project, "project_name"), fmt["cell"])
+    span(ws, r, 4, WIDTH - 1, _typed(project, "summary"), fmt["cell"])
+    r = _inputs(w, ws, r + 2, project, rows, code)
+    r = _outcomes(w, ws, r + 1, rows, actuals, assessed, code)
+    r = _context(w, ws, r + 1, project, label)
+    r = _first_evaluation(w, ws, r + 1, project, label)
+    for c0, c1, key in ((0, 5, "external"), (6, WIDTH - 1, "second")):
+        span(ws, r + 1, c0, c1, L[key], fmt["header"])
+    ws.set_row(r + 2, 60)  # empty boxes for the reviewers
+    span(ws, r + 2, 0, 5, "", fmt["cell"])
+    span(ws, r + 2, 6, WIDTH - 1, "", fmt["cell"])
+    w.row["evaluation"] = r + 4
+    w.stats["breaks"].append(r + 4)
+
+
+def _inputs(w, ws, r, project, rows, code) -> int:
+    fmt, L = w.fmt, w.labels
+    costs = w.survey.sheet("costs")
+    span(ws, r, 0, WIDTH - 1, L["input"], fmt["bold"])
+    r += 1
+    for c, key in enumerate(COST_KEYS):
+        write(ws, r, c, costs.column(key).label, fmt["header"])
+    stages = list(w.survey.choices.get("stage", []))
+    mine = [x for x in rows.get("costs", []) if x["values"]["project_code"].value == code]
+    mine.sort(key=lambda x: (_fy(x), stages.index(x["values"]["stage"].value)
+                             if x["values"]["stage"].value in stages else 99, x["row"]))
+    for record in mine:
+        r += 1
+        for c, key in enumerate(COST_KEYS):
+            value = record["values"].get(key)
+            shown = value.typed if key in ("stage", "fiscal_year") or value is None or value.value is None else value.value
+            write(ws, r, c, shown, fmt["number"] if c >= 2 else fmt["cell"])
+    r += 1
+    projects = w.survey.sheet("projects")
+    write(ws, r, 0, L["staffing"], fmt["header"])
+    for c, key in ((1, "staff_regular"), (4, "staff_fiscal")):
+        span(ws, r, c, c + 1, projects.column(key).label, fmt["header"])
+        value = project["values"].get(key)
+        write(ws, r, c + 2, value.value if value is not None else None, fmt["number"])
+    r += 1
+    write(ws, r, 0, projects.column("output").label, fmt["header"])
+    ws.set_row(r, 45)
+    span(ws, r, 1, WIDTH - 1, _typed(project, "output"), fmt["cell"])
+    return r + 1
+
+
+def _fy(record) -> int:
+    value = record["values"].get("fiscal_year")
+    return value.value.fiscal_year if value is not None and value.value is not None else 0
+
+
+def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
+    fmt, L = w.fmt, w.labels
+    kpis = w.survey.sheet("kpis")
+    mine = [k for k in rows.get("kpis", []) if k["values"]["project_code"].value == code]
+    span(ws, r, 0, WIDTH - 1, L["outcome"], fmt["bold"])
+    r += 1
+    times = sorted({a["values"]["time"].value for k in mine for a in actuals.get(k["values"]["kpi_no"].value, [])
+                    if a["values"]["time"].value is not None}, key=lambda t: t.point)[-4:]
+    headers = [kpis.column("name").label, "", "", kpis.column("unit").label, kpis.column("baseline").label] \
+        + [f"{L['actual']} {t.raw}" for t in times] + [L["achievement"], L["target"], kpis.column("target_time").label, L["progress"]]
+    span(ws, r, 0, 2, headers[0], fmt["header"])
+    for c, value in enumerate(headers[3:], start=3):
+        write(ws, r, c, value, fmt["header"])
+    for record in mine:
+        r += 1
+        v = record["values"]
+        by_time = {a["values"]["time"].value: a["values"]["value"].value
+                   for a in actuals.get(v["kpi_no"].value, []) if a["values"]["time"].value is not None}
+        _, _, result = assessed[v["kpi_no"].value]
+        span(ws, r, 0, 2, v["name"].typed, fmt["cell"])
+        values = [v["unit"].value, v["baseline"].value] + [by_time.get(t) for t in times] \
+            + [result.rate, v["target"].value, v["target_time"].typed, result.status]
+        for c, value in enumerate(values, start=3):
+            write(ws, r, c, value, fmt["percent"] if c == 5 + len(times) else fmt["number"] if isinstance(value, (int, float)) or hasattr(value, "as_tuple") else fmt["cell"])
+    if not mine:
+        r += 1
+        span(ws, r, 0, WIDTH - 1, "-", fmt["cell"])
+    return r + 1
+
+
+def _context(w, ws, r, project, label) -> int:
+    fmt = w.fmt
+    parts = ((0, 1, "start_year"), (2, 5, "legal_basis"), (6, WIDTH - 1, "related_plans"))
+    for c0, c1, key in parts:  # row by row: constant-memory mode never returns to a row
+        span(ws, r, c0, c1, label[key], fmt["header"])
+    for c0, c1, key in parts:
+        span(ws, r + 1, c0, c1, _typed(project, key), fmt["cell"])
+    return r + 2
+
+
+def _first_evaluation(w, ws, r, project, label) -> int:
+    """Viewpoints (each marked ○ or not) and the three texts, side by side in one tall row.
+
+    Single-row merges only: constant-memory mode writes rows in order, so a block never
+    goes back to a row it has left.
+    """
+    fmt, L = w.fmt, w.labels
+    span(ws, r, 0, WIDTH - 1, L["first_eval"], fmt["bold"])
+    r += 1
+    parts = ((0, 2, "viewpoints"), (3, 5, "issues"), (6, 8, "direction_of_improvement"), (9, WIDTH - 1, "expected_effect"))
+    for c0, c1, key in parts:
+        span(ws, r, c0, c1, L["viewpoints"] if key == "viewpoints" else label[key], fmt["header"])
+    chosen = project["values"].get("viewpoints")
+    chosen = set(chosen.value or ()) if chosen is not None else set()
+    choices = list(w.survey.sheet("projects").column("viewpoints").choices)
+    marks = "\n".join(f"{choice}　{'○' if choice in chosen else ''}" for choice in choices)
+    texts = {key: _typed(project, key) for _, _, key in parts[1:]}
+    lines = max([len(choices)] + [len(t) // 28 + t.count("\n") + 1 for t in texts.values()])
+    r += 1
+    ws.set_row(r, 14 * lines + 6)
+    for c0, c1, key in parts:
+        span(ws, r, c0, c1, marks if key == "viewpoints" else texts[key], fmt["cell"])
+    return r + 1

@@ -1,0 +1,88 @@
+"""Normalized tables for analysts: UTF-8-with-BOM CSVs plus a description of their columns.
+
+Written while the returns stream by (nothing held), each file atomically.  Text from
+returns is neutralized against formula injection (OWASP CSV Injection): a cell starting
+with ``=``, ``@``, TAB, CR or NUL, or with ``+``/``-`` followed by anything but a plain
+number or phone number, gets a leading ``'``.  ``-5`` and ``+81-3-1234-5678`` stay as
+typed.  The description (``datapackage.json``) follows the Frictionless Table Schema.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from .atomic import TMP_PREFIX, atomic_path
+
+_NUMBERLIKE = re.compile(r"^[+-][\d\s,.()\-]*$")
+TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
+
+
+def neutralize(text: str) -> str:
+    if not text:
+        return text
+    first = text[0]
+    if first in "=@\t\r\0" or (first in "+-" and not _NUMBERLIKE.match(text)):
+        return "'" + text
+    return text
+
+
+def plain(value) -> str:
+    """The normalized value as text: numbers exact, times as labels, flags as ○."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "○" if value else ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return "、".join(str(v) for v in value)
+    if hasattr(value, "label"):
+        return value.label
+    return str(value)
+
+
+class CsvExport:
+    """One CSV per table; rows are written as they come, files appear when closed."""
+
+    def __init__(self, directory: Path, columns: dict):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.columns = columns  # table -> [(name, type, description)]
+        self._files, self._writers, self._contexts = {}, {}, {}
+        for table, fields in columns.items():
+            context = atomic_path(self.directory / f"{table}.csv")
+            tmp = context.__enter__()
+            handle = open(tmp, "w", encoding="utf-8-sig", newline="")
+            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+            writer.writerow([name for name, _, _ in fields])
+            self._contexts[table], self._files[table], self._writers[table] = context, handle, writer
+
+    def add(self, table: str, row: list) -> None:
+        self._writers[table].writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+
+    def close(self, description: dict) -> None:
+        for table, handle in self._files.items():
+            handle.close()
+            self._contexts[table].__exit__(None, None, None)
+        package = {"profile": "tabular-data-package", **description, "resources": [
+            {"name": table, "path": f"{table}.csv", "format": "csv", "encoding": "utf-8-sig",
+             "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields]}}
+            for table, fields in self.columns.items()]}
+        with atomic_path(self.directory / "datapackage.json") as tmp:
+            Path(tmp).write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def abort(self) -> None:
+        for table, handle in self._files.items():
+            handle.close()
+            try:
+                self._contexts[table].__exit__(RuntimeError, RuntimeError("aborted"), None)
+            except RuntimeError:
+                pass
+        for leftover in self.directory.glob(TMP_PREFIX + "*"):
+            leftover.unlink(missing_ok=True)

@@ -1,0 +1,297 @@
+"""The summary workbook (xlsxwriter, constant memory) and the CSVs, in one streaming pass.
+
+Sheets, in order (names from the survey's ``[summary.sheets]``): 概要, KPI設定状況 (seed
+002's table and a bar chart), 圏域別設定状況 (regions × leaves), KPI一覧 (every KPI, as typed
+and as understood), KPIの状況 (seed 000's layout), 事務事業評価 (seed 004's block per
+project, one printed page each), 提出状況 (every roster region), 指摘一覧 (every finding,
+linked to its cell).  Streamed sheets are written while the returns go by; the sheets of
+totals are written last.  Same inputs, same bytes: everything sorted, timestamps fixed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from . import findings as F
+from .achievement import assess
+from .atomic import atomic_path
+from .consolidate import load_rows
+from .errors import OutputError
+from .evaluation import write_block
+from .export import CsvExport, plain
+from .summary_tables import csv_columns, finding_row, kpi_row, write, write_matrix, write_overview, \
+    write_setting, write_submissions
+
+MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
+
+
+def write_outputs(result, survey, output: Path, csv_dir=None, now: dt.datetime | None = None) -> None:
+    """Write the summary workbook to *output* (atomically) and the CSVs to *csv_dir*."""
+    stamp = now or _stamp(result)
+    try:
+        with atomic_path(output) as tmp:
+            book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+                                                  "strings_to_formulas": False, "strings_to_urls": False})
+            book.set_properties({"title": survey.summary["title"], "subject": survey.title,
+                                 "author": survey.author, "created": stamp})
+            export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
+            writer = _Writer(book, survey, result, Path(output), export)
+            try:
+                writer.stream()
+                book.close()
+            except BaseException:
+                if export:
+                    export.abort()
+                raise
+            if export:
+                export.close({"name": survey.id, "title": survey.summary["title"]})
+    except OSError as exc:
+        raise OutputError(f"集計結果を書き出せません：{output}（{exc.strerror or exc}）") from exc
+    result.output = Path(output)
+
+
+def _stamp(result) -> dt.datetime:
+    """Fixed per input: the newest modified time among the returns used, else 2000-01-01."""
+    times = sorted(s.modified for s in result.used if s.modified)
+    if times:
+        try:
+            return dt.datetime.fromisoformat(times[-1].replace("Z", "+00:00")).replace(tzinfo=None)
+        except ValueError:
+            pass
+    return dt.datetime(2000, 1, 1)
+
+
+class _Writer:
+    def __init__(self, book, survey, result, output: Path, export):
+        self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
+        self.labels = survey.summary["labels"]
+        names = survey.summary["sheets"]
+        self.ws = {key: book.add_worksheet(names[key]) for key in
+                   ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")}
+        self.row = Counter()
+        self.fmt = _formats(book, survey.font)
+        self.stats = {"leaf_regions": defaultdict(set), "leaf_kpis": Counter(), "region_leaves": defaultdict(set),
+                      "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
+                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "breaks": [], "links": 0}
+        for sheet in self.ws.values():
+            sheet.set_landscape()
+            sheet.set_paper(9)
+            sheet.fit_to_pages(1, 0)
+            sheet.set_footer("&C&P / &N")
+
+    # ------------------------------------------------------------------ the pass
+    def stream(self) -> None:
+        self._headers()
+        for sub in sorted(self.result.used, key=lambda s: (s.region_code, s.relative)):
+            data = load_rows(sub)
+            self._return(sub, data)
+        for finding in sorted(self.result.findings + [f for s in self.result.submissions
+                                                       if s.status != "used" for f in s.findings],
+                              key=lambda f: (f.file, f.code, f.value)):
+            self._finding(finding, None)
+        totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}
+        totals["kept"] = totals["read"] - totals["rejected"]
+        self.result.totals = {**totals, "kpis": self.stats["kpis"],
+                              "regions_with_kpi": len(self.stats["regions_with_kpi"])}
+        write_overview(self)
+        write_setting(self)
+        write_matrix(self)
+        write_submissions(self)
+        breaks = self.stats["breaks"][:1020]  # Excel keeps at most 1,026 manual breaks
+        self.ws["evaluation"].set_h_pagebreaks(breaks)
+        self.ws["evaluation"].fit_to_pages(1, max(len(breaks), 1))  # one block per page
+
+    def put(self, key: str, values: list, fmt=None) -> int:
+        """Append one row to a streamed sheet; strings always as strings."""
+        ws, r = self.ws[key], self.row[key]
+        for c, value in enumerate(values):
+            write(ws, r, c, value, fmt)
+        self.row[key] += 1
+        return r
+
+    def _headers(self) -> None:
+        survey, L = self.survey, self.labels
+        kpis = survey.sheet("kpis")
+        self.put("kpis", [L["region_code"], L["region_name"]] + _typed_headers(survey, kpis)
+                 + [L["achievement"], L["progress"], L["findings"]], self.fmt["header"])
+        self.ws["kpis"].freeze_panes(1, 2)
+        self.ws["kpis"].repeat_rows(0)
+        self.put("status", [L["kpi"], L["target_when"], L["actual_when"], L["progress"], L["policy"]],
+                 self.fmt["header"])
+        self.ws["status"].repeat_rows(0)
+        for national in survey.national_kpis:
+            self._national(national)
+        self.put("findings", [L["severity"], L["file"], L["sheet"], L["cell"], L["item"], L["typed"],
+                              L["message"], L["code"]], self.fmt["header"])
+        self.ws["findings"].freeze_panes(1, 0)
+        self.ws["findings"].repeat_rows(0)
+        self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
+        for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
+                            ("findings", [7, 34, 10, 7, 16, 20, 70, 24])):
+            for c, width in enumerate(widths):
+                self.ws[key].set_column(c, c, width)
+
+    def _national(self, national: dict) -> None:
+        regions = len(self.result.regions)
+        actual = self.survey.summary["national_actual"].format(
+            value=f"{regions}圏域" if national.get("measure") == "regions_formed" else "-",
+            date=_stamp(self.result).date().isoformat())
+        target = f"{national.get('target', '')}（{national.get('target_time', '')}）"
+        reached = _target_number(national.get("target", "")) is not None and regions >= _target_number(national["target"])
+        status = self.survey.progress.get("achieved" if reached else "behind", "")
+        self.put("status", [f"{self.labels['national']}：{national['name']}", target, actual, status, ""],
+                 self.fmt["wrap"])
+
+    # ------------------------------------------------------------------ one return
+    def _return(self, sub, data: dict) -> None:
+        rows = data["rows"]
+        self.stats["read"] += sub.rows_read
+        self.stats["rejected"] += sub.rows_rejected
+        projects = {r["values"]["project_code"].value: r for r in rows.get("projects", [])}
+        actuals = defaultdict(list)
+        for record in rows.get("actuals", []):
+            actuals[record["values"]["kpi_no"].value].append(record)
+        notes = defaultdict(list)
+        for finding in data["findings"]:
+            if finding.sheet and finding.row:
+                notes[(finding.sheet, finding.row)].append(finding.message)
+        assessed = {}
+        for record in rows.get("kpis", []):
+            assessed[record["values"]["kpi_no"].value] = self._kpi(sub, record, projects, actuals, notes)
+        for code in sorted(projects, key=str):
+            write_block(self, sub, projects[code], rows, actuals, assessed)
+        if self.export:
+            self._export_rows(sub, rows, assessed)
+        for finding in sorted(data["findings"], key=lambda f: (f.sheet, f.row, f.cell, f.code)):
+            self._finding(finding, sub)
+
+    def _kpi(self, sub, record, projects, actuals, notes):
+        v = record["values"]
+        latest, latest_time = _latest(v, actuals.get(v["kpi_no"].value, []))
+        direction = v["direction"].value or ""
+        decrease = (self.survey.choices.get("direction", ["", "減少"]) + ["", ""])[1]
+        result = assess(_num(v, "baseline"), _time(v, "baseline_time"), _num(v, "target"),
+                        _time(v, "target_time"), latest, latest_time, direction, self.survey.progress, decrease)
+        project = projects.get(v["project_code"].value) if v.get("project_code") else None
+        project_name = project["values"]["project_name"].typed if project else ""
+        sheet = self.survey.sheet("kpis")
+        messages = "／".join(notes.get((sheet.name, record["row"]), []))
+        self.put("kpis", kpi_row(self, sub, record, project_name, result, messages))
+        self._status_row(sub, v, latest, latest_time, result)
+        self._count(sub, v)
+        return (latest, latest_time, result)
+
+    def _status_row(self, sub, v, latest, latest_time, result) -> None:
+        unit = v["unit"].value or ""
+        target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
+        actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
+        note = v["note"].typed if v.get("note") else ""
+        self.put("status", [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, note],
+                 self.fmt["wrap"])
+
+    def _count(self, sub, v) -> None:
+        s = self.stats
+        s["kpis"] += 1
+        s["regions_with_kpi"].add(sub.region_code)
+        kind = v["kind"].value
+        if kind:
+            s["kinds"] += 1
+            s["outcome"] += kind == (self.survey.choices.get("kpi_kind") or ["アウトカム"])[0]
+        s["cooperation"] += v["cooperation"].value is True
+        category = v["category"].value
+        leaves = {n.code for n in self.survey.taxonomy.leaves}
+        if category in leaves:
+            s["leaf_regions"][category].add(sub.region_code)
+            s["leaf_kpis"][category] += 1
+            s["region_leaves"][sub.region_code].add(category)
+        elif not category:
+            s["left_out"] += 1
+
+    def _finding(self, finding, sub) -> None:
+        ws, r = self.ws["findings"], self.row["findings"]
+        for c, value in enumerate(finding_row(self, finding)):
+            write(ws, r, c, value, self.fmt["wrap"] if c == 6 else None)
+        if sub is not None and finding.cell and self.stats["links"] < MAX_LINKS:
+            target = os.path.relpath(sub.file, self.output.resolve().parent)
+            ws.write_url(r, 3, f"external:{target}#'{finding.sheet}'!{finding.cell}",
+                         string=finding.cell)
+            self.stats["links"] += 1
+        self.row["findings"] += 1
+        if self.export:
+            self.export.add("findings", [finding.severity, finding.file, finding.sheet, finding.cell,
+                                         finding.column, finding.value, finding.message, finding.code])
+
+    def _export_rows(self, sub, rows, assessed) -> None:
+        for key, table in (("projects", "projects"), ("costs", "costs"), ("kpis", "kpis"), ("actuals", "actuals")):
+            columns = self.survey.sheet(key).columns
+            for record in rows.get(key, []):
+                values = [sub.region_code, record["row"]]
+                for column in columns:
+                    value = record["values"].get(column.key)
+                    values += [plain(value.value) if value else "", value.typed if value else ""]
+                if key == "kpis":
+                    latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
+                    values += [plain(latest), latest_time.label if latest_time else "",
+                               plain(result.rate), result.status]
+                self.export.add(table, values)
+
+
+# ---------------------------------------------------------------------- helpers
+
+def _formats(book, font: str) -> dict:
+    base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}
+    def make(**extra):
+        return book.add_format({**base, **extra})
+    return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center", valign="vcenter"),
+            "title": make(bold=True, font_size=14, font_color="#1F4E78"),
+            "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
+            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format="0.0"),
+            "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
+
+
+def _typed_headers(survey, sheet) -> list:
+    suffix = survey.summary["typed_suffix"]
+    out = []
+    for column in sheet.columns:
+        out.append(column.label)
+        if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
+            out.append(column.label + suffix)
+    return out
+
+
+def _num(values, key):
+    value = values.get(key)
+    return value.value if value is not None and isinstance(value.value, Decimal) else None
+
+
+def _time(values, key):
+    value = values.get(key)
+    return value.value if value is not None and hasattr(value.value, "point") else None
+
+
+def _latest(values, actuals):
+    """The newest figure: the 現状値, or a later yearly actual from 「KPI実績」."""
+    latest, latest_time = _num(values, "latest"), _time(values, "latest_time")
+    for record in actuals:
+        value, time = _num(record["values"], "value"), _time(record["values"], "time")
+        if value is None or time is None:
+            continue
+        if latest is None or latest_time is None or time.point > latest_time.point:
+            latest, latest_time = value, time
+    return latest, latest_time
+
+
+def _n(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:,f}" if isinstance(value, Decimal) and value != value.to_integral_value() else f"{int(value):,}"
+
+
+def _target_number(text: str):
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits else None

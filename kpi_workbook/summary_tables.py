@@ -1,0 +1,211 @@
+"""The sheets of totals in the summary, and the row layouts shared with the CSVs."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import findings as F
+
+
+def write(ws, r: int, c: int, value, fmt=None) -> None:
+    """One cell; strings are always written as strings (never a formula, URL or number)."""
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(r, c, "○" if value else "", fmt)
+    elif isinstance(value, (int, float, Decimal)):
+        number = float(value)
+        if Decimal(repr(number)) == Decimal(value):
+            ws.write_number(r, c, number, fmt)
+        else:
+            ws.write_string(r, c, format(Decimal(value), "f"), fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def _value_pair(value, column) -> list:
+    """[as understood] or [as understood, as typed] for the KPI一覧 columns."""
+    if value is None:
+        understood, typed = None, ""
+    else:
+        understood, typed = value.value, value.typed
+        if hasattr(understood, "label"):
+            understood = understood.label
+        elif isinstance(understood, tuple):
+            understood = "、".join(understood)
+    if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
+        return [understood, typed]
+    return [typed if column.type in ("text", "longtext") else understood]
+
+
+def kpi_row(writer, sub, record, project_name, result, messages) -> list:
+    row = [sub.region_code, sub.region_name]
+    for column in writer.survey.sheet("kpis").columns:
+        row += _value_pair(record["values"].get(column.key), column)
+    return row + [result.rate, result.status, messages]
+
+
+def finding_row(writer, finding) -> list:
+    return [F.SEVERITY_LABELS[finding.severity], finding.file, finding.sheet, finding.cell,
+            finding.column, finding.value, finding.message, finding.code]
+
+
+def csv_columns(survey) -> dict:
+    """Table -> [(column name, type, description)] for the CSVs and datapackage.json."""
+    suffix = survey.summary["typed_suffix"]
+    L = survey.summary["labels"]
+    types = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
+             "date": "date", "flag": "string"}
+    out = {}
+    for key in ("projects", "costs", "kpis", "actuals"):
+        fields = [(L["region_code"], "string", "圏域コード"), ("行", "integer", "記入されていた行番号")]
+        for column in survey.sheet(key).columns:
+            fields.append((column.label, types.get(column.type, "string"), f"{column.label}（正規化した値）"))
+            fields.append((column.label + suffix, "string", f"{column.label}（記入されたとおり）"))
+        if key == "kpis":
+            fields += [("最新値", "number", "現状値または最新の実績値"), ("最新値の時点", "string", ""),
+                       (L["achievement"], "number", "達成率（%）"), (L["progress"], "string", "区分")]
+        out[key] = fields
+    out["findings"] = [(L[k], "string", "") for k in ("severity", "file", "sheet", "cell", "item", "typed", "message", "code")]
+    out["regions"] = [(L["region_code"], "string", ""), (L["region_name"], "string", ""), (L["status"], "string", ""),
+                      (L["file"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
+    out["submissions"] = [(L["file"], "string", ""), (L["region_code"], "string", ""), (L["result"], "string", ""),
+                          (L["modified"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
+    return out
+
+
+def write_overview(w) -> None:
+    L, s, ws, fmt = w.labels, w.stats, w.ws["overview"], w.fmt
+    result, survey = w.result, w.survey
+    used = result.used
+    clean = sum(1 for x in used if x.errors == 0)
+    regions = len(result.regions)
+    totals = result.totals
+    share = lambda part, whole: round(Decimal(part) * 100 / whole, 1) if whole else None  # noqa: E731
+    rows = [(L["survey"], survey.title), (L["round"], survey.round),
+            (L["regions"], regions), (L["returned"], len(used)), (L["clean"], clean),
+            (L["with_errors"], len(used) - clean), (L["missing"], len(result.missing)),
+            (L["files"], sum(1 for x in result.submissions if x.status != "skipped")),
+            (L["superseded"], sum(1 for x in result.submissions if x.status == "superseded")),
+            (L["failed"], sum(1 for x in result.submissions if x.status == "failed")),
+            (L["skipped"], sum(1 for x in result.submissions if x.status == "skipped")),
+            (L["kpis"], s["kpis"]), (L["regions_with_kpi"], len(s["regions_with_kpi"])),
+            (L["outcome_share"], share(s["outcome"], s["kinds"])),
+            (L["cooperation_share"], share(s["cooperation"], s["kpis"]))]
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 90)
+    write(ws, 0, 0, survey.summary["title"], fmt["title"])
+    headline = survey.summary["headline"].format(regime=survey.regime, regions=regions,
+                                                  with_kpi=len(s["regions_with_kpi"]))
+    write(ws, 2, 0, headline, fmt["bold"])
+    for i, (label, value) in enumerate(rows, start=4):
+        write(ws, i, 0, label, fmt["header"])
+        write(ws, i, 1, value, fmt["cell"])
+    r = 4 + len(rows) + 1
+    write(ws, r, 0, L["reconciliation"], fmt["header"])
+    write(ws, r, 1, survey.summary["reconciliation"].format(**totals), fmt["cell"])
+    if s["left_out"]:
+        write(ws, r + 1, 1, survey.summary["left_out"].format(n=s["left_out"]), fmt["wrap"])
+
+
+def write_setting(w) -> None:
+    """Seed 002's table: for each role, sub-field and leaf, how many regions set a KPI."""
+    L, s, ws, fmt, tax = w.labels, w.stats, w.ws["setting"], w.fmt, w.survey.taxonomy
+    regions = len(w.result.regions)
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 70)
+    ws.set_column(2, 4, 12)
+    write(ws, 0, 0, w.survey.summary["sheets"]["setting"], fmt["title"])
+    r = 2
+    leaf_codes = {n.code for n in tax.leaves}
+    chart_rows = []
+    for node in tax.nodes:
+        if node.code in leaf_codes:
+            count = len(s["leaf_regions"].get(node.code, ()))
+            share = round(Decimal(count) * 100 / regions, 1) if regions else None
+            for c, value in enumerate([node.code, node.label, count, share, s["leaf_kpis"].get(node.code, 0)]):
+                write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
+            chart_rows.append(r)
+        else:
+            heading = [node.code, node.label] + ([L["set_regions"], L["share"], L["kpi_count"]] if not node.parent else [])
+            for c, value in enumerate(heading):
+                write(ws, r, c, value, fmt["header"])
+        r += 1
+    if chart_rows:
+        # The chart reads a contiguous copy of the leaf rows (columns G:H, hidden).
+        first = r + 1
+        for i, leaf in enumerate(n.code for n in tax.nodes if n.code in leaf_codes):
+            write(ws, first + i, 6, leaf)
+            write(ws, first + i, 7, len(s["leaf_regions"].get(leaf, ())))
+        ws.set_column(6, 7, None, None, {"hidden": True})
+        last = first + len(chart_rows) - 1
+        chart = w.book.add_chart({"type": "bar"})
+        name = w.survey.summary["sheets"]["setting"]
+        chart.add_series({"name": L["set_regions"], "categories": [name, first, 6, last, 6],
+                          "values": [name, first, 7, last, 7], "gap": 40})
+        chart.set_title({"name": L["chart_title"], "name_font": {"name": w.survey.font, "size": 11}})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": w.survey.font, "size": 8}})
+        chart.set_x_axis({"min": 0, "max": max(regions, 1), "num_font": {"name": w.survey.font}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 720, "height": 18 * len(chart_rows) + 90})
+        ws.insert_chart(r + 1, 1, chart)
+
+
+def write_matrix(w) -> None:
+    """Regions × leaves, ○ where the region set at least one KPI, with totals."""
+    L, s, ws, fmt = w.labels, w.stats, w.ws["matrix"], w.fmt
+    leaves = [n.code for n in w.survey.taxonomy.leaves]
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, 1, 28)
+    ws.set_column(2, len(leaves) + 2, 5)
+    for c, value in enumerate([L["region_code"], L["region_name"]] + leaves + [L["total"]]):
+        write(ws, 0, c, value, fmt["header"])
+    ws.freeze_panes(1, 2)
+    ws.repeat_rows(0)
+    for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=1):
+        have = s["region_leaves"].get(region.code, set())
+        values = [region.code, region.name] + [True if leaf in have else "" for leaf in leaves] + [len(have)]
+        for c, value in enumerate(values):
+            write(ws, r, c, value, fmt["cell"])
+    r = len(w.result.regions) + 1
+    totals = [L["total"], ""] + [len(s["leaf_regions"].get(leaf, ())) for leaf in leaves] + [""]
+    for c, value in enumerate(totals):
+        write(ws, r, c, value, fmt["header"])
+
+
+def write_submissions(w) -> None:
+    """Every roster region: received or missing, which file, how clean; then other files."""
+    L, ws, fmt, result = w.labels, w.ws["submissions"], w.fmt, w.result
+    for c, width in enumerate((9, 30, 12, 46, 24, 8, 8, 14)):
+        ws.set_column(c, c, width)
+    headers = [L["region_code"], L["region_name"], L["status"], L["file"], L["modified"], L["errors"],
+               L["warnings"], L["result"]]
+    for c, value in enumerate(headers):
+        write(ws, 0, c, value, fmt["header"])
+    ws.repeat_rows(0)
+    used = {x.region_code: x for x in result.used}
+    r = 1
+    for region in sorted(result.regions, key=lambda x: x.code):
+        sub = used.get(region.code)
+        if sub is None:
+            values = [region.code, region.name, L["not_received"], "", "", "", "", ""]
+        else:
+            verdict = L["ok"] if not sub.errors and not sub.warnings else L["has_errors"] if sub.errors else L["has_warnings"]
+            values = [region.code, region.name, L["received"], sub.relative, sub.modified, sub.errors, sub.warnings, verdict]
+        for c, value in enumerate(values):
+            write(ws, r, c, value, fmt["cell"])
+        if w.export:
+            w.export.add("regions", [region.code, region.name, values[2], values[3], values[5], values[6]])
+        r += 1
+    status_label = {"superseded": L["superseded_file"], "failed": L["failed_file"], "skipped": L["skipped_file"],
+                    "used": L["used"]}
+    for sub in sorted(result.submissions, key=lambda x: x.relative):
+        if w.export:
+            w.export.add("submissions", [sub.relative, sub.region_code, status_label.get(sub.status, sub.status),
+                                         sub.modified, sub.errors, sub.warnings])
+        if sub.status == "used":
+            continue
+        values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,
+                  sub.modified, sub.errors, sub.warnings, ""]
+        for c, value in enumerate(values):
+            write(ws, r + 1, c, value, fmt["cell"])
+        r += 1
