@@ -15,9 +15,21 @@ COST_KEYS = ("stage", "fiscal_year", "cost", "national", "prefectural", "bonds",
 
 
 def span(ws, r: int, c0: int, c1: int, value, fmt) -> None:
+    """Text over columns c0..c1: merged, so that long text wraps across the width."""
     if c1 > c0:
         ws.merge_range(r, c0, r, c1, "", fmt)
     write(ws, r, c0, value, fmt)
+
+
+def heading(ws, r: int, c0: int, c1: int, value, fmt) -> None:
+    """A heading over columns c0..c1, centred across them without merging.
+
+    xlsxwriter tracks every merged cell for overlap checks: at national scale (35,000
+    projects) merges cost a gigabyte, so only text that must wrap is merged.
+    """
+    write(ws, r, c0, value, fmt)
+    for c in range(c0 + 1, c1 + 1):
+        ws.write_blank(r, c, None, fmt)
 
 
 def _typed(record, key) -> str:
@@ -34,11 +46,11 @@ def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict
     label = {c.key: c.label for c in projects.columns}
     code = project["values"]["project_code"].value
     r = w.row["evaluation"]
-    span(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
+    heading(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
     r += 1
     for key, c0, c1 in (("project_code", 0, 0), ("project_name", 1, 3)):
-        span(ws, r, c0, c1, label[key], fmt["header"])
-    span(ws, r, 4, WIDTH - 1, label["summary"], fmt["header"])
+        heading(ws, r, c0, c1, label[key], fmt["header"])
+    heading(ws, r, 4, WIDTH - 1, label["summary"], fmt["header"])
     r += 1
     ws.set_row(r, 60)
     span(ws, r, 0, 0, _typed(project, "project_code"), fmt["cell"])
@@ -49,7 +61,7 @@ def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict
     r = _context(w, ws, r + 1, project, label)
     r = _first_evaluation(w, ws, r + 1, project, label)
     for c0, c1, key in ((0, 5, "external"), (6, WIDTH - 1, "second")):
-        span(ws, r + 1, c0, c1, L[key], fmt["header"])
+        heading(ws, r + 1, c0, c1, L[key], fmt["header"])
     ws.set_row(r + 2, 60)  # empty boxes for the reviewers
     span(ws, r + 2, 0, 5, "", fmt["cell"])
     span(ws, r + 2, 6, WIDTH - 1, "", fmt["cell"])
@@ -60,7 +72,7 @@ def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict
 def _inputs(w, ws, r, project, rows, code) -> int:
     fmt, L = w.fmt, w.labels
     costs = w.survey.sheet("costs")
-    span(ws, r, 0, WIDTH - 1, L["input"], fmt["bold"])
+    heading(ws, r, 0, WIDTH - 1, L["input"], fmt["bold"])
     r += 1
     for c, key in enumerate(COST_KEYS):
         write(ws, r, c, costs.column(key).label, fmt["header"])
@@ -78,7 +90,7 @@ def _inputs(w, ws, r, project, rows, code) -> int:
     projects = w.survey.sheet("projects")
     write(ws, r, 0, L["staffing"], fmt["header"])
     for c, key in ((1, "staff_regular"), (4, "staff_fiscal")):
-        span(ws, r, c, c + 1, projects.column(key).label, fmt["header"])
+        heading(ws, r, c, c + 1, projects.column(key).label, fmt["header"])
         value = project["values"].get(key)
         write(ws, r, c + 2, value.value if value is not None else None, fmt["number"])
     r += 1
@@ -97,13 +109,13 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
     fmt, L = w.fmt, w.labels
     kpis = w.survey.sheet("kpis")
     mine = [k for k in rows.get("kpis", []) if k["values"]["project_code"].value == code]
-    span(ws, r, 0, WIDTH - 1, L["outcome"], fmt["bold"])
+    heading(ws, r, 0, WIDTH - 1, L["outcome"], fmt["bold"])
     r += 1
     times = sorted({a["values"]["time"].value for k in mine for a in actuals.get(k["values"]["kpi_no"].value, [])
                     if a["values"]["time"].value is not None}, key=lambda t: t.point)[-4:]
     headers = [kpis.column("name").label, "", "", kpis.column("unit").label, kpis.column("baseline").label] \
         + [f"{L['actual']} {t.raw}" for t in times] + [L["achievement"], L["target"], kpis.column("target_time").label, L["progress"]]
-    span(ws, r, 0, 2, headers[0], fmt["header"])
+    heading(ws, r, 0, 2, headers[0], fmt["header"])
     for c, value in enumerate(headers[3:], start=3):
         write(ws, r, c, value, fmt["header"])
     for record in mine:
@@ -127,7 +139,7 @@ def _context(w, ws, r, project, label) -> int:
     fmt = w.fmt
     parts = ((0, 1, "start_year"), (2, 5, "legal_basis"), (6, WIDTH - 1, "related_plans"))
     for c0, c1, key in parts:  # row by row: constant-memory mode never returns to a row
-        span(ws, r, c0, c1, label[key], fmt["header"])
+        heading(ws, r, c0, c1, label[key], fmt["header"])
     for c0, c1, key in parts:
         span(ws, r + 1, c0, c1, _typed(project, key), fmt["cell"])
     return r + 2
@@ -140,11 +152,11 @@ def _first_evaluation(w, ws, r, project, label) -> int:
     goes back to a row it has left.
     """
     fmt, L = w.fmt, w.labels
-    span(ws, r, 0, WIDTH - 1, L["first_eval"], fmt["bold"])
+    heading(ws, r, 0, WIDTH - 1, L["first_eval"], fmt["bold"])
     r += 1
     parts = ((0, 2, "viewpoints"), (3, 5, "issues"), (6, 8, "direction_of_improvement"), (9, WIDTH - 1, "expected_effect"))
     for c0, c1, key in parts:
-        span(ws, r, c0, c1, L["viewpoints"] if key == "viewpoints" else label[key], fmt["header"])
+        heading(ws, r, c0, c1, L["viewpoints"] if key == "viewpoints" else label[key], fmt["header"])
     chosen = project["values"].get("viewpoints")
     chosen = set(chosen.value or ()) if chosen is not None else set()
     choices = list(w.survey.sheet("projects").column("viewpoints").choices)

@@ -40,10 +40,10 @@ def plain(value) -> str:
         return format(value, "f")
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if hasattr(value, "label"):  # a Time (a tuple too: test it first)
+        return value.label
     if isinstance(value, tuple):
         return "、".join(str(v) for v in value)
-    if hasattr(value, "label"):
-        return value.label
     return str(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .reader import CellError, NoCachedValue
 from .values import is_no_value, parse_date, parse_number, parse_time, text_of
@@ -20,8 +20,9 @@ FLAG_TRUE = {"○", "〇", "◯", "o", "O", "1", "TRUE", "true", "✓", "✔", "
 FLAG_FALSE = {"×", "✕", "x", "X", "0", "FALSE", "false", "無", "なし"}
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
+    """A tuple, not a dataclass: millions of these cross process boundaries (pickled)."""
+
     typed: str          # the text as the clerk typed it ("" when empty)
     value: object       # normalized: str, Decimal, Time, date, bool, tuple, or None
     unit: str = ""      # for numbers: the unit the value is in

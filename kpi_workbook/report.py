@@ -46,10 +46,10 @@ def _default(value):
         return as_float if Decimal(repr(as_float)) == value else str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, (set, tuple)):
-        return list(value)
     if hasattr(value, "to_dict"):
         return value.to_dict()
+    if isinstance(value, (set, tuple)):
+        return list(value)
     return str(value)
 
 

@@ -103,8 +103,7 @@ class _Writer:
         write_matrix(self)
         write_submissions(self)
         breaks = self.stats["breaks"][:1020]  # Excel keeps at most 1,026 manual breaks
-        self.ws["evaluation"].set_h_pagebreaks(breaks)
-        self.ws["evaluation"].fit_to_pages(1, max(len(breaks), 1))  # one block per page
+        self.ws["evaluation"].set_h_pagebreaks(breaks)  # one block per page
 
     def put(self, key: str, values: list, fmt=None) -> int:
         """Append one row to a streamed sheet; strings always as strings."""
@@ -131,6 +130,7 @@ class _Writer:
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
         self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
+        self.ws["evaluation"].set_margins(left=0.4, right=0.4, top=0.4, bottom=0.5)
         for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
                             ("findings", [7, 34, 10, 7, 16, 20, 70, 24])):
             for c, width in enumerate(widths):
@@ -247,7 +247,7 @@ def _formats(book, font: str) -> dict:
     base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}
     def make(**extra):
         return book.add_format({**base, **extra})
-    return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center", valign="vcenter"),
+    return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center_across", valign="vcenter"),
             "title": make(bold=True, font_size=14, font_color="#1F4E78"),
             "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
             "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format="0.0"),

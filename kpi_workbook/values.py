@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 # Dashes a Japanese IME produces for a minus sign, and the accounting triangles.
 _MINUS = "△▲−‐‑–—―ー－-"
@@ -169,8 +170,7 @@ def _tidy(number: Decimal) -> Decimal:
 
 # --------------------------------------------------------------------------- times
 
-@dataclass(frozen=True)
-class Time:
+class Time(NamedTuple):
     kind: str  # "fy" | "year" | "month" | "date" | "period"
     start: dt.date
     end: dt.date
