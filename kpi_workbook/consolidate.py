@@ -43,6 +43,7 @@ class Submission:
     relative: str
     region_code: str = ""
     region_name: str = ""
+    claimed_name: str = ""      # the region name the workbook itself carries
     modified: str = ""          # ISO timestamp: the workbook's own, else the file's
     readable: bool = False
     errors: int = 0
@@ -120,6 +121,7 @@ def _extract(path: str, relative: str, survey: Survey, roster, scratch: str) -> 
     result.findings = [replace(f, file=relative) for f in result.findings]
     sub.readable = result.readable
     sub.region_code, sub.region_name = result.region_code, result.region_name
+    sub.claimed_name = result.meta.get("region_name") or result.region_name
     rows, rejected = _rows(result, survey, relative)
     findings = result.findings + rejected
     counts = F.counts(findings)
@@ -234,7 +236,7 @@ def _select(submissions: list, regions: list) -> list:
         subs.sort(key=lambda s: (s.modified, s.relative), reverse=True)
         winner = subs[0]
         winner.status = "used" if code in roster_codes else "failed"
-        names = {s.region_name for s in subs if s.region_name}
+        names = {s.claimed_name for s in subs if s.claimed_name}
         if len(names) > 1:
             out.append(F.make("REGION_CLAIMED_TWICE", file=winner.relative, value=code,
                               detail="、".join(sorted(names))))

@@ -132,7 +132,7 @@ class _Writer:
         self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
         self.ws["evaluation"].set_margins(left=0.4, right=0.4, top=0.4, bottom=0.5)
         for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
-                            ("findings", [7, 34, 10, 7, 16, 20, 70, 24])):
+                            ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
 

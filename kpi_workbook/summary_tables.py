@@ -146,6 +146,7 @@ def write_setting(w) -> None:
         chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"name": w.survey.font, "size": 8}})
         chart.set_x_axis({"min": 0, "max": max(regions, 1), "num_font": {"name": w.survey.font}})
         chart.set_legend({"none": True})
+        chart.show_hidden_data()  # its data sits in the hidden columns G:H
         chart.set_size({"width": 720, "height": 18 * len(chart_rows) + 90})
         ws.insert_chart(r + 1, 1, chart)
 

@@ -219,3 +219,42 @@ def test_cli_exit_codes(returns, tmp_path):
     blocker.write_text("x")
     result = runner.invoke(cli, ["consolidate", str(clean), "--roster", str(roster), "-o", str(blocker / "s.xlsx")])
     assert result.exit_code == 2 and "書き出せません" in result.output
+
+
+def test_chart_plots_its_hidden_data(summary):
+    _, _, out = summary
+    with zipfile.ZipFile(out / "summary.xlsx") as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode()
+    # xlsxwriter omits <c:plotVisOnly val="1"/> when hidden data is to be shown
+    assert "<c:barChart>" in chart and "plotVisOnly" not in chart and "$H$" in chart
+
+
+def test_return_for_a_region_not_in_the_roster(returns, tmp_path):
+    lines = (SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(line for line in lines if not line.startswith("R03")) + "\n", encoding="utf-8")
+    result = consolidate(returns, roster, tmp_path / "s.xlsx", jobs=1)
+    kurume = next(s for s in result.submissions if s.relative.startswith("R03"))
+    assert kurume.status == "failed"
+    assert "R03" not in {s.region_code for s in result.used} and len(result.regions) == 9
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert any(r[7] == "REGION_NOT_IN_ROSTER" and r[1].startswith("R03") for r in rows(book["指摘一覧"]))
+
+
+def test_two_files_claiming_one_code_with_different_names(generated, tmp_path):
+    import openpyxl as xl
+    folder = tmp_path / "in"
+    a = fill_workbook(generated["R05"], json.loads((SAMPLES / "returns" / "R05.json").read_text(encoding="utf-8")),
+                      folder / "a.xlsx")
+    b = folder / "b.xlsx"
+    book = xl.load_workbook(a)
+    meta = book["_kpi_workbook"]
+    for row in meta.iter_rows():
+        if row[0].value == "region_name":
+            row[1].value = "別の圏域"
+    book.save(b)
+    set_modified(a, "2021-10-01T00:00:00Z")
+    set_modified(b, "2021-10-02T00:00:00Z")
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
+    assert "REGION_CLAIMED_TWICE" in {f.code for f in result.findings}
+    assert {s.relative: s.status for s in result.submissions} == {"a.xlsx": "superseded", "b.xlsx": "used"}
