@@ -258,3 +258,13 @@ def test_two_files_claiming_one_code_with_different_names(generated, tmp_path):
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
     assert "REGION_CLAIMED_TWICE" in {f.code for f in result.findings}
     assert {s.relative: s.status for s in result.submissions} == {"a.xlsx": "superseded", "b.xlsx": "used"}
+
+
+def test_cli_json(returns, tmp_path):
+    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx"), "--json", "--jobs", "1"])
+    data = json.loads(result.output)
+    assert data["totals"]["read"] == 42 and data["totals"]["kpis"] == 12
+    by_file = {s["relative"]: s for s in data["submissions"]}
+    assert by_file["old/R02_初回.xlsx"]["status"] == "superseded"
+    assert {f["code"] for f in data["findings"]} >= {"REGION_NOT_RETURNED", "RETURN_SUPERSEDED"}
