@@ -23,6 +23,7 @@ import re
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -193,6 +194,7 @@ def _check_all(files, folder, survey, regions, scratch, jobs, progress) -> list[
             if progress:
                 progress(1)
         return out
+    retry = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch): p
                    for p in files}
@@ -200,10 +202,17 @@ def _check_all(files, folder, survey, regions, scratch, jobs, progress) -> list[
             path = futures[future]
             try:
                 out.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - a broken worker is one failed file
+            except BrokenProcessPool:
+                retry.append(path)  # a worker died: its files are redone one by one below
+                continue
+            except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
                 out.append(_failed(path, folder, type(exc).__name__))
             if progress:
                 progress(1)
+    for path in sorted(retry):
+        out.append(_safe_extract(path, folder, survey, regions, scratch))
+        if progress:
+            progress(1)
     return sorted(out, key=lambda s: s.relative)
 
 

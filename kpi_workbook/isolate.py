@@ -16,7 +16,7 @@ import select
 import signal
 import time
 
-DEFAULT_MEMORY = 1024 * 1024 * 1024  # bytes the child may add to the parent's size
+DEFAULT_MEMORY = 480 * 1024 * 1024  # bytes the child may add to the parent's size (< 500 MB)
 DEFAULT_TIMEOUT = 20.0  # seconds
 
 

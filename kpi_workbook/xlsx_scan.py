@@ -134,19 +134,21 @@ def _percent_styles(styles: bytes) -> set:
     return out
 
 
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+# A cell that holds a value (<v> or an inline string), possibly after its formula.
+_VALUE_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>\s*'
+    rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v|is)\b')
 
 
 def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
     if b't="e"' in xml or _FORMULA.search(xml) or (percent_xfs and b' s="' in xml):
         return _scan_cells(xml, percent_xfs)
-    # The common case (plain values only): just the used range, at C speed.
+    # The common case (plain values only): just the range of cells holding a value (empty
+    # styled cells and rows do not count, as for the readers), at C speed.
     scan = SheetScan()
-    refs = _CELL_REF.findall(xml)
+    refs = _VALUE_CELL.findall(xml)
     if refs:
-        rows = _ROW_REF.findall(xml) or [r for _, r in refs]
-        scan.max_row = max(map(int, rows))
+        scan.max_row = max(int(r) for _, r in refs)
         scan.max_col = max(col_number(c.decode()) for c in set(c for c, _ in refs))
     return scan
 

@@ -89,3 +89,23 @@ def test_1904_date_system(name, first):
     from kpi_workbook.reader import read_workbook
     book, _ = read_workbook(CORPUS / "xlsx-real" / name)
     assert next(iter(book.sheets.values())).rows[0][0].isoformat() == first
+
+
+def test_corpus_through_consolidate(tmp_path):
+    """Every corpus file in one folder: the run completes and accounts for each file."""
+    import shutil
+
+    from kpi_workbook.consolidate import consolidate
+    from .conftest import SAMPLES
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in FILES:
+        shutil.copy(path, folder / str(path.relative_to(CORPUS)).replace("/", "__"))
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "summary.xlsx", csv_dir=tmp_path / "csv", jobs=2)
+    assert (tmp_path / "summary.xlsx").exists()
+    assert len(result.submissions) == len(FILES)
+    for sub in result.submissions:
+        assert sub.status in ("failed", "skipped"), sub.relative  # none of them is a survey return
+        if sub.status == "failed" and not sub.findings:
+            assert sub.errors or sub.warnings, sub.relative  # its findings are in the scratch rows
+    assert len(result.missing) == 10

@@ -1,0 +1,109 @@
+"""Faults: files that vanish, break or kill a worker; interrupted runs leave nothing half-done."""
+import hashlib
+import json
+import os
+import shutil
+
+import pytest
+
+import kpi_workbook.consolidate as C
+import kpi_workbook.summary as S
+from kpi_workbook.consolidate import consolidate
+from kpi_workbook.fill import fill_workbook
+
+from .conftest import CORPUS, SAMPLES
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def folder(generated, tmp_path):
+    out = tmp_path / "returns"
+    for code in ("R01", "R03", "R05"):
+        data = json.loads((SAMPLES / "returns" / f"{code}.json").read_text(encoding="utf-8"))
+        fill_workbook(generated[code], data, out / generated[code].name)
+    return out
+
+
+def test_file_disappearing_mid_run_is_a_finding(folder, tmp_path, monkeypatch):
+    real = C.discover
+    ghost = folder / "R02_消えたファイル.xlsx"
+
+    def discover_then_vanish(path):
+        files, notes = real(path)
+        return sorted(files + [ghost]), notes
+    monkeypatch.setattr(C, "discover", discover_then_vanish)
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
+    gone = next(s for s in result.submissions if s.relative == ghost.name)
+    assert gone.status == "failed" and len(result.used) == 3
+    assert (tmp_path / "s.xlsx").exists()
+
+
+def test_file_still_being_written_is_a_finding(folder, tmp_path):
+    data = (folder / next(iter(os.listdir(folder)))).read_bytes()
+    (folder / "R04_書きかけ.xlsx").write_bytes(data[: len(data) // 2])
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
+    partial = next(s for s in result.submissions if s.relative == "R04_書きかけ.xlsx")
+    assert partial.status == "failed" and len(result.used) == 3
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file whatever its permissions")
+def test_unreadable_file_is_a_finding(folder, tmp_path):
+    locked = folder / "R04_locked.xlsx"
+    shutil.copy(next(folder.glob("R01_*")), locked)
+    locked.chmod(0)
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
+    assert next(s for s in result.submissions if s.relative == locked.name).status in ("failed", "superseded")
+
+
+PARENT = os.getpid()
+REAL_EXTRACT = C._extract
+
+
+def dies_on_kurume(path, *args):
+    """Module level, so that the pool can send it to its workers."""
+    if "R03" in path and os.getpid() != PARENT:
+        os._exit(9)  # a worker killed by the system (OOM killer, kill -9)
+    return REAL_EXTRACT(path, *args)
+
+
+def test_a_killed_worker_costs_nothing(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "_extract", dies_on_kurume)
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
+    assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"], [(s.relative, s.status, [f.code for f in s.findings]) for s in result.submissions]
+
+
+@pytest.mark.parametrize("when", ["interrupt", "disk full"])
+def test_interrupted_run_leaves_nothing_half_written(folder, tmp_path, monkeypatch, when):
+    before = _digest(folder)
+    real = S._Writer._return
+    calls = []
+
+    def breaks_midway(self, sub, data):
+        calls.append(sub)
+        if len(calls) == 2:
+            raise KeyboardInterrupt() if when == "interrupt" else OSError(28, "No space left on device")
+        return real(self, sub, data)
+    monkeypatch.setattr(S._Writer, "_return", breaks_midway)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises((KeyboardInterrupt, Exception)):
+        consolidate(folder, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=1)
+    leftovers = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert leftovers == [] and _digest(folder) == before
+    monkeypatch.undo()
+    result = consolidate(folder, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=1)
+    assert (out / "summary.xlsx").exists() and len(result.used) == 3  # the next run works
+
+
+def test_lock_temp_and_unknown_files_are_listed(folder, tmp_path):
+    (folder / "~$R01.xlsx").write_bytes(b"x")
+    (folder / ".~tmp-abc.xlsx").write_bytes(b"x")
+    (folder / "sub").mkdir()
+    shutil.copy(CORPUS / "xlsx-hostile" / "csv_renamed.xlsx", folder / "sub" / "R09.xlsx")
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
+    status = {s.relative: s.status for s in result.submissions}
+    assert status["~$R01.xlsx"] == "skipped" and status[".~tmp-abc.xlsx"] == "skipped"
+    assert status["sub/R09.xlsx"] == "failed"
