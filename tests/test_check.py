@@ -186,3 +186,22 @@ def test_date_cells_in_a_1904_workbook(generated, tmp_path):
     result = check_workbook(path)
     assert result.records["region"][0].values["answered_on"].value == dt.date(2026, 10, 31)
     assert result.records["kpis"][0].values["baseline_time"].value.start == dt.date(2020, 3, 31)
+
+
+def test_signed_workbooks(tmp_path, renkei, roster_path):
+    import openpyxl
+
+    from kpi_workbook import metadata
+    from kpi_workbook.generate import generate
+    signed = generate(roster_path, renkei, tmp_path / "signed", secret="s3cret").written[0]
+    assert not {f.code for f in check_workbook(signed, secret="s3cret").findings} & {"SIGNATURE_MISSING", "SIGNATURE_INVALID"}
+    book = openpyxl.load_workbook(signed)
+    for row in book[metadata.SHEET].iter_rows():
+        if row[0].value == "region_code":
+            row[1].value = "R02"  # someone re-labels 熊本's workbook as 播磨's
+    forged = tmp_path / "forged.xlsx"
+    book.save(forged)
+    assert "SIGNATURE_INVALID" in {f.code for f in check_workbook(forged, secret="s3cret").findings}
+    unsigned = generate(roster_path, renkei, tmp_path / "plain").written[0]
+    assert "SIGNATURE_MISSING" in {f.code for f in check_workbook(unsigned, secret="s3cret").findings}
+    assert not {f.code for f in check_workbook(unsigned).findings} & {"SIGNATURE_MISSING", "SIGNATURE_INVALID"}
