@@ -114,7 +114,8 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
 @click.option("--csv", "csv_dir", default=None, type=click.Path(file_okay=False), help="正規化した表を CSV で書き出すフォルダ")
 @click.option("--json", "as_json", is_flag=True, help="提出状況と指摘を JSON で出力する")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
-def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs):
+@click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
+def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret):
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
@@ -125,9 +126,10 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs):
     bar = _progress(total, "提出ファイルを確認中")
     if bar:
         with bar:
-            result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, progress=bar.update)
+            result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
+                         progress=bar.update, secret=secret)
     else:
-        result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey)
+        result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     if as_json:
         click.echo(to_json({"output": str(result.output), "totals": result.totals,

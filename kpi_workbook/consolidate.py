@@ -113,12 +113,12 @@ def workbook_modified(path: Path) -> str:
         return ""
 
 
-def _extract(path: str, relative: str, survey: Survey, roster, scratch: str) -> Submission:
+def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, secret=None) -> Submission:
     """Worker: check one return, park its rows and findings in a scratch file."""
     from .check import check_workbook
 
     sub = Submission(file=path, relative=relative, modified=workbook_modified(Path(path)))
-    result = check_workbook(path, survey=survey, roster=roster)
+    result = check_workbook(path, survey=survey, roster=roster, secret=secret)
     result.findings = [replace(f, file=relative) for f in result.findings]
     sub.readable = result.readable
     sub.region_code, sub.region_name = result.region_code, result.region_name
@@ -163,7 +163,8 @@ def load_rows(submission: Submission) -> dict:
 
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
-                survey="renkei", progress=None, now: dt.datetime | None = None) -> ConsolidateResult:
+                survey="renkei", progress=None, now: dt.datetime | None = None,
+                secret: str | None = None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs)."""
     from .summary import write_outputs
 
@@ -174,7 +175,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     files, notes = discover(folder)
     findings = list(roster_findings)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
-        submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress)
+        submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress, secret)
         findings += _select(submissions, regions)
         for path_note in notes:
             submissions.append(Submission(file=path_note.file, relative=path_note.file, status="skipped",
@@ -185,18 +186,18 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     return result
 
 
-def _check_all(files, folder, survey, regions, scratch, jobs, progress) -> list[Submission]:
+def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None) -> list[Submission]:
     jobs = max(1, jobs or os.cpu_count() or 1)
     out = []
     if jobs == 1 or len(files) < 2:
         for path in files:
-            out.append(_safe_extract(path, folder, survey, regions, scratch))
+            out.append(_safe_extract(path, folder, survey, regions, scratch, secret))
             if progress:
                 progress(1)
         return out
     retry = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch): p
+        futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch, secret): p
                    for p in files}
         for future in as_completed(futures):
             path = futures[future]
@@ -210,15 +211,15 @@ def _check_all(files, folder, survey, regions, scratch, jobs, progress) -> list[
             if progress:
                 progress(1)
     for path in sorted(retry):
-        out.append(_safe_extract(path, folder, survey, regions, scratch))
+        out.append(_safe_extract(path, folder, survey, regions, scratch, secret))
         if progress:
             progress(1)
     return sorted(out, key=lambda s: s.relative)
 
 
-def _safe_extract(path, folder, survey, regions, scratch) -> Submission:
+def _safe_extract(path, folder, survey, regions, scratch, secret=None) -> Submission:
     try:
-        return _extract(str(path), str(path.relative_to(folder)), survey, regions, scratch)
+        return _extract(str(path), str(path.relative_to(folder)), survey, regions, scratch, secret)
     except Exception as exc:  # noqa: BLE001
         return _failed(path, folder, type(exc).__name__)
 
