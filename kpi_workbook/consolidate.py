@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import findings as F
+from . import isolate
 from .atomic import TMP_PREFIX
 from .roster import read_roster, regions_for
 from .survey import Survey, load_survey
@@ -187,34 +188,48 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
 
 
 def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None) -> list[Submission]:
+    """Check every file; in parallel, workers read in-process (fast) and any file whose
+    worker died or hit a limit is redone with one isolated child per file (safe)."""
     jobs = max(1, jobs or os.cpu_count() or 1)
-    out = []
+    args = (folder, survey, regions, scratch, secret)
     if jobs == 1 or len(files) < 2:
+        out = []
         for path in files:
-            out.append(_safe_extract(path, folder, survey, regions, scratch, secret))
+            out.append(_safe_extract(path, *args))
             if progress:
                 progress(1)
         return out
-    retry = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    out, redo = _pool_pass(files, args, jobs, progress, fast=True)
+    if redo:
+        more, still = _pool_pass(redo, args, jobs, progress, fast=False)
+        out += more
+        for path in still:  # a worker died even with per-file isolation: one by one here
+            out.append(_safe_extract(path, *args))
+            if progress:
+                progress(1)
+    return sorted(out, key=lambda s: s.relative)
+
+
+def _pool_pass(files, args, jobs, progress, fast: bool):
+    """One pool over *files*: (submissions, files to redo)."""
+    folder, survey, regions, scratch, secret = args
+    out, redo = [], []
+    init = isolate.enter_worker_mode if fast else None
+    with ProcessPoolExecutor(max_workers=jobs, initializer=init) as pool:
         futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch, secret): p
                    for p in files}
         for future in as_completed(futures):
             path = futures[future]
             try:
                 out.append(future.result())
-            except BrokenProcessPool:
-                retry.append(path)  # a worker died: its files are redone one by one below
+            except (BrokenProcessPool, isolate.Retry):
+                redo.append(path)  # a worker died or hit a limit: redone, never lost
                 continue
             except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
                 out.append(_failed(path, folder, type(exc).__name__))
             if progress:
                 progress(1)
-    for path in sorted(retry):
-        out.append(_safe_extract(path, folder, survey, regions, scratch, secret))
-        if progress:
-            progress(1)
-    return sorted(out, key=lambda s: s.relative)
+    return out, sorted(redo)
 
 
 def _safe_extract(path, folder, survey, regions, scratch, secret=None) -> Submission:

@@ -7,6 +7,11 @@ address space is capped with RLIMIT_AS; if it dies, the parent gets an
 :class:`IsolatedFailure` saying how, and carries on.
 
 On platforms without ``fork`` the call runs in-process (documented in the README).
+
+A process that exists only to read returns (a ``consolidate`` worker) can call
+:func:`enter_worker_mode` once instead: the worker itself is then capped and timed, calls
+run in-process (no fork per file), and a call that hits a limit kills the worker or
+raises :class:`Retry`; ``consolidate`` redoes those files with one child per file.
 """
 from __future__ import annotations
 
@@ -18,6 +23,13 @@ import time
 
 DEFAULT_MEMORY = 480 * 1024 * 1024  # bytes the child may add to the parent's size (< 500 MB)
 DEFAULT_TIMEOUT = 20.0  # seconds
+
+
+_WORKER = {"on": False, "timeout": DEFAULT_TIMEOUT}
+
+
+class Retry(Exception):
+    """Worker mode: this call hit a limit; redo it isolated in its own child."""
 
 
 class IsolatedFailure(Exception):
@@ -43,6 +55,8 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
     """
     if not hasattr(os, "fork"):
         return func(*args)
+    if _WORKER["on"]:
+        return _run_in_worker(func, args)
     limit = _current_vsize() + memory
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -74,6 +88,36 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
             os._exit(code)
     os.close(write_fd)
     return _collect(pid, read_fd, timeout)
+
+
+def enter_worker_mode(memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Cap this whole process (address space, and time per call) and read in-process.
+
+    A native abort or the timer's SIGALRM ends the process: its pool reports that, and
+    the files it had are redone in isolation.  Nothing it prints reaches the user.
+    """
+    import resource
+    if not hasattr(os, "fork"):
+        return
+    limit = _current_vsize() + memory
+    if limit > memory:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import faulthandler
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timer ends the process, even inside native code
+    _WORKER.update(on=True, timeout=timeout)
+
+
+def _run_in_worker(func, args):
+    signal.setitimer(signal.ITIMER_REAL, _WORKER["timeout"])
+    try:
+        return func(*args)
+    except MemoryError:
+        raise Retry() from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _collect(pid: int, read_fd: int, timeout: float):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import findings as F
-from .isolate import IsolatedFailure, run_isolated
+from .isolate import IsolatedFailure, Retry, run_isolated
 from .safety import Refusal, sniff
 import python_calamine as pc  # imported here, once: a forked child inherits it
 
@@ -71,6 +71,8 @@ def read_workbook(path, sheets=None) -> tuple[Workbook | None, list]:
                               None if sheets is None else list(sheets))
     except Refusal as refusal:
         return None, [F.make(refusal.code, file=name, detail=refusal.detail or "")]
+    except Retry:
+        raise  # worker mode: the caller redoes this file in its own child
     except IsolatedFailure as failure:
         detail = {"timeout": "時間内に読み終わりませんでした",
                   "memory": "読み込みに必要なメモリが上限を超えました"}.get(failure.reason, "読み込み処理が異常終了しました")
