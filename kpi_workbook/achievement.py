@@ -58,3 +58,35 @@ def assess(baseline, baseline_time, target, target_time, latest, latest_time, di
         return result("behind")
     elapsed = Decimal((latest_time.point - baseline_time.point).days) / Decimal(span)
     return result("on_track" if progress >= elapsed else "behind")
+
+
+def kpi_assessment(survey, values: dict, actuals: list):
+    """(latest value, its time, :class:`Achievement`) for one KPI record's *values*,
+    the newest figure being its 現状値 or a later yearly actual from *actuals*."""
+    latest, latest_time = _latest(values, actuals)
+    direction = values["direction"].value or ""
+    decrease = (survey.choices.get("direction", ["", "減少"]) + ["", ""])[1]
+    result = assess(number(values, "baseline"), time_of(values, "baseline_time"), number(values, "target"),
+                    time_of(values, "target_time"), latest, latest_time, direction, survey.progress, decrease)
+    return latest, latest_time, result
+
+
+def number(values, key):
+    value = values.get(key)
+    return value.value if value is not None and isinstance(value.value, Decimal) else None
+
+
+def time_of(values, key):
+    value = values.get(key)
+    return value.value if value is not None and hasattr(value.value, "point") else None
+
+
+def _latest(values, actuals):
+    latest, latest_time = number(values, "latest"), time_of(values, "latest_time")
+    for record in actuals:
+        value, time = number(record["values"], "value"), time_of(record["values"], "time")
+        if value is None or time is None:
+            continue
+        if latest is None or latest_time is None or time.point > latest_time.point:
+            latest, latest_time = value, time
+    return latest, latest_time

@@ -115,7 +115,9 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
 @click.option("--json", "as_json", is_flag=True, help="提出状況と指摘を JSON で出力する")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
 @click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
-def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret):
+@click.option("--evaluation", "evaluation_dir", default=None, type=click.Path(file_okay=False),
+              help="圏域ごとの事務事業評価（.xlsx）を書き出すフォルダ")
+def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir):
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
@@ -127,9 +129,10 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret):
     if bar:
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
-                         progress=bar.update, secret=secret)
+                         progress=bar.update, secret=secret, evaluation_dir=evaluation_dir)
     else:
-        result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret)
+        result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
+                     evaluation_dir=evaluation_dir)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     if as_json:
         click.echo(to_json({"output": str(result.output), "totals": result.totals,
@@ -144,6 +147,8 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret):
         click.echo(f"名簿 {len(result.regions)}圏域、提出 {len(result.used)}圏域、未提出 {len(result.missing)}圏域。"
                    f"{summary_line(findings)}")
         click.echo(f"集計結果：{result.output}")
+        if evaluation_dir:
+            click.echo(f"圏域ごとの事務事業評価：{evaluation_dir}（{len(result.used)}ファイル）")
     problems = result.missing or any(s.errors for s in result.used) or any(f.is_error for f in findings)
     sys.exit(1 if problems else 0)
 

@@ -52,6 +52,7 @@ class Submission:
     warnings: int = 0
     rows_read: int = 0
     rows_rejected: int = 0
+    projects: int = 0           # projects kept (the 事務事業評価 blocks it makes)
     rows_path: str = ""         # scratch pickle with the rows and findings
     status: str = ""            # "used" | "superseded" | "failed" | "skipped"
     findings: list = field(default_factory=list)  # file-level findings kept in the header
@@ -130,6 +131,7 @@ def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, sec
     sub.errors, sub.warnings = counts[F.ERROR], counts[F.WARNING]
     sub.rows_read = sum(len(v) for k, v in result.records.items() if k in KEY_COLUMNS)
     sub.rows_rejected = len(rejected)
+    sub.projects = len(rows.get("projects", []))
     sub.findings = [f for f in findings if not f.sheet or not f.cell]
     sub.rows_path = os.path.join(scratch, f"{abs(hash(path)):x}-{os.getpid()}.pkl")
     with open(sub.rows_path, "wb") as fh:
@@ -165,8 +167,9 @@ def load_rows(submission: Submission) -> dict:
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
                 survey="renkei", progress=None, now: dt.datetime | None = None,
-                secret: str | None = None) -> ConsolidateResult:
-    """Check every return under *folder* and write the summary workbook (and CSVs)."""
+                secret: str | None = None, evaluation_dir=None) -> ConsolidateResult:
+    """Check every return under *folder* and write the summary workbook (and CSVs, and
+    with *evaluation_dir* one 事務事業評価 workbook per region)."""
     from .summary import write_outputs
 
     folder, output = Path(folder), Path(output)
@@ -183,7 +186,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                           findings=[path_note]))
         result = ConsolidateResult(output=None, submissions=submissions, regions=regions,
                                    findings=findings, totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
-        write_outputs(result, definition, output, csv_dir, now=now)
+        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
 
 

@@ -8,9 +8,12 @@ own column labels and ``[summary.labels]``.
 """
 from __future__ import annotations
 
+from .achievement import kpi_assessment
 from .summary_tables import write
 
 WIDTH = 12  # columns A..L
+MAX_BREAKS = 1020  # Excel keeps at most 1,026 manual page breaks per sheet
+MAX_BLOCKS = 1000  # more projects than this: one workbook per region instead (--evaluation)
 COST_KEYS = ("stage", "fiscal_year", "cost", "national", "prefectural", "bonds", "tax_allocation", "other", "general")
 
 
@@ -37,15 +40,32 @@ def _typed(record, key) -> str:
     return value.typed if value is not None else ""
 
 
-def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
-    ws, fmt, L = w.ws["evaluation"], w.fmt, w.labels
-    if not w.row["evaluation"]:
+class EvaluationSheet:
+    """The 事務事業評価 sheet being written: blocks go down the sheet, one page each."""
+
+    def __init__(self, ws, survey, fmt: dict):
+        self.ws, self.survey, self.fmt, self.labels = ws, survey, fmt, survey.summary["labels"]
+        self.row, self.breaks = 0, []
+        ws.set_margins(left=0.4, right=0.4, top=0.4, bottom=0.5)
         ws.set_column(0, 0, 14)
         ws.set_column(1, WIDTH - 1, 10)
+
+    def blocks(self, sub, rows: dict, actuals: dict, assessed: dict) -> None:
+        """A block for each project of one return, in project-code order."""
+        projects = {r["values"]["project_code"].value: r for r in rows.get("projects", [])}
+        for code in sorted(projects, key=str):
+            write_block(self, sub, projects[code], rows, actuals, assessed)
+
+    def finish(self) -> None:
+        self.ws.set_h_pagebreaks(self.breaks[:MAX_BREAKS])  # one block per printed page
+
+
+def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
+    ws, fmt, L = w.ws, w.fmt, w.labels
     projects = w.survey.sheet("projects")
     label = {c.key: c.label for c in projects.columns}
     code = project["values"]["project_code"].value
-    r = w.row["evaluation"]
+    r = w.row
     heading(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
     r += 1
     for key, c0, c1 in (("project_code", 0, 0), ("project_name", 1, 3)):
@@ -65,8 +85,40 @@ def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict
     ws.set_row(r + 2, 60)  # empty boxes for the reviewers
     span(ws, r + 2, 0, 5, "", fmt["cell"])
     span(ws, r + 2, 6, WIDTH - 1, "", fmt["cell"])
-    w.row["evaluation"] = r + 4
-    w.stats["breaks"].append(r + 4)
+    w.row = r + 4
+    w.breaks.append(r + 4)
+
+
+def region_workbook(path, survey, sub, rows: dict, stamp) -> None:
+    """One region's 事務事業評価 as its own workbook (``consolidate --evaluation DIR``).
+
+    Runs in a worker process, beside the summary being written.
+    """
+    import xlsxwriter
+
+    from .atomic import atomic_path
+    from .summary_tables import formats
+
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+                                              "strings_to_formulas": False, "strings_to_urls": False})
+        name = survey.summary["sheets"]["evaluation"]
+        book.set_properties({"title": f"{name}（{sub.region_name}）", "subject": survey.title,
+                             "author": survey.author, "created": stamp})
+        ws = book.add_worksheet(name)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C&P / &N")
+        sheet = EvaluationSheet(ws, survey, formats(book, survey.font))
+        actuals = {}
+        for record in rows.get("actuals", []):
+            actuals.setdefault(record["values"]["kpi_no"].value, []).append(record)
+        assessed = {k["values"]["kpi_no"].value: kpi_assessment(survey, k["values"], actuals.get(k["values"]["kpi_no"].value, []))
+                    for k in rows.get("kpis", [])}
+        sheet.blocks(sub, rows, actuals, assessed)
+        sheet.finish()
+        book.close()
 
 
 def _inputs(w, ws, r, project, rows, code) -> int:

@@ -9,6 +9,7 @@ totals are written last.  Same inputs, same bytes: everything sorted, timestamps
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections import Counter, defaultdict
@@ -18,41 +19,76 @@ from pathlib import Path
 import xlsxwriter
 
 from . import findings as F
-from .achievement import assess
+from .achievement import kpi_assessment
 from .atomic import atomic_path
 from .consolidate import load_rows
 from .errors import OutputError
-from .evaluation import write_block
+from .evaluation import MAX_BLOCKS, EvaluationSheet
 from .export import CsvExport, plain
-from .summary_tables import csv_columns, finding_row, kpi_row, write, write_matrix, write_overview, \
+from .filenames import inside, region_filename
+from .summary_tables import csv_columns, formats, finding_row, kpi_row, write, write_matrix, write_overview, \
     write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
 
 
-def write_outputs(result, survey, output: Path, csv_dir=None, now: dt.datetime | None = None) -> None:
-    """Write the summary workbook to *output* (atomically) and the CSVs to *csv_dir*."""
+def write_outputs(result, survey, output: Path, csv_dir=None, now: dt.datetime | None = None,
+                  evaluation_dir=None, jobs: int | None = None) -> None:
+    """Write the summary workbook to *output* (atomically), the CSVs to *csv_dir* and,
+    with *evaluation_dir*, one 事務事業評価 workbook per region (in worker processes,
+    while the summary is written)."""
     stamp = now or _stamp(result)
     try:
-        with atomic_path(output) as tmp:
-            book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
-                                                  "strings_to_formulas": False, "strings_to_urls": False})
-            book.set_properties({"title": survey.summary["title"], "subject": survey.title,
-                                 "author": survey.author, "created": stamp})
-            export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
-            writer = _Writer(book, survey, result, Path(output), export)
-            try:
-                writer.stream()
-                book.close()
-            except BaseException:
-                if export:
-                    export.abort()
-                raise
-            if export:
-                export.close({"name": survey.id, "title": survey.summary["title"]})
+        with region_evaluations(result, survey, evaluation_dir, stamp, jobs):
+            _write_summary(result, survey, Path(output), csv_dir, stamp, evaluation_dir)
     except OSError as exc:
-        raise OutputError(f"集計結果を書き出せません：{output}（{exc.strerror or exc}）") from exc
+        raise OutputError(f"集計結果を書き出せません：{exc.filename or output}（{exc.strerror or exc}）") from exc
     result.output = Path(output)
+
+
+@contextlib.contextmanager
+def region_evaluations(result, survey, folder, stamp, jobs):
+    """Write each used return's evaluation workbook in a pool, while the body runs."""
+    if not folder:
+        yield
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1))
+    try:
+        futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),
+                               survey, sub, stamp) for sub in result.used]
+        yield
+        for future in futures:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _region_evaluation(path, survey, sub, stamp) -> None:
+    from .evaluation import region_workbook
+    region_workbook(path, survey, sub, load_rows(sub)["rows"], stamp)
+
+
+def _write_summary(result, survey, output: Path, csv_dir, stamp, evaluation_dir) -> None:
+    with atomic_path(output) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+                                              "strings_to_formulas": False, "strings_to_urls": False})
+        book.set_properties({"title": survey.summary["title"], "subject": survey.title,
+                             "author": survey.author, "created": stamp})
+        export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
+        writer = _Writer(book, survey, result, Path(output), export, evaluation_dir)
+        try:
+            writer.stream()
+            book.close()
+        except BaseException:
+            if export:
+                export.abort()
+            raise
+        if export:
+            export.close({"name": survey.id, "title": survey.summary["title"]})
 
 
 def _stamp(result) -> dt.datetime:
@@ -67,17 +103,18 @@ def _stamp(result) -> dt.datetime:
 
 
 class _Writer:
-    def __init__(self, book, survey, result, output: Path, export):
+    def __init__(self, book, survey, result, output: Path, export, evaluation_dir=None):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
+        self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
         self.labels = survey.summary["labels"]
         names = survey.summary["sheets"]
         self.ws = {key: book.add_worksheet(names[key]) for key in
                    ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")}
         self.row = Counter()
-        self.fmt = _formats(book, survey.font)
+        self.fmt = formats(book, survey.font)
         self.stats = {"leaf_regions": defaultdict(set), "leaf_kpis": Counter(), "region_leaves": defaultdict(set),
                       "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
-                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "breaks": [], "links": 0}
+                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0}
         for sheet in self.ws.values():
             sheet.set_landscape()
             sheet.set_paper(9)
@@ -102,8 +139,8 @@ class _Writer:
         write_setting(self)
         write_matrix(self)
         write_submissions(self)
-        breaks = self.stats["breaks"][:1020]  # Excel keeps at most 1,026 manual breaks
-        self.ws["evaluation"].set_h_pagebreaks(breaks)  # one block per page
+        if self.evaluation:
+            self.evaluation.finish()
 
     def put(self, key: str, values: list, fmt=None) -> int:
         """Append one row to a streamed sheet; strings always as strings."""
@@ -130,11 +167,41 @@ class _Writer:
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
         self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
-        self.ws["evaluation"].set_margins(left=0.4, right=0.4, top=0.4, bottom=0.5)
+        self._evaluation_header()
         for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
                             ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
+
+    def _evaluation_header(self) -> None:
+        """Blocks in this sheet while they fit; else an index of the per-region workbooks.
+
+        Excel keeps 1,026 manual page breaks (one project a page) and 1,048,576 rows a
+        sheet: a national round (35,000 projects) cannot be one sheet.
+        """
+        projects = sum(s.projects for s in self.result.used)
+        if projects <= MAX_BLOCKS:
+            self.evaluation = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
+            return
+        self.evaluation = None
+        ws, L, texts = self.ws["evaluation"], self.labels, self.survey.summary
+        folder = self.evaluation_dir.name if self.evaluation_dir else ""
+        note = (texts["evaluation_split"] if folder else texts["evaluation_not_written"]).format(
+            projects=f"{projects:,}", limit=f"{MAX_BLOCKS:,}", folder=folder)
+        ws.set_column(0, 0, 12)
+        ws.set_column(1, 1, 30)
+        ws.set_column(2, 2, 10)
+        ws.set_column(3, 3, 60)
+        self.put("evaluation", [note], self.fmt["bold"])
+        self.put("evaluation", [L["region_code"], L["region_name"], L["projects"], L["file"]], self.fmt["header"])
+
+    def _evaluation_index(self, sub, projects: int) -> None:
+        r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""])
+        if self.evaluation_dir and self.stats["links"] < MAX_LINKS:
+            path = self.evaluation_dir / region_filename(sub.region_code, sub.region_name)
+            target = os.path.relpath(path.resolve(), self.output.resolve().parent)
+            self.ws["evaluation"].write_url(r, 3, f"external:{target}", string=path.name)
+            self.stats["links"] += 1
 
     def _national(self, national: dict) -> None:
         regions = len(self.result.regions)
@@ -163,8 +230,10 @@ class _Writer:
         assessed = {}
         for record in rows.get("kpis", []):
             assessed[record["values"]["kpi_no"].value] = self._kpi(sub, record, projects, actuals, notes)
-        for code in sorted(projects, key=str):
-            write_block(self, sub, projects[code], rows, actuals, assessed)
+        if self.evaluation:
+            self.evaluation.blocks(sub, rows, actuals, assessed)
+        else:
+            self._evaluation_index(sub, len(projects))
         if self.export:
             self._export_rows(sub, rows, assessed)
         for finding in sorted(data["findings"], key=lambda f: (f.sheet, f.row, f.cell, f.code)):
@@ -172,11 +241,7 @@ class _Writer:
 
     def _kpi(self, sub, record, projects, actuals, notes):
         v = record["values"]
-        latest, latest_time = _latest(v, actuals.get(v["kpi_no"].value, []))
-        direction = v["direction"].value or ""
-        decrease = (self.survey.choices.get("direction", ["", "減少"]) + ["", ""])[1]
-        result = assess(_num(v, "baseline"), _time(v, "baseline_time"), _num(v, "target"),
-                        _time(v, "target_time"), latest, latest_time, direction, self.survey.progress, decrease)
+        latest, latest_time, result = kpi_assessment(self.survey, v, actuals.get(v["kpi_no"].value, []))
         project = projects.get(v["project_code"].value) if v.get("project_code") else None
         project_name = project["values"]["project_name"].typed if project else ""
         sheet = self.survey.sheet("kpis")
@@ -243,17 +308,6 @@ class _Writer:
 
 # ---------------------------------------------------------------------- helpers
 
-def _formats(book, font: str) -> dict:
-    base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}
-    def make(**extra):
-        return book.add_format({**base, **extra})
-    return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center_across", valign="vcenter"),
-            "title": make(bold=True, font_size=14, font_color="#1F4E78"),
-            "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
-            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format="0.0"),
-            "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
-
-
 def _typed_headers(survey, sheet) -> list:
     suffix = survey.summary["typed_suffix"]
     out = []
@@ -262,28 +316,6 @@ def _typed_headers(survey, sheet) -> list:
         if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
             out.append(column.label + suffix)
     return out
-
-
-def _num(values, key):
-    value = values.get(key)
-    return value.value if value is not None and isinstance(value.value, Decimal) else None
-
-
-def _time(values, key):
-    value = values.get(key)
-    return value.value if value is not None and hasattr(value.value, "point") else None
-
-
-def _latest(values, actuals):
-    """The newest figure: the 現状値, or a later yearly actual from 「KPI実績」."""
-    latest, latest_time = _num(values, "latest"), _time(values, "latest_time")
-    for record in actuals:
-        value, time = _num(record["values"], "value"), _time(record["values"], "time")
-        if value is None or time is None:
-            continue
-        if latest is None or latest_time is None or time.point > latest_time.point:
-            latest, latest_time = value, time
-    return latest, latest_time
 
 
 def _n(value) -> str:

@@ -22,6 +22,19 @@ def write(ws, r: int, c: int, value, fmt=None) -> None:
         ws.write_string(r, c, str(value), fmt)
 
 
+def formats(book, font: str) -> dict:
+    """The summary's cell formats (also used by the per-region evaluation workbooks)."""
+    base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}
+
+    def make(**extra):
+        return book.add_format({**base, **extra})
+    return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center_across", valign="vcenter"),
+            "title": make(bold=True, font_size=14, font_color="#1F4E78"),
+            "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
+            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format="0.0"),
+            "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
+
+
 def _value_pair(value, column) -> list:
     """[as understood] or [as understood, as typed] for the KPI一覧 columns."""
     if value is None:

@@ -311,7 +311,8 @@ def _build(data: dict, source: str) -> Survey:
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
                   "submissions", "findings")
-SUMMARY_TEXTS = ("title", "headline", "reconciliation", "left_out", "national_actual", "typed_suffix")
+SUMMARY_TEXTS = ("title", "headline", "reconciliation", "left_out", "national_actual", "typed_suffix",
+                 "evaluation_split", "evaluation_not_written")
 
 
 def _build_summary(ctx: _Ctx, table: dict) -> dict:

@@ -268,3 +268,42 @@ def test_cli_json(returns, tmp_path):
     by_file = {s["relative"]: s for s in data["submissions"]}
     assert by_file["old/R02_初回.xlsx"]["status"] == "superseded"
     assert {f["code"] for f in data["findings"]} >= {"REGION_NOT_RETURNED", "RETURN_SUPERSEDED"}
+
+
+def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeypatch):
+    """Over the one-sheet limit (Excel: 1,026 page breaks), the sheet becomes an index and
+    --evaluation writes one workbook per region with that region's blocks."""
+    import kpi_workbook.summary as S
+    monkeypatch.setattr(S, "MAX_BLOCKS", 3)
+    out = tmp_path / "summary.xlsx"
+    result = consolidate(returns, SAMPLES / "roster.csv", out, jobs=2, evaluation_dir=tmp_path / "評価")
+    index = rows(openpyxl.load_workbook(out)["事務事業評価"])
+    assert "圏域ごとのファイル（フォルダ「評価」）" in index[0][0]
+    assert [r[0] for r in index[2:]] == sorted(s.region_code for s in result.used)
+    files = sorted(p.name for p in (tmp_path / "評価").iterdir())
+    assert len(files) == len(result.used) and all(f.endswith(".xlsx") for f in files)
+    asahikawa = next(p for p in (tmp_path / "評価").iterdir() if p.name.startswith("R07"))
+    cells = [c for row in openpyxl.load_workbook(asahikawa)["事務事業評価"].iter_rows(values_only=True) for c in row if c]
+    assert 77.8 in cells and 38.1 in cells and "広域行政推進事業" in cells
+    assert not any(isinstance(c, str) and "熊本" in c for c in cells)  # only its own region
+    link = openpyxl.load_workbook(out)["事務事業評価"].cell(3, 4).hyperlink
+    assert link is not None and link.target.replace("\\", "/").startswith("評価/R01_")
+
+
+def test_evaluation_too_large_without_folder_says_how(returns, tmp_path, monkeypatch):
+    import kpi_workbook.summary as S
+    monkeypatch.setattr(S, "MAX_BLOCKS", 3)
+    consolidate(returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
+    index = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"])
+    assert "--evaluation" in index[0][0] and index[1][:3] == ["圏域コード", "圏域名", "事業数"]
+
+
+def test_cli_evaluation_folder(returns, tmp_path):
+    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx"), "--evaluation", str(tmp_path / "ev")])
+    assert result.exit_code == 1, result.output
+    assert f"圏域ごとの事務事業評価：{tmp_path / 'ev'}（8ファイル）" in result.output
+    assert len(list((tmp_path / "ev").glob("*.xlsx"))) == 8
+    # few projects: the blocks are also in the summary's own sheet
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"].iter_rows(values_only=True) for c in row]
+    assert 77.8 in cells
