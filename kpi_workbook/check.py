@@ -7,10 +7,11 @@ raises for bad data.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import findings as F
 from . import metadata
@@ -275,8 +276,9 @@ def _first_data_row(data: SheetData, header: int) -> int:
 def _table_record(sheet, data, r: int, columns: dict, survey, result) -> Record:
     values, cells = {}, {}
     unit_values = {}
+    number = str(r + 1)
     for key, (column, c) in columns.items():
-        cells[key] = xl_rowcol_to_cell(r, c)
+        cells[key] = _letter(c) + number
         if column.type == "measure":
             continue  # after the unit column is known
         values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key])
@@ -289,6 +291,11 @@ def _table_record(sheet, data, r: int, columns: dict, survey, result) -> Record:
             unit = unit_values[column.unit_column].value or ""
         values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key], unit=unit)
     return Record(sheet.key, r + 1, values, cells)
+
+
+@functools.lru_cache(maxsize=1024)
+def _letter(c: int) -> str:
+    return xl_col_to_name(c)
 
 
 def _cell_value(data, r, c, column, survey, result, sheet, cell, unit="") -> Value:

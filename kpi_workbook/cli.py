@@ -125,11 +125,15 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     from .report import format_findings, summary_line, to_json
 
     total = len(discover(Path(folder))[0])
-    bar = _progress(total, "提出ファイルを確認中")
+    bar = _progress(2 * total, "提出ファイルを確認中")
     if bar:
+        def tick(n, stage="check"):
+            if stage == "write":
+                bar.label = "集計結果を書き出し中"
+            bar.update(n)
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
-                         progress=bar.update, secret=secret, evaluation_dir=evaluation_dir)
+                         progress=tick, secret=secret, evaluation_dir=evaluation_dir)
     else:
         result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
                      evaluation_dir=evaluation_dir)

@@ -169,7 +169,11 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                 survey="renkei", progress=None, now: dt.datetime | None = None,
                 secret: str | None = None, evaluation_dir=None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
-    with *evaluation_dir* one 事務事業評価 workbook per region)."""
+    with *evaluation_dir* one 事務事業評価 workbook per region).
+
+    *progress*, if given, is called ``progress(n)`` as files are checked, then
+    ``progress(n, "write")`` as the summary is written: twice the number of files in all.
+    """
     from .summary import write_outputs
 
     folder, output = Path(folder), Path(output)
@@ -186,7 +190,10 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                           findings=[path_note]))
         result = ConsolidateResult(output=None, submissions=submissions, regions=regions,
                                    findings=findings, totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
-        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
+        if progress:
+            progress(len(files) - len(result.used), "write")
+        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs,
+                      progress=progress)
     return result
 
 

@@ -46,14 +46,13 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
         return Value(typed, None, problem="FORMULA_NO_VALUE")
     if isinstance(raw, CellError):
         return Value(typed, None, problem="CELL_ERROR")
-    no_value = tuple(survey.words.get("no_value", ()))
     kind = column.type
     if kind in ("text", "longtext"):
         return Value(typed, typed.strip() or None)
     if kind == "code":
         text = unicodedata.normalize("NFKC", typed).strip()
         return Value(typed, text or None)
-    if is_no_value(raw, no_value):
+    if is_no_value(raw, survey.no_value):
         return Value(typed, None)
     if kind in ("number", "amount", "percent", "measure"):
         expected = "%" if kind == "percent" else (column.unit or unit)

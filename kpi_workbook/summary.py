@@ -30,17 +30,18 @@ from .summary_tables import csv_columns, formats, finding_row, kpi_row, write, w
     write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
+MAX_ROWS = 1_048_576  # rows in an Excel sheet: rows beyond are counted in 概要, the CSVs keep them
 
 
 def write_outputs(result, survey, output: Path, csv_dir=None, now: dt.datetime | None = None,
-                  evaluation_dir=None, jobs: int | None = None) -> None:
+                  evaluation_dir=None, jobs: int | None = None, progress=None) -> None:
     """Write the summary workbook to *output* (atomically), the CSVs to *csv_dir* and,
     with *evaluation_dir*, one 事務事業評価 workbook per region (in worker processes,
     while the summary is written)."""
     stamp = now or _stamp(result)
     try:
         with region_evaluations(result, survey, evaluation_dir, stamp, jobs):
-            _write_summary(result, survey, Path(output), csv_dir, stamp, evaluation_dir)
+            _write_summary(result, survey, Path(output), csv_dir, stamp, evaluation_dir, progress)
     except OSError as exc:
         raise OutputError(f"集計結果を書き出せません：{exc.filename or output}（{exc.strerror or exc}）") from exc
     result.output = Path(output)
@@ -72,14 +73,14 @@ def _region_evaluation(path, survey, sub, stamp) -> None:
     region_workbook(path, survey, sub, load_rows(sub)["rows"], stamp)
 
 
-def _write_summary(result, survey, output: Path, csv_dir, stamp, evaluation_dir) -> None:
+def _write_summary(result, survey, output: Path, csv_dir, stamp, evaluation_dir, progress) -> None:
     with atomic_path(output) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
                                               "strings_to_formulas": False, "strings_to_urls": False})
         book.set_properties({"title": survey.summary["title"], "subject": survey.title,
                              "author": survey.author, "created": stamp})
         export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
-        writer = _Writer(book, survey, result, Path(output), export, evaluation_dir)
+        writer = _Writer(book, survey, result, Path(output), export, evaluation_dir, progress)
         try:
             writer.stream()
             book.close()
@@ -103,9 +104,10 @@ def _stamp(result) -> dt.datetime:
 
 
 class _Writer:
-    def __init__(self, book, survey, result, output: Path, export, evaluation_dir=None):
+    def __init__(self, book, survey, result, output: Path, export, evaluation_dir=None, progress=None):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
         self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
+        self.progress = progress
         self.labels = survey.summary["labels"]
         names = survey.summary["sheets"]
         self.ws = {key: book.add_worksheet(names[key]) for key in
@@ -114,7 +116,8 @@ class _Writer:
         self.fmt = formats(book, survey.font)
         self.stats = {"leaf_regions": defaultdict(set), "leaf_kpis": Counter(), "region_leaves": defaultdict(set),
                       "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
-                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0}
+                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0,
+                      "overflow": Counter()}
         for sheet in self.ws.values():
             sheet.set_landscape()
             sheet.set_paper(9)
@@ -127,6 +130,8 @@ class _Writer:
         for sub in sorted(self.result.used, key=lambda s: (s.region_code, s.relative)):
             data = load_rows(sub)
             self._return(sub, data)
+            if self.progress:
+                self.progress(1, "write")
         for finding in sorted(self.result.findings + [f for s in self.result.submissions
                                                        if s.status != "used" for f in s.findings],
                               key=lambda f: (f.file, f.code, f.value)):
@@ -145,6 +150,9 @@ class _Writer:
     def put(self, key: str, values: list, fmt=None) -> int:
         """Append one row to a streamed sheet; strings always as strings."""
         ws, r = self.ws[key], self.row[key]
+        if r >= MAX_ROWS:
+            self.stats["overflow"][key] += 1
+            return -1
         for c, value in enumerate(values):
             write(ws, r, c, value, fmt)
         self.row[key] += 1
@@ -197,7 +205,7 @@ class _Writer:
 
     def _evaluation_index(self, sub, projects: int) -> None:
         r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""])
-        if self.evaluation_dir and self.stats["links"] < MAX_LINKS:
+        if r >= 0 and self.evaluation_dir and self.stats["links"] < MAX_LINKS:
             path = self.evaluation_dir / region_filename(sub.region_code, sub.region_name)
             target = os.path.relpath(path.resolve(), self.output.resolve().parent)
             self.ws["evaluation"].write_url(r, 3, f"external:{target}", string=path.name)
@@ -279,6 +287,12 @@ class _Writer:
 
     def _finding(self, finding, sub) -> None:
         ws, r = self.ws["findings"], self.row["findings"]
+        if self.export:
+            self.export.add("findings", [finding.severity, finding.file, finding.sheet, finding.cell,
+                                         finding.column, finding.value, finding.message, finding.code])
+        if r >= MAX_ROWS:
+            self.stats["overflow"]["findings"] += 1
+            return
         for c, value in enumerate(finding_row(self, finding)):
             write(ws, r, c, value, self.fmt["wrap"] if c == 6 else None)
         if sub is not None and finding.cell and self.stats["links"] < MAX_LINKS:
@@ -287,9 +301,6 @@ class _Writer:
                          string=finding.cell)
             self.stats["links"] += 1
         self.row["findings"] += 1
-        if self.export:
-            self.export.add("findings", [finding.severity, finding.file, finding.sheet, finding.cell,
-                                         finding.column, finding.value, finding.message, finding.code])
 
     def _export_rows(self, sub, rows, assessed) -> None:
         for key, table in (("projects", "projects"), ("costs", "costs"), ("kpis", "kpis"), ("actuals", "actuals")):

@@ -117,7 +117,11 @@ def write_overview(w) -> None:
     write(ws, r, 0, L["reconciliation"], fmt["header"])
     write(ws, r, 1, survey.summary["reconciliation"].format(**totals), fmt["cell"])
     if s["left_out"]:
-        write(ws, r + 1, 1, survey.summary["left_out"].format(n=s["left_out"]), fmt["wrap"])
+        r += 1
+        write(ws, r, 1, survey.summary["left_out"].format(n=s["left_out"]), fmt["wrap"])
+    for key, n in sorted(s["overflow"].items()):
+        r += 1
+        write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
 
 
 def write_setting(w) -> None:

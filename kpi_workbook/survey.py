@@ -156,6 +156,11 @@ class Survey:
                 return sheet
         raise KeyError(key)
 
+    @functools.cached_property
+    def no_value(self) -> tuple:
+        """What clerks type for "no figure" (－, 未定, …)."""
+        return tuple(self.words.get("no_value", ()))
+
     @property
     def fingerprint(self) -> str:
         """A digest of the layout `check` relies on: sheet names and column labels."""
@@ -312,7 +317,7 @@ def _build(data: dict, source: str) -> Survey:
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
                   "submissions", "findings")
 SUMMARY_TEXTS = ("title", "headline", "reconciliation", "left_out", "national_actual", "typed_suffix",
-                 "evaluation_split", "evaluation_not_written")
+                 "evaluation_split", "evaluation_not_written", "overflow")
 
 
 def _build_summary(ctx: _Ctx, table: dict) -> dict:

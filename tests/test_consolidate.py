@@ -307,3 +307,26 @@ def test_cli_evaluation_folder(returns, tmp_path):
     # few projects: the blocks are also in the summary's own sheet
     cells = [c for row in openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"].iter_rows(values_only=True) for c in row]
     assert 77.8 in cells
+
+
+def test_rows_beyond_excel_limit_are_counted_not_lost(returns, tmp_path, monkeypatch):
+    import csv as _csv
+
+    import kpi_workbook.summary as S
+    monkeypatch.setattr(S, "MAX_ROWS", 5)
+    result = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert book["KPI一覧"].max_row == 5
+    notes = [r[1] for r in rows(book["概要"]) if r[1] and "行数の上限" in str(r[1])]
+    kpi_note = next(n for n in notes if "「KPI一覧」" in n)
+    assert f"{result.totals['kpis'] - 4}行を載せていません" in kpi_note  # 4 rows below the header
+    with open(tmp_path / "csv" / "kpis.csv", encoding="utf-8-sig") as fh:
+        assert sum(1 for _ in _csv.DictReader(fh)) == result.totals["kpis"]
+
+
+def test_cli_progress_covers_checking_and_writing(returns, tmp_path, monkeypatch):
+    monkeypatch.setenv("KPI_WORKBOOK_PROGRESS", "1")
+    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1
+    assert "提出ファイルを確認中" in result.output and "集計結果を書き出し中" in result.output
