@@ -222,12 +222,10 @@ def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=N
 
 def _pool_pass(files, args, jobs, progress, fast: bool):
     """One pool over *files*: (submissions, files to redo)."""
-    folder, survey, regions, scratch, secret = args
+    folder = args[0]
     out, redo = [], []
-    init = isolate.enter_worker_mode if fast else None
-    with ProcessPoolExecutor(max_workers=jobs, initializer=init) as pool:
-        futures = {pool.submit(_extract, str(p), str(p.relative_to(folder)), survey, regions, scratch, secret): p
-                   for p in files}
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args[1:], fast)) as pool:
+        futures = {pool.submit(_extract_here, str(p), str(p.relative_to(folder))): p for p in files}
         for future in as_completed(futures):
             path = futures[future]
             try:
@@ -240,6 +238,21 @@ def _pool_pass(files, args, jobs, progress, fast: bool):
             if progress:
                 progress(1)
     return out, sorted(redo)
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(shared: tuple, fast: bool) -> None:
+    """Pool initializer: the survey and roster arrive once per worker, not once per file."""
+    _WORKER["shared"] = shared
+    if fast:
+        isolate.enter_worker_mode()
+
+
+def _extract_here(path: str, relative: str) -> Submission:
+    survey, regions, scratch, secret = _WORKER["shared"]
+    return _extract(path, relative, survey, regions, scratch, secret)
 
 
 def _safe_extract(path, folder, survey, regions, scratch, secret=None) -> Submission:
