@@ -30,6 +30,25 @@ def atomic_path(target):
         raise
 
 
+class Pending:
+    """A temporary file beside *target* for a long write: :meth:`commit` renames it onto
+    *target*, :meth:`abort` removes it (the context manager above, in two calls)."""
+
+    def __init__(self, target):
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=self.target.suffix, dir=self.target.parent)
+        os.close(fd)
+        self.path = Path(tmp)
+
+    def commit(self) -> None:
+        os.replace(self.path, self.target)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
 def write_bytes(target, data: bytes) -> None:
     with atomic_path(target) as tmp:
         Path(tmp).write_bytes(data)

@@ -56,6 +56,16 @@ class EvaluationSheet:
         for code in sorted(projects, key=str):
             write_block(self, sub, projects[code], rows, actuals, assessed)
 
+    def blocks_for(self, sub, rows: dict) -> None:
+        """The blocks of one return from its rows alone (achievement computed here)."""
+        actuals = {}
+        for record in rows.get("actuals", []):
+            actuals.setdefault(record["values"]["kpi_no"].value, []).append(record)
+        assessed = {k["values"]["kpi_no"].value: kpi_assessment(self.survey, k["values"],
+                                                                actuals.get(k["values"]["kpi_no"].value, []))
+                    for k in rows.get("kpis", [])}
+        self.blocks(sub, rows, actuals, assessed)
+
     def finish(self) -> None:
         self.ws.set_h_pagebreaks(self.breaks[:MAX_BREAKS])  # one block per printed page
 
@@ -111,12 +121,7 @@ def region_workbook(path, survey, sub, rows: dict, stamp) -> None:
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C&P / &N")
         sheet = EvaluationSheet(ws, survey, formats(book, survey.font))
-        actuals = {}
-        for record in rows.get("actuals", []):
-            actuals.setdefault(record["values"]["kpi_no"].value, []).append(record)
-        assessed = {k["values"]["kpi_no"].value: kpi_assessment(survey, k["values"], actuals.get(k["values"]["kpi_no"].value, []))
-                    for k in rows.get("kpis", [])}
-        sheet.blocks(sub, rows, actuals, assessed)
+        sheet.blocks_for(sub, rows)
         sheet.finish()
         book.close()
 

@@ -20,7 +20,7 @@ import xlsxwriter
 
 from . import findings as F
 from .achievement import kpi_assessment
-from .atomic import atomic_path
+from .atomic import Pending
 from .consolidate import load_rows
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
@@ -38,13 +38,75 @@ def write_outputs(result, survey, output: Path, csv_dir=None, now: dt.datetime |
     """Write the summary workbook to *output* (atomically), the CSVs to *csv_dir* and,
     with *evaluation_dir*, one 事務事業評価 workbook per region (in worker processes,
     while the summary is written)."""
-    stamp = now or _stamp(result)
-    try:
-        with region_evaluations(result, survey, evaluation_dir, stamp, jobs):
-            _write_summary(result, survey, Path(output), csv_dir, stamp, evaluation_dir, progress)
-    except OSError as exc:
-        raise OutputError(f"集計結果を書き出せません：{exc.filename or output}（{exc.strerror or exc}）") from exc
-    result.output = Path(output)
+    stamp = now or stamp_of(result)
+    summary = SummaryFile(result, survey, output, csv_dir, stamp, evaluation_dir, progress)
+    for sub in sorted(result.used, key=used_order):
+        summary.add(sub)
+    summary.finish(jobs)
+
+
+def used_order(sub):
+    """The order of returns in every streamed sheet: by region code."""
+    return (sub.region_code, sub.relative)
+
+
+class SummaryFile:
+    """The summary workbook and the CSVs while they are written.
+
+    Opened with the roster known; returns are added one by one in :func:`used_order`
+    (``consolidate`` adds them while others are still being checked); :meth:`finish`
+    writes the sheets of totals and puts the files in place, :meth:`discard` leaves no
+    trace.  Nothing appears under the output names until :meth:`finish` completes.
+    """
+
+    def __init__(self, result, survey, output, csv_dir, stamp, evaluation_dir=None, progress=None):
+        self.result, self.survey, self.output, self.stamp = result, survey, Path(output), stamp
+        self.evaluation_dir = evaluation_dir
+        self.added = []
+        self.export = None
+        try:
+            self.pending = Pending(self.output)
+            self.book = xlsxwriter.Workbook(str(self.pending.path), {
+                "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                "strings_to_urls": False})
+            self.book.set_properties({"title": survey.summary["title"], "subject": survey.title,
+                                      "author": survey.author, "created": stamp})
+            self.export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
+            self.writer = _Writer(self.book, survey, result, self.output, self.export, evaluation_dir,
+                                  progress, stamp)
+            self.writer.begin()
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"集計結果を書き出せません：{exc.filename or output}（{exc.strerror or exc}）") from exc
+
+    def add(self, sub) -> None:
+        self._guard(self.writer.add, sub)
+        self.added.append(sub)
+
+    def finish(self, jobs: int | None = None) -> None:
+        with region_evaluations(self.result, self.survey, self.evaluation_dir, self.stamp, jobs):
+            self._guard(self.writer.end)
+            self._guard(self.book.close)
+        if self.export:
+            self._guard(self.export.close, {"name": self.survey.id, "title": self.survey.summary["title"]})
+        self._guard(self.pending.commit)
+        self.result.output = self.output
+
+    def discard(self) -> None:
+        if self.export:
+            self.export.abort()
+        if hasattr(self, "pending"):
+            self.pending.abort()
+
+    def _guard(self, func, *args):
+        try:
+            return func(*args)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(f"集計結果を書き出せません：{exc.filename or self.output}（{exc.strerror or exc}）") from exc
+        except BaseException:
+            self.discard()
+            raise
 
 
 @contextlib.contextmanager
@@ -73,26 +135,7 @@ def _region_evaluation(path, survey, sub, stamp) -> None:
     region_workbook(path, survey, sub, load_rows(sub)["rows"], stamp)
 
 
-def _write_summary(result, survey, output: Path, csv_dir, stamp, evaluation_dir, progress) -> None:
-    with atomic_path(output) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
-                                              "strings_to_formulas": False, "strings_to_urls": False})
-        book.set_properties({"title": survey.summary["title"], "subject": survey.title,
-                             "author": survey.author, "created": stamp})
-        export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
-        writer = _Writer(book, survey, result, Path(output), export, evaluation_dir, progress)
-        try:
-            writer.stream()
-            book.close()
-        except BaseException:
-            if export:
-                export.abort()
-            raise
-        if export:
-            export.close({"name": survey.id, "title": survey.summary["title"]})
-
-
-def _stamp(result) -> dt.datetime:
+def stamp_of(result) -> dt.datetime:
     """Fixed per input: the newest modified time among the returns used, else 2000-01-01."""
     times = sorted(s.modified for s in result.used if s.modified)
     if times:
@@ -104,8 +147,10 @@ def _stamp(result) -> dt.datetime:
 
 
 class _Writer:
-    def __init__(self, book, survey, result, output: Path, export, evaluation_dir=None, progress=None):
+    def __init__(self, book, survey, result, output: Path, export, evaluation_dir, progress, stamp):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
+        self.stamp = stamp
+        self.evaluation, self.pending_blocks, self.projects = None, [], 0
         self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
         self.progress = progress
         self.labels = survey.summary["labels"]
@@ -125,13 +170,15 @@ class _Writer:
             sheet.set_footer("&C&P / &N")
 
     # ------------------------------------------------------------------ the pass
-    def stream(self) -> None:
+    def begin(self) -> None:
         self._headers()
-        for sub in sorted(self.result.used, key=lambda s: (s.region_code, s.relative)):
-            data = load_rows(sub)
-            self._return(sub, data)
-            if self.progress:
-                self.progress(1, "write")
+
+    def add(self, sub) -> None:
+        self._return(sub, load_rows(sub))
+        if self.progress:
+            self.progress(1, "write")
+
+    def end(self) -> None:
         for finding in sorted(self.result.findings + [f for s in self.result.submissions
                                                        if s.status != "used" for f in s.findings],
                               key=lambda f: (f.file, f.code, f.value)):
@@ -144,8 +191,7 @@ class _Writer:
         write_setting(self)
         write_matrix(self)
         write_submissions(self)
-        if self.evaluation:
-            self.evaluation.finish()
+        self._evaluation_end()
 
     def put(self, key: str, values: list, fmt=None) -> int:
         """Append one row to a streamed sheet; strings always as strings."""
@@ -175,33 +221,44 @@ class _Writer:
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
         self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
-        self._evaluation_header()
         for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
                             ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
 
-    def _evaluation_header(self) -> None:
+    def _evaluation_add(self, sub, projects: int) -> None:
         """Blocks in this sheet while they fit; else an index of the per-region workbooks.
 
         Excel keeps 1,026 manual page breaks (one project a page) and 1,048,576 rows a
-        sheet: a national round (35,000 projects) cannot be one sheet.
+        sheet: a national round (35,000 projects) cannot be one sheet.  Returns wait in
+        ``pending_blocks`` until the count is known to fit (written at the end) or not.
         """
-        projects = sum(s.projects for s in self.result.used)
-        if projects <= MAX_BLOCKS:
-            self.evaluation = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
+        self.projects += projects
+        if self.pending_blocks is None:
+            self._evaluation_index(sub, projects)
             return
-        self.evaluation = None
-        ws, L, texts = self.ws["evaluation"], self.labels, self.survey.summary
-        folder = self.evaluation_dir.name if self.evaluation_dir else ""
-        note = (texts["evaluation_split"] if folder else texts["evaluation_not_written"]).format(
-            projects=f"{projects:,}", limit=f"{MAX_BLOCKS:,}", folder=folder)
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 1, 30)
-        ws.set_column(2, 2, 10)
-        ws.set_column(3, 3, 60)
-        self.put("evaluation", [note], self.fmt["bold"])
-        self.put("evaluation", [L["region_code"], L["region_name"], L["projects"], L["file"]], self.fmt["header"])
+        self.pending_blocks.append((sub, projects))
+        if self.projects > MAX_BLOCKS:
+            ws, L, texts = self.ws["evaluation"], self.labels, self.survey.summary
+            folder = self.evaluation_dir.name if self.evaluation_dir else ""
+            note = (texts["evaluation_split"] if folder else texts["evaluation_not_written"]).format(
+                limit=f"{MAX_BLOCKS:,}", folder=folder)
+            for c, width in enumerate((12, 30, 10, 60)):
+                ws.set_column(c, c, width)
+            self.put("evaluation", [note], self.fmt["bold"])
+            self.put("evaluation", [L["region_code"], L["region_name"], L["projects"], L["file"]], self.fmt["header"])
+            for waiting, count in self.pending_blocks:
+                self._evaluation_index(waiting, count)
+            self.pending_blocks = None
+
+    def _evaluation_end(self) -> None:
+        if self.pending_blocks is None:
+            self.put("evaluation", [self.labels["total"], "", self.projects, ""], self.fmt["bold"])
+            return
+        sheet = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
+        for sub, _ in self.pending_blocks:
+            sheet.blocks_for(sub, load_rows(sub)["rows"])
+        sheet.finish()
 
     def _evaluation_index(self, sub, projects: int) -> None:
         r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""])
@@ -215,7 +272,7 @@ class _Writer:
         regions = len(self.result.regions)
         actual = self.survey.summary["national_actual"].format(
             value=f"{regions}圏域" if national.get("measure") == "regions_formed" else "-",
-            date=_stamp(self.result).date().isoformat())
+            date=self.stamp.date().isoformat())
         target = f"{national.get('target', '')}（{national.get('target_time', '')}）"
         reached = _target_number(national.get("target", "")) is not None and regions >= _target_number(national["target"])
         status = self.survey.progress.get("achieved" if reached else "behind", "")
@@ -238,10 +295,7 @@ class _Writer:
         assessed = {}
         for record in rows.get("kpis", []):
             assessed[record["values"]["kpi_no"].value] = self._kpi(sub, record, projects, actuals, notes)
-        if self.evaluation:
-            self.evaluation.blocks(sub, rows, actuals, assessed)
-        else:
-            self._evaluation_index(sub, len(projects))
+        self._evaluation_add(sub, len(projects))
         if self.export:
             self._export_rows(sub, rows, assessed)
         for finding in sorted(data["findings"], key=lambda f: (f.sheet, f.row, f.cell, f.code)):

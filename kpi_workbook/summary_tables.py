@@ -8,15 +8,23 @@ from . import findings as F
 
 def write(ws, r: int, c: int, value, fmt=None) -> None:
     """One cell; strings are always written as strings (never a formula, URL or number)."""
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:
+        if value:
+            ws.write_string(r, c, value, fmt)
+        else:
+            ws.write_blank(r, c, None, fmt)
+    elif value is None:
         ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, bool):
+    elif kind is bool:
         ws.write_string(r, c, "○" if value else "", fmt)
+    elif kind is int and -2**53 <= value <= 2**53:
+        ws.write_number(r, c, value, fmt)
     elif isinstance(value, (int, float, Decimal)):
         number = float(value)
         if Decimal(repr(number)) == Decimal(value):
             ws.write_number(r, c, number, fmt)
-        else:
+        else:  # more digits than a double holds: shown exactly, as text
             ws.write_string(r, c, format(Decimal(value), "f"), fmt)
     else:
         ws.write_string(r, c, str(value), fmt)

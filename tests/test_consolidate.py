@@ -279,7 +279,8 @@ def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeyp
     result = consolidate(returns, SAMPLES / "roster.csv", out, jobs=2, evaluation_dir=tmp_path / "評価")
     index = rows(openpyxl.load_workbook(out)["事務事業評価"])
     assert "圏域ごとのファイル（フォルダ「評価」）" in index[0][0]
-    assert [r[0] for r in index[2:]] == sorted(s.region_code for s in result.used)
+    assert [r[0] for r in index[2:-1]] == sorted(s.region_code for s in result.used)
+    assert index[-1][0] == "計" and index[-1][2] == sum(s.projects for s in result.used) == sum(r[2] for r in index[2:-1])
     files = sorted(p.name for p in (tmp_path / "評価").iterdir())
     assert len(files) == len(result.used) and all(f.endswith(".xlsx") for f in files)
     asahikawa = next(p for p in (tmp_path / "評価").iterdir() if p.name.startswith("R07"))
