@@ -22,7 +22,7 @@ import pickle
 import re
 import tempfile
 import zipfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -171,63 +171,106 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
+    The summary is written while the returns are still being checked: each return is
+    added as soon as it and those before it are done, on the guess that every file is its
+    region's only one and that files sort like region codes (true of generated names).
+    When the selection at the end says otherwise, that draft is thrown away and the
+    summary is written again from the checked rows: same bytes either way.
+
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
     """
-    from .summary import write_outputs
+    from .summary import SummaryFile, stamp_of, used_order, write_outputs
 
     folder, output = Path(folder), Path(output)
     definition = survey if isinstance(survey, Survey) else load_survey(survey)
     regions, roster_findings = read_roster(roster, definition)
     regions, _ = regions_for(regions, definition, Path(roster).name)
     files, notes = discover(folder)
-    findings = list(roster_findings)
+    result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
+                               totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
-        submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress, secret)
-        findings += _select(submissions, regions)
-        for path_note in notes:
-            submissions.append(Submission(file=path_note.file, relative=path_note.file, status="skipped",
-                                          findings=[path_note]))
-        result = ConsolidateResult(output=None, submissions=submissions, regions=regions,
-                                   findings=findings, totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
-        if progress:
-            progress(len(files) - len(result.used), "write")
-        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs,
-                      progress=progress)
+        guess = now or _newest(files)
+        draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
+        try:
+            offer = _Drafting(draft, {r.code for r in regions}, used_order)
+            result.submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress, secret,
+                                            on_result=offer)
+            result.findings += _select(result.submissions, regions)
+            for path_note in notes:
+                result.submissions.append(Submission(file=path_note.file, relative=path_note.file,
+                                                     status="skipped", findings=[path_note]))
+            if progress:
+                progress(len(files), "write")
+            kept = [s.relative for s in draft.added] == [s.relative for s in sorted(result.used, key=used_order)]
+            if kept and guess == (now or stamp_of(result)):
+                draft.finish(jobs)
+                return result
+            draft.discard()
+        except BaseException:
+            draft.discard()
+            raise
+        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
 
 
-def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None) -> list[Submission]:
+class _Drafting:
+    """Adds each checked return to the draft summary while that stays in order."""
+
+    def __init__(self, draft, roster_codes: set, order):
+        self.draft, self.codes, self.order, self.last = draft, roster_codes, order, None
+
+    def __call__(self, sub: Submission) -> None:
+        if sub.status or not sub.readable or sub.region_code not in self.codes:
+            return
+        key = self.order(sub)
+        if self.last is not None and key[0] <= self.last[0]:
+            return  # out of order or a second file for a region: settled at the end
+        self.draft.add(sub)
+        self.last = key
+
+
+def _newest(files) -> dt.datetime:
+    """The newest modified time the files record (the summary's timestamp, guessed early)."""
+    from .summary import parse_stamp
+    return parse_stamp(max((workbook_modified(p) for p in files), default=""))
+
+
+def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None,
+               on_result=None) -> list[Submission]:
     """Check every file; in parallel, workers read in-process (fast) and any file whose
-    worker died or hit a limit is redone with one isolated child per file (safe)."""
+    worker died or hit a limit is redone with one isolated child per file (safe).
+    *on_result* sees each submission, in file order while nothing had to be redone."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     args = (folder, survey, regions, scratch, secret)
+    done = on_result or (lambda sub: None)
     if jobs == 1 or len(files) < 2:
         out = []
         for path in files:
             out.append(_safe_extract(path, *args))
+            done(out[-1])
             if progress:
                 progress(1)
         return out
-    out, redo = _pool_pass(files, args, jobs, progress, fast=True)
+    out, redo = _pool_pass(files, args, jobs, progress, done, fast=True)
     if redo:
-        more, still = _pool_pass(redo, args, jobs, progress, fast=False)
+        more, still = _pool_pass(redo, args, jobs, progress, done, fast=False)
         out += more
         for path in still:  # a worker died even with per-file isolation: one by one here
             out.append(_safe_extract(path, *args))
+            done(out[-1])
             if progress:
                 progress(1)
     return sorted(out, key=lambda s: s.relative)
 
 
-def _pool_pass(files, args, jobs, progress, fast: bool):
-    """One pool over *files*: (submissions, files to redo)."""
+def _pool_pass(files, args, jobs, progress, done, fast: bool):
+    """One pool over *files*, results taken in file order: (submissions, files to redo)."""
     folder = args[0]
     out, redo = [], []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args[1:], fast)) as pool:
-        futures = {pool.submit(_extract_here, str(p), str(p.relative_to(folder))): p for p in files}
-        for future in as_completed(futures):
-            path = futures[future]
+        futures = [(p, pool.submit(_extract_here, str(p), str(p.relative_to(folder)))) for p in files]
+        for path, future in futures:
             try:
                 out.append(future.result())
             except (BrokenProcessPool, isolate.Retry):
@@ -235,6 +278,7 @@ def _pool_pass(files, args, jobs, progress, fast: bool):
                 continue
             except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
                 out.append(_failed(path, folder, type(exc).__name__))
+            done(out[-1])
             if progress:
                 progress(1)
     return out, sorted(redo)

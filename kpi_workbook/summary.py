@@ -137,13 +137,14 @@ def _region_evaluation(path, survey, sub, stamp) -> None:
 
 def stamp_of(result) -> dt.datetime:
     """Fixed per input: the newest modified time among the returns used, else 2000-01-01."""
-    times = sorted(s.modified for s in result.used if s.modified)
-    if times:
-        try:
-            return dt.datetime.fromisoformat(times[-1].replace("Z", "+00:00")).replace(tzinfo=None)
-        except ValueError:
-            pass
-    return dt.datetime(2000, 1, 1)
+    return parse_stamp(max((s.modified for s in result.used if s.modified), default=""))
+
+
+def parse_stamp(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return dt.datetime(2000, 1, 1)
 
 
 class _Writer:

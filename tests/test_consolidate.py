@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import kpi_workbook.consolidate as C
 from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.fill import fill_workbook
@@ -331,3 +332,47 @@ def test_cli_progress_covers_checking_and_writing(returns, tmp_path, monkeypatch
                                       "-o", str(tmp_path / "s.xlsx")])
     assert result.exit_code == 1
     assert "提出ファイルを確認中" in result.output and "集計結果を書き出し中" in result.output
+
+
+@pytest.fixture
+def plain_returns(generated, tmp_path):
+    """Only the sample returns, named as generate names them."""
+    folder = tmp_path / "plain"
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        data = json.loads(answers.read_text(encoding="utf-8"))
+        set_modified(fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name),
+                     f"2021-10-1{answers.stem[-1]}T09:00:00Z")
+    return folder
+
+
+def _run(folder, out, monkeypatch, draft=True):
+    """consolidate, recording whether the draft written during the checks was kept."""
+    import kpi_workbook.summary as S
+    rewrites = []
+    real = S.write_outputs
+    monkeypatch.setattr(S, "write_outputs", lambda *a, **k: (rewrites.append(1), real(*a, **k))[1])
+    if not draft:
+        monkeypatch.setattr(C._Drafting, "__call__", lambda self, sub: None)
+    result = consolidate(folder, SAMPLES / "roster.csv", out / "s.xlsx", csv_dir=out / "csv", jobs=2)
+    monkeypatch.undo()
+    return result, not rewrites
+
+
+def test_summary_drafted_during_checks_equals_one_written_after(plain_returns, tmp_path, monkeypatch):
+    first, kept = _run(plain_returns, tmp_path / "a", monkeypatch)
+    assert kept  # generated names sort like region codes: the draft is the summary
+    second, kept = _run(plain_returns, tmp_path / "b", monkeypatch, draft=False)
+    assert not kept
+    assert (tmp_path / "a" / "s.xlsx").read_bytes() == (tmp_path / "b" / "s.xlsx").read_bytes()
+    assert (tmp_path / "a" / "csv" / "kpis.csv").read_bytes() == (tmp_path / "b" / "csv" / "kpis.csv").read_bytes()
+    assert first.totals == second.totals
+
+
+def test_names_out_of_region_order_still_give_region_order(plain_returns, tmp_path, monkeypatch):
+    (plain_returns / next(p.name for p in plain_returns.iterdir() if p.name.startswith("R01"))).rename(
+        plain_returns / "zz_熊本の回答.xlsx")
+    result, kept = _run(plain_returns, tmp_path, monkeypatch)
+    assert not kept  # the draft had skipped 熊本: rewritten in region order
+    codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:]]
+    assert codes == sorted(codes) and codes[0] == "R01"
+    assert not list(tmp_path.glob(".~tmp-*"))  # the discarded draft left nothing behind
