@@ -46,7 +46,8 @@ def cli():
 @click.option("--force", is_flag=True, help="同名のファイルがあれば上書きする")
 @click.option("--password", default=None, help="シート保護のパスワード（既定：なし）")
 @click.option("--secret", default=None, help="管理情報に署名する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
-def generate(roster, survey, out_dir, force, password, secret):
+@click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
+def generate(roster, survey, out_dir, force, password, secret, jobs):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
     from .generate import generate as run
     from .report import format_findings
@@ -59,9 +60,9 @@ def generate(roster, survey, out_dir, force, password, secret):
     if bar:
         with bar:
             result = run(roster, definition, out_dir, force=force, password=password,
-                         secret=secret, progress=bar.update)
+                         secret=secret, progress=bar.update, jobs=jobs)
     else:
-        result = run(roster, definition, out_dir, force=force, password=password, secret=secret)
+        result = run(roster, definition, out_dir, force=force, password=password, secret=secret, jobs=jobs)
     if result.findings:
         click.echo(format_findings(result.findings))
     click.echo(f"{len(result.written)}件の調査票を作成しました（対象 {result.regions}圏域）：{out_dir}")

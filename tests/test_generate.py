@@ -8,7 +8,7 @@ from kpi_workbook import metadata
 from kpi_workbook.generate import generate, write_workbook
 from kpi_workbook.roster import read_roster
 
-from .conftest import FIXED_NOW, needs_soffice, soffice
+from .conftest import FIXED_NOW, SAMPLES, needs_soffice, soffice
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +160,21 @@ def test_libreoffice_opens_and_converts(tmp_path, generated):
         if subprocess.run(["which", "pdftotext"], capture_output=True).returncode == 0 else ""
     if text:
         assert "記入要領" in text and "高岡市" in text and "成果指標（KPI）一覧" in text
+
+
+def test_many_regions_are_written_in_parallel_with_the_same_bytes(tmp_path):
+    """From PARALLEL_FROM regions on, generate uses a process pool; the files are the same."""
+    from kpi_workbook.generate import PARALLEL_FROM
+    lines = (SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines()
+    template = next(line for line in lines[1:] if line.startswith("R01"))
+    roster = tmp_path / "many.csv"
+    roster.write_text("\n".join([lines[0]] + [template.replace("R01", f"X{i:03d}", 1) for i in range(PARALLEL_FROM + 5)]) + "\n",
+                      encoding="utf-8")
+    ticks = []
+    both = [generate(roster, "renkei", tmp_path / f"out{jobs}", now=FIXED_NOW, jobs=jobs,
+                     progress=ticks.append) for jobs in (1, 2)]
+    assert len(ticks) == 2 * (PARALLEL_FROM + 5)
+    assert [p.name for p in both[0].written] == [p.name for p in both[1].written]
+    assert len(both[1].written) == PARALLEL_FROM + 5
+    for a, b in zip(both[0].written, both[1].written):
+        assert a.read_bytes() == b.read_bytes()
