@@ -38,7 +38,7 @@ KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
 
 
-@dataclass
+@dataclass(slots=True)
 class Submission:
     """What the coordinator needs to know about one file, without its rows."""
     file: str
@@ -189,12 +189,14 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
+    codes = {r.code for r in regions}
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
         guess = now or _newest(files)
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
         try:
-            offer = _Drafting(draft, {r.code for r in regions}, used_order)
-            result.submissions = _check_all(files, folder, definition, regions, scratch, jobs, progress, secret,
+            offer = _Drafting(draft, codes, used_order)
+            ordered = sorted(files, key=lambda p: (_code_in_name(p, codes), str(p.relative_to(folder))))
+            result.submissions = _check_all(ordered, folder, definition, regions, scratch, jobs, progress, secret,
                                             on_result=offer)
             result.findings += _select(result.submissions, regions)
             for path_note in notes:
@@ -210,6 +212,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         except BaseException:
             draft.discard()
             raise
+        del draft, offer  # free the draft's memory before the summary is written again
         write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
 
@@ -228,6 +231,13 @@ class _Drafting:
             return  # out of order or a second file for a region: settled at the end
         self.draft.add(sub)
         self.last = key
+
+
+def _code_in_name(path: Path, codes: set) -> str:
+    """The roster code a file name starts with (``R01_熊本….xlsx``), else "~" (after all):
+    files are checked in this order, so the draft meets regions in code order."""
+    head = path.name.split("_", 1)[0]
+    return head if head in codes else "~"
 
 
 def _newest(files) -> dt.datetime:
@@ -270,7 +280,8 @@ def _pool_pass(files, args, jobs, progress, done, fast: bool):
     out, redo = [], []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args[1:], fast)) as pool:
         futures = [(p, pool.submit(_extract_here, str(p), str(p.relative_to(folder)))) for p in files]
-        for path, future in futures:
+        for i, (path, future) in enumerate(futures):
+            futures[i] = None  # each result is held once, in *out*
             try:
                 out.append(future.result())
             except (BrokenProcessPool, isolate.Retry):

@@ -160,7 +160,9 @@ class _Writer:
                    ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")}
         self.row = Counter()
         self.fmt = formats(book, survey.font)
-        self.stats = {"leaf_regions": defaultdict(set), "leaf_kpis": Counter(), "region_leaves": defaultdict(set),
+        # per region only what the tables need, compactly: memory stays near flat in returns
+        self.leaves = frozenset(n.code for n in survey.taxonomy.leaves)
+        self.stats = {"leaf_regions": Counter(), "leaf_kpis": Counter(), "region_leaves": {},
                       "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
                       "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0,
                       "overflow": Counter()}
@@ -332,11 +334,12 @@ class _Writer:
             s["outcome"] += kind == (self.survey.choices.get("kpi_kind") or ["アウトカム"])[0]
         s["cooperation"] += v["cooperation"].value is True
         category = v["category"].value
-        leaves = {n.code for n in self.survey.taxonomy.leaves}
-        if category in leaves:
-            s["leaf_regions"][category].add(sub.region_code)
+        if category in self.leaves:
             s["leaf_kpis"][category] += 1
-            s["region_leaves"][sub.region_code].add(category)
+            have = s["region_leaves"].get(sub.region_code, ())
+            if category not in have:  # a region counts once per leaf
+                s["region_leaves"][sub.region_code] = tuple(sorted(have + (category,)))
+                s["leaf_regions"][category] += 1
         elif not category:
             s["left_out"] += 1
 

@@ -145,7 +145,7 @@ def write_setting(w) -> None:
     chart_rows = []
     for node in tax.nodes:
         if node.code in leaf_codes:
-            count = len(s["leaf_regions"].get(node.code, ()))
+            count = s["leaf_regions"].get(node.code, 0)
             share = round(Decimal(count) * 100 / regions, 1) if regions else None
             for c, value in enumerate([node.code, node.label, count, share, s["leaf_kpis"].get(node.code, 0)]):
                 write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
@@ -160,7 +160,7 @@ def write_setting(w) -> None:
         first = r + 1
         for i, leaf in enumerate(n.code for n in tax.nodes if n.code in leaf_codes):
             write(ws, first + i, 6, leaf)
-            write(ws, first + i, 7, len(s["leaf_regions"].get(leaf, ())))
+            write(ws, first + i, 7, s["leaf_regions"].get(leaf, 0))
         ws.set_column(6, 7, None, None, {"hidden": True})
         last = first + len(chart_rows) - 1
         chart = w.book.add_chart({"type": "bar"})
@@ -188,12 +188,12 @@ def write_matrix(w) -> None:
     ws.freeze_panes(1, 2)
     ws.repeat_rows(0)
     for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=1):
-        have = s["region_leaves"].get(region.code, set())
+        have = s["region_leaves"].get(region.code, ())
         values = [region.code, region.name] + [True if leaf in have else "" for leaf in leaves] + [len(have)]
         for c, value in enumerate(values):
             write(ws, r, c, value, fmt["cell"])
     r = len(w.result.regions) + 1
-    totals = [L["total"], ""] + [len(s["leaf_regions"].get(leaf, ())) for leaf in leaves] + [""]
+    totals = [L["total"], ""] + [s["leaf_regions"].get(leaf, 0) for leaf in leaves] + [""]
     for c, value in enumerate(totals):
         write(ws, r, c, value, fmt["header"])
 
