@@ -16,6 +16,7 @@ every row either counted or rejected with a finding (the reconciliation line).
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import pickle
@@ -180,7 +181,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
     """
-    from .summary import SummaryFile, stamp_of, used_order, write_outputs
+    from .summary import SummaryFile, parse_stamp, stamp_of, used_order, write_outputs
 
     folder, output = Path(folder), Path(output)
     definition = survey if isinstance(survey, Survey) else load_survey(survey)
@@ -191,11 +192,12 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
     codes = {r.code for r in regions}
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
-        guess = now or _newest(files)
+        modified = {p: workbook_modified(p) for p in files}
+        guess = now or parse_stamp(max(modified.values(), default=""))
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
         try:
             offer = _Drafting(draft, codes, used_order)
-            ordered = sorted(files, key=lambda p: (_code_in_name(p, codes), str(p.relative_to(folder))))
+            ordered = _likely_order(files, folder, codes, modified)
             result.submissions = _check_all(ordered, folder, definition, regions, scratch, jobs, progress, secret,
                                             on_result=offer)
             result.findings += _select(result.submissions, regions)
@@ -233,17 +235,15 @@ class _Drafting:
         self.last = key
 
 
-def _code_in_name(path: Path, codes: set) -> str:
-    """The roster code a file name starts with (``R01_熊本….xlsx``), else "~" (after all):
-    files are checked in this order, so the draft meets regions in code order."""
-    head = path.name.split("_", 1)[0]
-    return head if head in codes else "~"
-
-
-def _newest(files) -> dt.datetime:
-    """The newest modified time the files record (the summary's timestamp, guessed early)."""
-    from .summary import parse_stamp
-    return parse_stamp(max((workbook_modified(p) for p in files), default=""))
+def _likely_order(files, folder: Path, codes: set, modified: dict) -> list:
+    """Files in the order the draft needs: by the roster code their name starts with
+    (``R01_熊本….xlsx``; others last), and within a region the likely winner (newest)
+    first."""
+    def code(path):
+        head = path.name.split("_", 1)[0]
+        return head if head in codes else "~"
+    newest_first = sorted(files, key=lambda p: (modified[p], str(p.relative_to(folder))), reverse=True)
+    return sorted(newest_first, key=code)
 
 
 def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None,
@@ -275,13 +275,19 @@ def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=N
 
 
 def _pool_pass(files, args, jobs, progress, done, fast: bool):
-    """One pool over *files*, results taken in file order: (submissions, files to redo)."""
+    """One pool over *files*, results taken in file order: (submissions, files to redo).
+
+    At most ``IN_FLIGHT`` files per worker are queued at a time, so memory does not grow
+    with the number of files."""
     folder = args[0]
     out, redo = [], []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args[1:], fast)) as pool:
-        futures = [(p, pool.submit(_extract_here, str(p), str(p.relative_to(folder)))) for p in files]
-        for i, (path, future) in enumerate(futures):
-            futures[i] = None  # each result is held once, in *out*
+        def submit(path):
+            return path, pool.submit(_extract_here, str(path), str(path.relative_to(folder)))
+        queued = collections.deque(submit(p) for p in files[:jobs * IN_FLIGHT])
+        following = iter(files[jobs * IN_FLIGHT:])
+        while queued:
+            path, future = queued.popleft()
             try:
                 out.append(future.result())
             except (BrokenProcessPool, isolate.Retry):
@@ -289,10 +295,21 @@ def _pool_pass(files, args, jobs, progress, done, fast: bool):
                 continue
             except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
                 out.append(_failed(path, folder, type(exc).__name__))
+            finally:
+                more = next(following, None)
+                if more is not None:
+                    try:
+                        queued.append(submit(more))
+                    except BrokenProcessPool:
+                        redo.append(more)
+                        redo.extend(following)
             done(out[-1])
             if progress:
                 progress(1)
     return out, sorted(redo)
+
+
+IN_FLIGHT = 8
 
 
 _WORKER: dict = {}

@@ -20,7 +20,7 @@ from .survey import Survey
 _LIST_SPLIT = re.compile(r"[、，,・／/;；\n]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Region:
     code: str
     name: str

@@ -376,3 +376,15 @@ def test_names_out_of_region_order_still_give_region_order(plain_returns, tmp_pa
     codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:]]
     assert codes == sorted(codes) and codes[0] == "R01"
     assert not list(tmp_path.glob(".~tmp-*"))  # the discarded draft left nothing behind
+
+
+def test_resubmission_keeps_the_draft_and_uses_the_newest(plain_returns, generated, tmp_path, monkeypatch):
+    data = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
+    data["KPI"][0]["指標名"] = "再提出で直した指標名"
+    set_modified(fill_workbook(generated["R02"], data, plain_returns / "later" / "R02_再提出.xlsx"),
+                 "2022-01-01T09:00:00Z")
+    result, kept = _run(plain_returns, tmp_path, monkeypatch)
+    assert kept  # the newest file of each region is checked first and drafted
+    assert next(s for s in result.used if s.region_code == "R02").relative == "later/R02_再提出.xlsx"
+    r02 = [r for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]) if r[0] == "R02"]
+    assert any("再提出で直した指標名" in r for r in r02)
