@@ -198,6 +198,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         try:
             offer = _Drafting(draft, codes, used_order)
             ordered = _likely_order(files, folder, codes, modified)
+            del modified
             result.submissions = _check_all(ordered, folder, definition, regions, scratch, jobs, progress, secret,
                                             on_result=offer)
             result.findings += _select(result.submissions, regions)

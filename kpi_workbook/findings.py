@@ -100,7 +100,7 @@ CATALOGUE: dict[str, Spec] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem, located as precisely as the data allows."""
 
