@@ -256,7 +256,7 @@ class _Writer:
 
     def _evaluation_end(self) -> None:
         if self.pending_blocks is None:
-            self.put("evaluation", [self.labels["total"], "", self.projects, ""], self.fmt["bold"])
+            self.put("evaluation", [self.labels["total"], "", self.projects, ""], self.fmt["header"])
             return
         sheet = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
         for sub, _ in self.pending_blocks:
@@ -264,7 +264,7 @@ class _Writer:
         sheet.finish()
 
     def _evaluation_index(self, sub, projects: int) -> None:
-        r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""])
+        r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""], self.fmt["cell"])
         if r >= 0 and self.evaluation_dir and self.stats["links"] < MAX_LINKS:
             path = self.evaluation_dir / region_filename(sub.region_code, sub.region_name)
             target = os.path.relpath(path.resolve(), self.output.resolve().parent)
