@@ -5,11 +5,13 @@ Stages:
    listed as skipped, never read);
 2. check every return in parallel processes (``--jobs``, default: the number of cores);
    each worker writes the return's normalized rows to a scratch file and sends back only a
-   small header, so memory stays flat however many returns there are;
-3. pick one return per region (the newest by the workbook's own modified time; the
-   others are listed as superseded), find missing regions and double claims;
-4. stream the chosen returns, in region-code order, into the summary workbook
-   (:mod:`kpi_workbook.summary`) and the CSVs (:mod:`kpi_workbook.export`).
+   small header, so rows are never held in memory;
+3. meanwhile, draft the summary: each checked return is streamed, in region-code order,
+   into the summary workbook (:mod:`kpi_workbook.summary`) and the CSVs
+   (:mod:`kpi_workbook.export`);
+4. pick one return per region (the newest by the workbook's own modified time; the
+   others are listed as superseded), find missing regions and double claims; keep the
+   draft if it holds exactly the chosen returns, else write the summary again.
 
 Nothing is dropped silently: every file is either used, superseded, skipped or failed, and
 every row either counted or rejected with a finding (the reconciliation line).
@@ -37,6 +39,7 @@ from .survey import Survey, load_survey
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
+IN_FLIGHT = 8  # files queued per worker at a time: memory does not grow with the folder
 
 
 @dataclass(slots=True)
@@ -172,11 +175,11 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
-    The summary is written while the returns are still being checked: each return is
-    added as soon as it and those before it are done, on the guess that every file is its
-    region's only one and that files sort like region codes (true of generated names).
-    When the selection at the end says otherwise, that draft is thrown away and the
-    summary is written again from the checked rows: same bytes either way.
+    The summary is drafted while the returns are still being checked: files are checked
+    in the order of the region code their names start with (generate's names do), each
+    region's newest first, and each return joins the draft as soon as it is checked.
+    When the selection at the end disagrees with the draft, the draft is thrown away and
+    the summary is written again from the checked rows: same bytes either way.
 
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
@@ -308,9 +311,6 @@ def _pool_pass(files, args, jobs, progress, done, fast: bool):
             if progress:
                 progress(1)
     return out, sorted(redo)
-
-
-IN_FLIGHT = 8
 
 
 _WORKER: dict = {}

@@ -5,6 +5,10 @@ source, 交付税措置, 人工); アウトプット; アウトカム (each KPI:
 目標値, 進捗); 開始時期 / 実施根拠 / 関連する計画等; 1次評価 (the eight 視点 marked ○, 課題,
 改善・対策の方向性, 見込まれる効果); empty 外部評価 / 2次評価 boxes.  Headings are the survey's
 own column labels and ``[summary.labels]``.
+
+The summary's sheet holds the blocks for up to ``MAX_BLOCKS`` projects (Excel keeps 1,026
+manual page breaks and 1,048,576 rows a sheet); :func:`region_workbook` writes one
+region's blocks as a workbook of its own (``consolidate --evaluation DIR``).
 """
 from __future__ import annotations
 

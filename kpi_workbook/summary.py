@@ -78,6 +78,9 @@ class SummaryFile:
         except OSError as exc:
             self.discard()
             raise OutputError(f"集計結果を書き出せません：{exc.filename or output}（{exc.strerror or exc}）") from exc
+        except BaseException:
+            self.discard()
+            raise
 
     def add(self, sub) -> None:
         self._guard(self.writer.add, sub)
@@ -151,7 +154,7 @@ class _Writer:
     def __init__(self, book, survey, result, output: Path, export, evaluation_dir, progress, stamp):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
         self.stamp = stamp
-        self.evaluation, self.pending_blocks, self.projects = None, [], 0
+        self.pending_blocks, self.projects = [], 0  # None once the sheet is an index
         self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
         self.progress = progress
         self.labels = survey.summary["labels"]
