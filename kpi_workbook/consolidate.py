@@ -294,7 +294,7 @@ def _pool_pass(files, args, jobs, progress, done, fast: bool):
             path, future = queued.popleft()
             try:
                 out.append(future.result())
-            except (BrokenProcessPool, isolate.Retry):
+            except (BrokenProcessPool, isolate.Retry, MemoryError):
                 redo.append(path)  # a worker died or hit a limit: redone, never lost
                 continue
             except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
