@@ -123,3 +123,17 @@ def test_files_that_abort_the_reader_are_redone_in_isolation(folder, tmp_path):
     assert [f.code for f in subs["R02_oleloop.xls"].findings] == ["FILE_TOO_LARGE"]
     assert subs["R04_sparse.xlsx"].status == "failed"  # read without sizing the grid: not a survey workbook
     assert "META_MISSING" in {f.code for f in subs["R04_sparse.xlsx"].findings}
+
+
+def runs_out_of_memory_on_kurume(path, *args):
+    """A worker that hits its own memory cap while checking a valid return."""
+    if "R03" in path and os.getpid() != PARENT:
+        raise MemoryError()
+    return REAL_EXTRACT(path, *args)
+
+
+def test_a_worker_out_of_memory_does_not_fail_a_valid_return(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "_extract", runs_out_of_memory_on_kurume)
+    result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
+    assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"]
+    assert not [s for s in result.submissions if s.status == "failed"]
