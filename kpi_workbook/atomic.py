@@ -14,13 +14,26 @@ from pathlib import Path
 TMP_PREFIX = ".~tmp-"
 
 
+def _temporary(target: Path) -> Path:
+    """An empty temporary file beside *target*, with the permissions a newly created file
+    gets (``mkstemp`` alone makes it private: colleagues could not open the summary)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows, where files are not private anyway
+            mask = os.umask(0)
+            os.umask(mask)
+            os.fchmod(fd, 0o666 & ~mask)
+    finally:
+        os.close(fd)
+    return Path(tmp)
+
+
 @contextlib.contextmanager
 def atomic_path(target):
     """Yield a temporary path; on success move it onto *target*, else remove it."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
+    tmp = _temporary(target)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -36,10 +49,7 @@ class Pending:
 
     def __init__(self, target):
         self.target = Path(target)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=self.target.suffix, dir=self.target.parent)
-        os.close(fd)
-        self.path = Path(tmp)
+        self.path = _temporary(self.target)
 
     def commit(self) -> None:
         os.replace(self.path, self.target)

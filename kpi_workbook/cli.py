@@ -5,7 +5,6 @@ and exit code 2 here, and only here; nothing else ever shows a traceback to a us
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import traceback
@@ -142,8 +141,7 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     if as_json:
         click.echo(to_json({"output": str(result.output), "totals": result.totals,
-                            "submissions": [dataclasses.asdict(s) | {"findings": [f.to_dict() for f in s.findings]}
-                                            for s in result.submissions],
+                            "submissions": [s.to_dict() for s in result.submissions],
                             "findings": [f.to_dict() for f in findings]}))
     else:
         if findings:

@@ -57,9 +57,15 @@ class Submission:
     rows_read: int = 0
     rows_rejected: int = 0
     projects: int = 0           # projects kept (the 事務事業評価 blocks it makes)
-    rows_path: str = ""         # scratch pickle with the rows and findings
+    rows_path: str = ""         # scratch pickle with the rows (while consolidate runs)
+    summary_path: str = ""      # scratch pickle with its Contribution to the summary (ditto)
     status: str = ""            # "used" | "superseded" | "failed" | "skipped"
     findings: list = field(default_factory=list)  # file-level findings kept in the header
+
+    def to_dict(self) -> dict:
+        """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
+        return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_path")} | {
+            "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass
@@ -122,6 +128,7 @@ def workbook_modified(path: Path) -> str:
 def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, secret=None) -> Submission:
     """Worker: check one return, park its rows and findings in a scratch file."""
     from .check import check_workbook
+    from .contribution import contribution
 
     sub = Submission(file=path, relative=relative, modified=workbook_modified(Path(path)))
     result = check_workbook(path, survey=survey, roster=roster, secret=secret)
@@ -137,9 +144,13 @@ def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, sec
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
     sub.findings = [f for f in findings if not f.sheet or not f.cell]
-    sub.rows_path = os.path.join(scratch, f"{abs(hash(path)):x}-{os.getpid()}.pkl")
+    stem = os.path.join(scratch, f"{abs(hash(path)):x}-{os.getpid()}")
+    sub.rows_path, sub.summary_path = stem + ".pkl", stem + "-summary.pkl"
     with open(sub.rows_path, "wb") as fh:
-        pickle.dump({"rows": rows, "findings": findings}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    if sub.readable:
+        with open(sub.summary_path, "wb") as fh:
+            pickle.dump(contribution(survey, sub, rows, findings), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return sub
 
 
@@ -165,7 +176,14 @@ def _rows(result, survey: Survey, relative: str):
 
 
 def load_rows(submission: Submission) -> dict:
+    """The rows and findings a worker parked for *submission*."""
     with open(submission.rows_path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def load_contribution(submission: Submission):
+    """The :class:`~kpi_workbook.contribution.Contribution` a worker made for *submission*."""
+    with open(submission.summary_path, "rb") as fh:
         return pickle.load(fh)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 from decimal import Decimal
@@ -47,6 +48,19 @@ def plain(value) -> str:
     return str(value)
 
 
+def _writer(handle):
+    return csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+
+def csv_text(rows) -> str:
+    """*rows* as CSV lines, text neutralized: what :meth:`CsvExport.add` would write."""
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    for row in rows:
+        writer.writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+    return buffer.getvalue()
+
+
 class CsvExport:
     """One CSV per table; rows are written as they come, files appear when closed."""
 
@@ -59,12 +73,16 @@ class CsvExport:
             context = atomic_path(self.directory / f"{table}.csv")
             tmp = context.__enter__()
             handle = open(tmp, "w", encoding="utf-8-sig", newline="")
-            writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+            writer = _writer(handle)
             writer.writerow([name for name, _, _ in fields])
             self._contexts[table], self._files[table], self._writers[table] = context, handle, writer
 
     def add(self, table: str, row: list) -> None:
         self._writers[table].writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+
+    def add_text(self, table: str, text: str) -> None:
+        """Rows made by :func:`csv_text` (in a worker process)."""
+        self._files[table].write(text)
 
     def close(self, description: dict) -> None:
         for table, handle in self._files.items():

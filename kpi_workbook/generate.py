@@ -20,7 +20,6 @@ from . import __version__
 from . import findings as F
 from . import metadata
 from .atomic import atomic_path
-from .errors import OutputError
 from .filenames import inside, region_filename
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey

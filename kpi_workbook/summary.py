@@ -12,21 +12,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections import Counter, defaultdict
-from decimal import Decimal
+from collections import Counter
 from pathlib import Path
 
 import xlsxwriter
 
-from . import findings as F
-from .achievement import kpi_assessment
 from .atomic import Pending
-from .consolidate import load_rows
+from .consolidate import load_contribution, load_rows
+from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
-from .export import CsvExport, plain
+from .export import CsvExport
 from .filenames import inside, region_filename
-from .summary_tables import csv_columns, formats, finding_row, kpi_row, write, write_matrix, write_overview, \
+from .summary_tables import cell, csv_columns, finding_row, formats, write_cells, write_matrix, write_overview, \
     write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
@@ -180,7 +178,7 @@ class _Writer:
         self._headers()
 
     def add(self, sub) -> None:
-        self._return(sub, load_rows(sub))
+        self._return(sub, load_contribution(sub))
         if self.progress:
             self.progress(1, "write")
 
@@ -188,7 +186,7 @@ class _Writer:
         for finding in sorted(self.result.findings + [f for s in self.result.submissions
                                                        if s.status != "used" for f in s.findings],
                               key=lambda f: (f.file, f.code, f.value)):
-            self._finding(finding, None)
+            self._finding(finding)
         totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}
         totals["kept"] = totals["read"] - totals["rejected"]
         self.result.totals = {**totals, "kpis": self.stats["kpis"],
@@ -201,12 +199,16 @@ class _Writer:
 
     def put(self, key: str, values: list, fmt=None) -> int:
         """Append one row to a streamed sheet; strings always as strings."""
-        ws, r = self.ws[key], self.row[key]
+        return self.put_cells(key, [cell(v) for v in values], fmt)
+
+    def put_cells(self, key: str, cells: list, fmt=None) -> int:
+        """Append one row of :func:`cell` values (as workers make them): its row, or -1
+        past Excel's last row (counted, said in 概要)."""
+        r = self.row[key]
         if r >= MAX_ROWS:
             self.stats["overflow"][key] += 1
             return -1
-        for c, value in enumerate(values):
-            write(ws, r, c, value, fmt)
+        write_cells(self.ws[key], r, cells, fmt)
         self.row[key] += 1
         return r
 
@@ -286,96 +288,52 @@ class _Writer:
                  self.fmt["wrap"])
 
     # ------------------------------------------------------------------ one return
-    def _return(self, sub, data: dict) -> None:
-        rows = data["rows"]
+    def _return(self, sub, part) -> None:
+        """Emit *part* (the return's :class:`~kpi_workbook.contribution.Contribution`)."""
         self.stats["read"] += sub.rows_read
         self.stats["rejected"] += sub.rows_rejected
-        projects = {r["values"]["project_code"].value: r for r in rows.get("projects", [])}
-        actuals = defaultdict(list)
-        for record in rows.get("actuals", []):
-            actuals[record["values"]["kpi_no"].value].append(record)
-        notes = defaultdict(list)
-        for finding in data["findings"]:
-            if finding.sheet and finding.row:
-                notes[(finding.sheet, finding.row)].append(finding.message)
-        assessed = {}
-        for record in rows.get("kpis", []):
-            assessed[record["values"]["kpi_no"].value] = self._kpi(sub, record, projects, actuals, notes)
-        self._evaluation_add(sub, len(projects))
+        for row in part.kpi_rows:
+            self.put_cells("kpis", row)
+        for row in part.status_rows:
+            self.put_cells("status", row, self.fmt["wrap"])
+        self._count(sub, part)
+        self._evaluation_add(sub, part.projects)
         if self.export:
-            self._export_rows(sub, rows, assessed)
-        for finding in sorted(data["findings"], key=lambda f: (f.sheet, f.row, f.cell, f.code)):
-            self._finding(finding, sub)
+            for table, text in part.csv.items():
+                self.export.add_text(table, text)
+        target = os.path.relpath(sub.file, self.output.resolve().parent) if part.findings else ""
+        for values, sheet, ref in part.findings:
+            self._finding_row(values, f"external:{target}#'{sheet}'!{ref}" if ref else "", ref)
 
-    def _kpi(self, sub, record, projects, actuals, notes):
-        v = record["values"]
-        latest, latest_time, result = kpi_assessment(self.survey, v, actuals.get(v["kpi_no"].value, []))
-        project = projects.get(v["project_code"].value) if v.get("project_code") else None
-        project_name = project["values"]["project_name"].typed if project else ""
-        sheet = self.survey.sheet("kpis")
-        messages = "／".join(notes.get((sheet.name, record["row"]), []))
-        self.put("kpis", kpi_row(self, sub, record, project_name, result, messages))
-        self._status_row(sub, v, latest, latest_time, result)
-        self._count(sub, v)
-        return (latest, latest_time, result)
-
-    def _status_row(self, sub, v, latest, latest_time, result) -> None:
-        unit = v["unit"].value or ""
-        target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
-        actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
-        note = v["note"].typed if v.get("note") else ""
-        self.put("status", [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, note],
-                 self.fmt["wrap"])
-
-    def _count(self, sub, v) -> None:
+    def _count(self, sub, part) -> None:
         s = self.stats
-        s["kpis"] += 1
-        s["regions_with_kpi"].add(sub.region_code)
-        kind = v["kind"].value
-        if kind:
-            s["kinds"] += 1
-            s["outcome"] += kind == (self.survey.choices.get("kpi_kind") or ["アウトカム"])[0]
-        s["cooperation"] += v["cooperation"].value is True
-        category = v["category"].value
-        if category in self.leaves:
-            s["leaf_kpis"][category] += 1
-            have = s["region_leaves"].get(sub.region_code, ())
-            if category not in have:  # a region counts once per leaf
-                s["region_leaves"][sub.region_code] = tuple(sorted(have + (category,)))
-                s["leaf_regions"][category] += 1
-        elif not category:
-            s["left_out"] += 1
+        for key in ("kpis", "kinds", "outcome", "cooperation", "left_out"):
+            s[key] += part.counts[key]
+        if part.counts["kpis"]:
+            s["regions_with_kpi"].add(sub.region_code)
+        s["leaf_kpis"].update(part.leaf_kpis)
+        have = s["region_leaves"].get(sub.region_code, ())
+        new = [leaf for leaf in part.leaves if leaf not in have]
+        if new:  # a region counts once per leaf
+            s["region_leaves"][sub.region_code] = tuple(sorted(have + tuple(new)))
+            s["leaf_regions"].update(new)
 
-    def _finding(self, finding, sub) -> None:
-        ws, r = self.ws["findings"], self.row["findings"]
+    def _finding(self, finding) -> None:
+        """A finding not tied to a used return (at the end of 指摘一覧)."""
         if self.export:
-            self.export.add("findings", [finding.severity, finding.file, finding.sheet, finding.cell,
-                                         finding.column, finding.value, finding.message, finding.code])
-        if r >= MAX_ROWS:
-            self.stats["overflow"]["findings"] += 1
-            return
-        for c, value in enumerate(finding_row(self, finding)):
-            write(ws, r, c, value, self.fmt["wrap"] if c == 6 else None)
-        if sub is not None and finding.cell and self.stats["links"] < MAX_LINKS:
-            target = os.path.relpath(sub.file, self.output.resolve().parent)
-            ws.write_url(r, 3, f"external:{target}#'{finding.sheet}'!{finding.cell}",
-                         string=finding.cell)
-            self.stats["links"] += 1
-        self.row["findings"] += 1
+            self.export.add("findings", finding_csv_row(finding))
+        self._finding_row([cell(x) for x in finding_row(finding)], "", "")
 
-    def _export_rows(self, sub, rows, assessed) -> None:
-        for key, table in (("projects", "projects"), ("costs", "costs"), ("kpis", "kpis"), ("actuals", "actuals")):
-            columns = self.survey.sheet(key).columns
-            for record in rows.get(key, []):
-                values = [sub.region_code, record["row"]]
-                for column in columns:
-                    value = record["values"].get(column.key)
-                    values += [plain(value.value) if value else "", value.typed if value else ""]
-                if key == "kpis":
-                    latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
-                    values += [plain(latest), latest_time.label if latest_time else "",
-                               plain(result.rate), result.status]
-                self.export.add(table, values)
+    def _finding_row(self, values: list, url: str, ref: str) -> None:
+        r = self.put_cells("findings", values[:6])
+        if r < 0:
+            return
+        ws = self.ws["findings"]
+        write_cells(ws, r, values[6:7], self.fmt["wrap"], first=6)
+        write_cells(ws, r, values[7:], first=7)
+        if url and self.stats["links"] < MAX_LINKS:
+            ws.write_url(r, 3, url, string=ref)
+            self.stats["links"] += 1
 
 
 # ---------------------------------------------------------------------- helpers
@@ -388,12 +346,6 @@ def _typed_headers(survey, sheet) -> list:
         if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
             out.append(column.label + suffix)
     return out
-
-
-def _n(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:,f}" if isinstance(value, Decimal) and value != value.to_integral_value() else f"{int(value):,}"
 
 
 def _target_number(text: str):

@@ -6,28 +6,46 @@ from decimal import Decimal
 from . import findings as F
 
 
-def write(ws, r: int, c: int, value, fmt=None) -> None:
-    """One cell; strings are always written as strings (never a formula, URL or number)."""
+def cell(value):
+    """What a summary cell holds for *value*: a non-empty str, a float, or None (blank).
+
+    Numbers with more digits than a double holds are shown exactly, as text."""
     kind = type(value)
     if kind is str:
-        if value:
+        return value or None
+    if value is None:
+        return None
+    if kind is bool:
+        return "○" if value else None
+    if kind is int and -2**53 <= value <= 2**53:
+        return float(value)
+    if isinstance(value, (int, float, Decimal)):
+        number = float(value)
+        return number if Decimal(repr(number)) == Decimal(value) else format(Decimal(value), "f")
+    return str(value) or None
+
+
+def write(ws, r: int, c: int, value, fmt=None) -> None:
+    """One cell; strings are always written as strings (never a formula, URL or number)."""
+    value = cell(value)
+    if value is None:
+        ws.write_blank(r, c, None, fmt)
+    elif type(value) is str:
+        ws.write_string(r, c, value, fmt)
+    else:
+        ws.write_number(r, c, value, fmt)
+
+
+def write_cells(ws, r: int, values: list, fmt=None, first: int = 0) -> None:
+    """Values already made by :func:`cell`, in row *r* from column *first*."""
+    for c, value in enumerate(values, start=first):
+        if value is None:
+            if fmt is not None:
+                ws.write_blank(r, c, None, fmt)
+        elif type(value) is str:
             ws.write_string(r, c, value, fmt)
         else:
-            ws.write_blank(r, c, None, fmt)
-    elif value is None:
-        ws.write_blank(r, c, None, fmt)
-    elif kind is bool:
-        ws.write_string(r, c, "○" if value else "", fmt)
-    elif kind is int and -2**53 <= value <= 2**53:
-        ws.write_number(r, c, value, fmt)
-    elif isinstance(value, (int, float, Decimal)):
-        number = float(value)
-        if Decimal(repr(number)) == Decimal(value):
-            ws.write_number(r, c, number, fmt)
-        else:  # more digits than a double holds: shown exactly, as text
-            ws.write_string(r, c, format(Decimal(value), "f"), fmt)
-    else:
-        ws.write_string(r, c, str(value), fmt)
+            ws.write_number(r, c, value, fmt)
 
 
 def formats(book, font: str) -> dict:
@@ -58,14 +76,14 @@ def _value_pair(value, column) -> list:
     return [typed if column.type in ("text", "longtext") else understood]
 
 
-def kpi_row(writer, sub, record, project_name, result, messages) -> list:
+def kpi_row(survey, sub, record, result, messages) -> list:
     row = [sub.region_code, sub.region_name]
-    for column in writer.survey.sheet("kpis").columns:
+    for column in survey.sheet("kpis").columns:
         row += _value_pair(record["values"].get(column.key), column)
     return row + [result.rate, result.status, messages]
 
 
-def finding_row(writer, finding) -> list:
+def finding_row(finding) -> list:
     return [F.SEVERITY_LABELS[finding.severity], finding.file, finding.sheet, finding.cell,
             finding.column, finding.value, finding.message, finding.code]
 

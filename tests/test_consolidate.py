@@ -269,6 +269,7 @@ def test_cli_json(returns, tmp_path):
     by_file = {s["relative"]: s for s in data["submissions"]}
     assert by_file["old/R02_初回.xlsx"]["status"] == "superseded"
     assert {f["code"] for f in data["findings"]} >= {"REGION_NOT_RETURNED", "RETURN_SUPERSEDED"}
+    assert not any(key.endswith("_path") for s in data["submissions"] for key in s)  # scratch: gone
 
 
 def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeypatch):

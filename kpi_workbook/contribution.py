@@ -1,0 +1,115 @@
+"""What one checked return adds to the summary and the CSVs, worked out where it was checked.
+
+``consolidate`` checks returns in worker processes and writes the summary in one process.
+So that the writer only emits cells, each worker turns its return into a
+:class:`Contribution`: the KPI一覧, KPIの状況 and 指摘一覧 rows as finished cell values (see
+:func:`kpi_workbook.summary_tables.cell`), the rows of each CSV as text, and the counts the
+sheets of totals need.  It depends on the return alone, so the summary's bytes do not
+depend on which process made it.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .achievement import kpi_assessment
+from .export import csv_text, plain
+from .summary_tables import cell, finding_row, kpi_row
+
+CSV_TABLES = ("projects", "costs", "kpis", "actuals")
+
+
+@dataclass(slots=True)
+class Contribution:
+    kpi_rows: list = field(default_factory=list)      # KPI一覧
+    status_rows: list = field(default_factory=list)   # KPIの状況
+    findings: list = field(default_factory=list)      # 指摘一覧: (row, sheet, cell), sorted
+    csv: dict = field(default_factory=dict)           # table -> CSV text, rows only
+    counts: Counter = field(default_factory=Counter)  # kpis, kinds, outcome, cooperation, left_out
+    leaf_kpis: Counter = field(default_factory=Counter)
+    leaves: tuple = ()                                # leaves the region set a KPI for, sorted
+    projects: int = 0
+
+
+def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
+    """*sub*'s rows (kept records, as ``consolidate`` parks them) and *findings*, rendered."""
+    out = Contribution(projects=len(rows.get("projects", [])))
+    actuals = defaultdict(list)
+    for record in rows.get("actuals", []):
+        actuals[record["values"]["kpi_no"].value].append(record)
+    notes = defaultdict(list)
+    for finding in findings:
+        if finding.sheet and finding.row:
+            notes[(finding.sheet, finding.row)].append(finding.message)
+    sheet_name = survey.sheet("kpis").name
+    leaves = frozenset(n.code for n in survey.taxonomy.leaves)
+    assessed = {}
+    for record in rows.get("kpis", []):
+        v = record["values"]
+        latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
+        assessed[v["kpi_no"].value] = (latest, latest_time, result)
+        messages = "／".join(notes.get((sheet_name, record["row"]), []))
+        out.kpi_rows.append([cell(x) for x in kpi_row(survey, sub, record, result, messages)])
+        out.status_rows.append([cell(x) for x in _status_row(sub, v, latest, latest_time, result)])
+        _count(out, survey, v, leaves)
+    out.leaves = tuple(sorted(out.leaf_kpis))
+    out.csv = _csv(survey, sub, rows, assessed, findings)
+    ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
+    out.findings = [([cell(x) for x in finding_row(f)], f.sheet, f.cell) for f in ordered]
+    return out
+
+
+def finding_csv_row(finding) -> list:
+    return [finding.severity, finding.file, finding.sheet, finding.cell, finding.column, finding.value,
+            finding.message, finding.code]
+
+
+def _status_row(sub, v, latest, latest_time, result) -> list:
+    unit = v["unit"].value or ""
+    target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
+    actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
+    note = v["note"].typed if v.get("note") else ""
+    return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, note]
+
+
+def _count(out: Contribution, survey, v, leaves) -> None:
+    counts = out.counts
+    counts["kpis"] += 1
+    kind = v["kind"].value
+    if kind:
+        counts["kinds"] += 1
+        counts["outcome"] += kind == (survey.choices.get("kpi_kind") or ["アウトカム"])[0]
+    counts["cooperation"] += v["cooperation"].value is True
+    category = v["category"].value
+    if category in leaves:
+        out.leaf_kpis[category] += 1
+    elif not category:
+        counts["left_out"] += 1
+
+
+def _csv(survey, sub, rows, assessed, findings) -> dict:
+    out = {}
+    for key in CSV_TABLES:
+        columns = survey.sheet(key).columns
+        lines = []
+        for record in rows.get(key, []):
+            values = [sub.region_code, record["row"]]
+            for column in columns:
+                value = record["values"].get(column.key)
+                values += [plain(value.value) if value else "", value.typed if value else ""]
+            if key == "kpis":
+                latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
+                values += [plain(latest), latest_time.label if latest_time else "",
+                           plain(result.rate), result.status]
+            lines.append(values)
+        out[key] = csv_text(lines)
+    ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
+    out["findings"] = csv_text(finding_csv_row(f) for f in ordered)
+    return out
+
+
+def _n(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:,f}" if isinstance(value, Decimal) and value != value.to_integral_value() else f"{int(value):,}"
