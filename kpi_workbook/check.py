@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import findings as F
 from . import metadata
-from .normalize import Value, normalize_cell
+from .normalize import EMPTY, Value, normalize_cell
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
@@ -215,7 +215,8 @@ def _form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) 
             continue
         r, c = found[column.key]
         cells[column.key] = xl_rowcol_to_cell(r, c)
-        values[column.key] = _cell_value(data, r, c, column, survey, result, sheet, cells[column.key])
+        values[column.key] = _cell_value(data, r, c, data.value(r, c), column, survey, result, sheet,
+                                         cells[column.key])
     return [Record(sheet.key, 1, values, cells)]
 
 
@@ -273,22 +274,23 @@ def _first_data_row(data: SheetData, header: int) -> int:
 
 
 def _table_record(sheet, data, r: int, columns: dict, survey, result) -> Record:
-    values, cells = {}, {}
-    unit_values = {}
-    number = str(r + 1)
+    row = data.rows[r]
+    width, number = len(row), str(r + 1)
+    values, cells, measures = {}, {}, []
     for key, (column, c) in columns.items():
-        cells[key] = _letter(c) + number
+        cells[key] = cell = _letter(c) + number
         if column.type == "measure":
-            continue  # after the unit column is known
-        values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key])
-        unit_values[key] = values[key]
-    for key, (column, c) in columns.items():
-        if column.type != "measure":
+            measures.append((key, column, c, cell))  # after the unit column is known
             continue
+        raw = row[c] if c < width else None
+        values[key] = EMPTY if raw is None else _cell_value(data, r, c, raw, column, survey, result, sheet, cell)
+    for key, column, c, cell in measures:
         unit = ""
-        if column.unit_column and column.unit_column in unit_values:
-            unit = unit_values[column.unit_column].value or ""
-        values[key] = _cell_value(data, r, c, column, survey, result, sheet, cells[key], unit=unit)
+        if column.unit_column and column.unit_column in values:
+            unit = values[column.unit_column].value or ""
+        raw = row[c] if c < width else None
+        values[key] = EMPTY if raw is None else _cell_value(data, r, c, raw, column, survey, result, sheet, cell,
+                                                            unit=unit)
     return Record(sheet.key, r + 1, values, cells)
 
 
@@ -297,9 +299,9 @@ def _letter(c: int) -> str:
     return xl_col_to_name(c)
 
 
-def _cell_value(data, r, c, column, survey, result, sheet, cell, unit="") -> Value:
-    value = normalize_cell(data.value(r, c), column, survey, unit=unit,
-                           percent_cell=(r, c) in data.percent)
+def _cell_value(data, r, c, raw, column, survey, result, sheet, cell, unit="") -> Value:
+    value = normalize_cell(raw, column, survey, unit=unit,
+                           percent_cell=bool(data.percent) and (r, c) in data.percent)
     if value.problem:
         result.findings.append(F.make(
             value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,

@@ -40,6 +40,9 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
 IN_FLIGHT = 8  # files queued per worker at a time: memory does not grow with the folder
+# Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
+# or --evaluation); otherwise load_rows reads the file again in the rare case they are.
+PARK_ROWS_UP_TO = 200
 
 
 @dataclass(slots=True)
@@ -66,6 +69,16 @@ class Submission:
         """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
         return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_path")} | {
             "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every check in one run shares (sent once to each worker)."""
+    survey: Survey
+    regions: list
+    scratch: str
+    secret: str | None = None
+    park_rows: bool = True
 
 
 @dataclass
@@ -125,13 +138,15 @@ def workbook_modified(path: Path) -> str:
         return ""
 
 
-def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, secret=None) -> Submission:
-    """Worker: check one return, park its rows and findings in a scratch file."""
+def _extract(path: str, relative: str, run: _Run) -> Submission:
+    """Worker: check one return; park its contribution to the summary (and its rows, when
+    they may be needed) in scratch files."""
     from .check import check_workbook
     from .contribution import contribution
 
     sub = Submission(file=path, relative=relative, modified=workbook_modified(Path(path)))
-    result = check_workbook(path, survey=survey, roster=roster, secret=secret)
+    survey = run.survey
+    result = check_workbook(path, survey=survey, roster=run.regions, secret=run.secret)
     result.findings = [replace(f, file=relative) for f in result.findings]
     sub.readable = result.readable
     sub.region_code, sub.region_name = result.region_code, result.region_name
@@ -144,11 +159,13 @@ def _extract(path: str, relative: str, survey: Survey, roster, scratch: str, sec
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
     sub.findings = [f for f in findings if not f.sheet or not f.cell]
-    stem = os.path.join(scratch, f"{abs(hash(path)):x}-{os.getpid()}")
-    sub.rows_path, sub.summary_path = stem + ".pkl", stem + "-summary.pkl"
-    with open(sub.rows_path, "wb") as fh:
-        pickle.dump({"rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    stem = os.path.join(run.scratch, f"{abs(hash(path)):x}-{os.getpid()}")
+    if run.park_rows:
+        sub.rows_path = stem + ".pkl"
+        with open(sub.rows_path, "wb") as fh:
+            pickle.dump({"rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     if sub.readable:
+        sub.summary_path = stem + "-summary.pkl"
         with open(sub.summary_path, "wb") as fh:
             pickle.dump(contribution(survey, sub, rows, findings), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return sub
@@ -175,10 +192,15 @@ def _rows(result, survey: Survey, relative: str):
     return rows, rejected
 
 
-def load_rows(submission: Submission) -> dict:
-    """The rows and findings a worker parked for *submission*."""
-    with open(submission.rows_path, "rb") as fh:
-        return pickle.load(fh)
+def load_rows(submission: Submission, survey: Survey) -> dict:
+    """``{"rows": ...}``: the kept records of *submission*, as its worker parked them, or
+    read again from the file when they were not parked (a large round)."""
+    if submission.rows_path:
+        with open(submission.rows_path, "rb") as fh:
+            return pickle.load(fh)
+    from .check import check_workbook
+    rows, _ = _rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
+    return {"rows": rows}
 
 
 def load_contribution(submission: Submission):
@@ -220,8 +242,9 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             offer = _Drafting(draft, codes, used_order)
             ordered = _likely_order(files, folder, codes, modified)
             del modified
-            result.submissions = _check_all(ordered, folder, definition, regions, scratch, jobs, progress, secret,
-                                            on_result=offer)
+            run = _Run(definition, regions, scratch, secret,
+                       park_rows=bool(evaluation_dir) or len(files) <= PARK_ROWS_UP_TO)
+            result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer)
             result.findings += _select(result.submissions, regions)
             for path_note in notes:
                 result.submissions.append(Submission(file=path_note.file, relative=path_note.file,
@@ -268,42 +291,39 @@ def _likely_order(files, folder: Path, codes: set, modified: dict) -> list:
     return sorted(newest_first, key=code)
 
 
-def _check_all(files, folder, survey, regions, scratch, jobs, progress, secret=None,
-               on_result=None) -> list[Submission]:
+def _check_all(files, folder, run: _Run, jobs, progress, on_result=None) -> list[Submission]:
     """Check every file; in parallel, workers read in-process (fast) and any file whose
     worker died or hit a limit is redone with one isolated child per file (safe).
     *on_result* sees each submission, in file order while nothing had to be redone."""
     jobs = max(1, jobs or os.cpu_count() or 1)
-    args = (folder, survey, regions, scratch, secret)
     done = on_result or (lambda sub: None)
     if jobs == 1 or len(files) < 2:
         out = []
         for path in files:
-            out.append(_safe_extract(path, *args))
+            out.append(_safe_extract(path, folder, run))
             done(out[-1])
             if progress:
                 progress(1)
         return out
-    out, redo = _pool_pass(files, args, jobs, progress, done, fast=True)
+    out, redo = _pool_pass(files, folder, run, jobs, progress, done, fast=True)
     if redo:
-        more, still = _pool_pass(redo, args, jobs, progress, done, fast=False)
+        more, still = _pool_pass(redo, folder, run, jobs, progress, done, fast=False)
         out += more
         for path in still:  # a worker died even with per-file isolation: one by one here
-            out.append(_safe_extract(path, *args))
+            out.append(_safe_extract(path, folder, run))
             done(out[-1])
             if progress:
                 progress(1)
     return sorted(out, key=lambda s: s.relative)
 
 
-def _pool_pass(files, args, jobs, progress, done, fast: bool):
+def _pool_pass(files, folder, run, jobs, progress, done, fast: bool):
     """One pool over *files*, results taken in file order: (submissions, files to redo).
 
     At most ``IN_FLIGHT`` files per worker are queued at a time, so memory does not grow
     with the number of files."""
-    folder = args[0]
     out, redo = [], []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(args[1:], fast)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast)) as pool:
         def submit(path):
             return path, pool.submit(_extract_here, str(path), str(path.relative_to(folder)))
         queued = collections.deque(submit(p) for p in files[:jobs * IN_FLIGHT])
@@ -334,21 +354,20 @@ def _pool_pass(files, args, jobs, progress, done, fast: bool):
 _WORKER: dict = {}
 
 
-def _start_worker(shared: tuple, fast: bool) -> None:
+def _start_worker(run: _Run, fast: bool) -> None:
     """Pool initializer: the survey and roster arrive once per worker, not once per file."""
-    _WORKER["shared"] = shared
+    _WORKER["run"] = run
     if fast:
         isolate.enter_worker_mode()
 
 
 def _extract_here(path: str, relative: str) -> Submission:
-    survey, regions, scratch, secret = _WORKER["shared"]
-    return _extract(path, relative, survey, regions, scratch, secret)
+    return _extract(path, relative, _WORKER["run"])
 
 
-def _safe_extract(path, folder, survey, regions, scratch, secret=None) -> Submission:
+def _safe_extract(path, folder, run: _Run) -> Submission:
     try:
-        return _extract(str(path), str(path.relative_to(folder)), survey, regions, scratch, secret)
+        return _extract(str(path), str(path.relative_to(folder)), run)
     except Exception as exc:  # noqa: BLE001
         return _failed(path, folder, type(exc).__name__)
 

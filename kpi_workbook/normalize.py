@@ -41,11 +41,14 @@ EMPTY = Value("", None)
 def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False) -> Value:
     if raw is None:
         return EMPTY
-    typed = text_of(raw)
-    if isinstance(raw, NoCachedValue):
-        return Value(typed, None, problem="FORMULA_NO_VALUE")
-    if isinstance(raw, CellError):
-        return Value(typed, None, problem="CELL_ERROR")
+    if type(raw) is str:  # most cells: skip the checks for markers and other types
+        typed = raw
+    else:
+        typed = text_of(raw)
+        if isinstance(raw, NoCachedValue):
+            return Value(typed, None, problem="FORMULA_NO_VALUE")
+        if isinstance(raw, CellError):
+            return Value(typed, None, problem="CELL_ERROR")
     kind = column.type
     if kind in ("text", "longtext"):
         return Value(typed, typed.strip() or None)
@@ -54,7 +57,7 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
         return Value(typed, text or None)
     if is_no_value(raw, survey.no_value):
         return Value(typed, None)
-    if kind in ("number", "amount", "percent", "measure"):
+    if kind in _NUMBER_KINDS:
         expected = "%" if kind == "percent" else (column.unit or unit)
         number, problem, typed_unit = parse_number(raw, expected, percent_cell)
         if number is None:
@@ -73,6 +76,9 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
     if kind == "choice":
         return _choice(typed, survey.choice_codes(column), survey, column)
     return Value(typed, typed.strip() or None)
+
+
+_NUMBER_KINDS = frozenset({"number", "amount", "percent", "measure"})
 
 
 def _flag(typed: str) -> Value:

@@ -133,7 +133,7 @@ def region_evaluations(result, survey, folder, stamp, jobs):
 
 def _region_evaluation(path, survey, sub, stamp) -> None:
     from .evaluation import region_workbook
-    region_workbook(path, survey, sub, load_rows(sub)["rows"], stamp)
+    region_workbook(path, survey, sub, load_rows(sub, survey)["rows"], stamp)
 
 
 def stamp_of(result) -> dt.datetime:
@@ -265,7 +265,7 @@ class _Writer:
             return
         sheet = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
         for sub, _ in self.pending_blocks:
-            sheet.blocks_for(sub, load_rows(sub)["rows"])
+            sheet.blocks_for(sub, load_rows(sub, self.survey)["rows"])
         sheet.finish()
 
     def _evaluation_index(self, sub, projects: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ NO_VALUE = frozenset({"-", "―", "－", "ー", "—", "–", "‐", "−"})
 MULTIPLIERS = {"億": Decimal(100_000_000), "百万": Decimal(1_000_000), "万": Decimal(10_000),
                "千": Decimal(1_000)}
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<rest>.*)$")
+_PLAIN = re.compile(r"(-?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)")
 _TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018,
@@ -99,6 +101,12 @@ class Number:
     raw: str
 
 
+@functools.lru_cache(maxsize=256)
+def _unit_text(unit: str) -> str:
+    """A unit as compared: NFKC, stripped (units repeat: worked out once each)."""
+    return unicodedata.normalize("NFKC", unit).strip()
+
+
 def _split_multiplier(unit: str) -> tuple[Decimal, str]:
     for prefix, factor in MULTIPLIERS.items():
         if unit.startswith(prefix) and len(unit) > len(prefix):
@@ -120,6 +128,10 @@ def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
             return Number(_tidy(number), "%", raw), _unit_problem("%", expected_unit), "%"
         return Number(_tidy(number), expected_unit, raw), None, ""
     text = str(value).strip()
+    plain = _PLAIN.fullmatch(text) if text.isascii() else None
+    if plain:  # "1,000", "-5", "0.5": most typed numbers, same result as below
+        number = Decimal(plain.group(2).replace(",", ""))
+        return _apply_unit(-number if plain.group(1) else number, "", expected_unit, raw)
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
     text = unicodedata.normalize("NFKC", text)
@@ -143,7 +155,7 @@ def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
 
 
 def _apply_unit(number: Decimal, unit: str, expected: str, raw: str):
-    expected = unicodedata.normalize("NFKC", expected or "").strip()
+    expected = _unit_text(expected or "")
     if not unit or unit == expected:
         return Number(_tidy(number), expected, raw), None, unit
     factor, base = _split_multiplier(unit)

@@ -389,3 +389,16 @@ def test_resubmission_keeps_the_draft_and_uses_the_newest(plain_returns, generat
     assert next(s for s in result.used if s.region_code == "R02").relative == "later/R02_再提出.xlsx"
     r02 = [r for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]) if r[0] == "R02"]
     assert any("再提出で直した指標名" in r for r in r02)
+
+
+def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_path, monkeypatch):
+    """A large round does not park every return's rows; when the 事務事業評価 blocks fit
+    after all, the used returns are read again: the same summary either way."""
+    consolidate(returns, SAMPLES / "roster.csv", tmp_path / "a.xlsx", jobs=2)
+    monkeypatch.setattr(C, "PARK_ROWS_UP_TO", 0)
+    result = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "b.xlsx", jobs=2)
+    assert result.used and not any(s.rows_path for s in result.submissions)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["事務事業評価"]
+    projects = sum(s.projects for s in result.used)
+    assert projects and sheet.max_row > 10 * projects  # a block per project, not an index
