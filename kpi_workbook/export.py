@@ -33,6 +33,8 @@ def neutralize(text: str) -> str:
 
 def plain(value) -> str:
     """The normalized value as text: numbers exact, times as labels, flags as ○."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -12,7 +12,7 @@ import unicodedata
 from typing import NamedTuple
 
 from .reader import CellError, NoCachedValue
-from .values import is_no_value, parse_date, parse_number, parse_time, text_of
+from .values import NO_VALUE, is_no_value, parse_date, parse_number, parse_time, text_of
 
 _SPLIT = re.compile(r"[、，,・/／;；\s]+")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -55,7 +55,11 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
     if kind == "code":
         text = unicodedata.normalize("NFKC", typed).strip()
         return Value(typed, text or None)
-    if is_no_value(raw, survey.no_value):
+    if type(raw) is str:  # empty, or a dash meaning "no value" (values.is_no_value, inline)
+        text = raw.strip()
+        if not text or text in NO_VALUE or text in survey.no_value:
+            return Value(typed, None)
+    elif is_no_value(raw, survey.no_value):
         return Value(typed, None)
     if kind in _NUMBER_KINDS:
         expected = "%" if kind == "percent" else (column.unit or unit)

@@ -240,6 +240,9 @@ def parse_time(value):
         if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
             return _fy(int(value), raw), None
         return None, "TIME_INVALID"
+    if value.isascii() and value.isalnum():  # "R5", "H28", "FY2023": nothing to clean
+        single = _parse_point(value, raw)
+        return (single, None) if single is not None else (None, "TIME_INVALID")
     text = clean(str(value)).replace(" ", "")
     text = re.sub(r"^[(]|[)]$", "", text)
     text = text.replace("から", "~")
