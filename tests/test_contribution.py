@@ -1,0 +1,62 @@
+"""contribution: one return's rows for the summary, made where it was checked."""
+import csv
+import io
+import json
+from decimal import Decimal
+
+from kpi_workbook.check import check_workbook
+from kpi_workbook.consolidate import _rows
+from kpi_workbook.contribution import contribution
+from kpi_workbook.fill import fill_workbook
+from kpi_workbook.summary_tables import cell
+
+from .conftest import SAMPLES
+
+
+def _part(generated, renkei, tmp_path, edit=None):
+    answers = json.loads((SAMPLES / "returns" / "R01.json").read_text(encoding="utf-8"))
+    if edit:
+        edit(answers)
+    path = fill_workbook(generated["R01"], answers, tmp_path / "R01.xlsx")
+    result = check_workbook(path, survey=renkei)
+    rows, rejected = _rows(result, renkei, "R01.xlsx")
+    return answers, contribution(renkei, result, rows, result.findings + rejected)
+
+
+def test_one_kpi_row_and_status_row_per_kpi_with_its_figures(generated, renkei, tmp_path):
+    answers, part = _part(generated, renkei, tmp_path)
+    kpi = answers["KPI"][0]
+    assert len(part.kpi_rows) == len(part.status_rows) == len(answers["KPI"]) == part.counts["kpis"]
+    row = part.kpi_rows[0]
+    assert row[0] == "R01" and row[1] and row[2] == kpi["KPI番号"]
+    assert 1000.0 in row and 1084.0 in row and kpi["現状値"] in row  # understood and as typed
+    assert part.status_rows[0][1].startswith("1,000人")
+    assert all(v is None or type(v) in (str, float) for r in part.kpi_rows + part.status_rows for v in r)
+    assert part.leaves == (kpi["取組分類"],) and part.projects == len(answers["事業"])
+
+
+def test_csv_text_has_one_line_per_record_and_neutralized_text(generated, renkei, tmp_path):
+    def inject(answers):
+        answers["KPI"][0]["指標名"] = "=1+1"
+    answers, part = _part(generated, renkei, tmp_path, inject)
+    kpis = list(csv.reader(io.StringIO(part.csv["kpis"])))
+    assert len(kpis) == len(answers["KPI"]) and kpis[0][0] == "R01"
+    assert "'=1+1" in kpis[0]
+    assert len(list(csv.reader(io.StringIO(part.csv["costs"])))) == len(answers["事業費"])
+
+
+def test_findings_rows_sorted_and_pointing_at_their_cells(generated, renkei, tmp_path):
+    def typo(answers):
+        answers["KPI"][0]["目標値"] = "百八十四"
+    _, part = _part(generated, renkei, tmp_path, typo)
+    assert part.findings
+    refs = [(sheet, ref) for _, sheet, ref in part.findings]
+    assert any(ref and sheet == renkei.sheet("kpis").name for sheet, ref in refs)
+    assert "百八十四" in [values[5] for values, _, _ in part.findings]
+
+
+def test_cell_values_are_text_numbers_or_blank():
+    assert cell("") is None and cell(None) is None and cell("a") == "a"
+    assert cell(True) == "○" and cell(False) is None
+    assert cell(7) == 7.0 and cell(Decimal("1.5")) == 1.5
+    assert cell(Decimal("12345678901234567.89")) == "12345678901234567.89"  # more digits than a double
