@@ -23,11 +23,12 @@ import datetime as dt
 import os
 import pickle
 import re
+import sys
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import findings as F
@@ -63,7 +64,7 @@ class Submission:
     rows_path: str = ""         # scratch pickle with the rows (while consolidate runs)
     summary_path: str = ""      # scratch pickle with its Contribution to the summary (ditto)
     status: str = ""            # "used" | "superseded" | "failed" | "skipped"
-    findings: list = field(default_factory=list)  # file-level findings kept in the header
+    findings: tuple = ()        # file-level findings kept in the header
 
     def to_dict(self) -> dict:
         """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
@@ -158,7 +159,7 @@ def _extract(path: str, relative: str, run: _Run) -> Submission:
     sub.rows_read = sum(len(v) for k, v in result.records.items() if k in KEY_COLUMNS)
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
-    sub.findings = [f for f in findings if not f.sheet or not f.cell]
+    sub.findings = tuple(f for f in findings if not f.sheet or not f.cell)  # () costs nothing
     stem = os.path.join(run.scratch, f"{abs(hash(path)):x}-{os.getpid()}")
     if run.park_rows:
         sub.rows_path = stem + ".pkl"
@@ -240,17 +241,18 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
         try:
             offer = _Drafting(draft, codes, used_order)
-            ordered = _likely_order(files, folder, codes, modified)
-            del modified
+            ordered = [str(p) for p in _likely_order(files, folder, codes, modified)]  # str: compact
+            count = len(files)
+            del modified, files
             run = _Run(definition, regions, scratch, secret,
-                       park_rows=bool(evaluation_dir) or len(files) <= PARK_ROWS_UP_TO)
+                       park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO)
             result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer)
             result.findings += _select(result.submissions, regions)
             for path_note in notes:
                 result.submissions.append(Submission(file=path_note.file, relative=path_note.file,
-                                                     status="skipped", findings=[path_note]))
+                                                     status="skipped", findings=(path_note,)))
             if progress:
-                progress(len(files), "write")
+                progress(count, "write")
             kept = [s.relative for s in draft.added] == [s.relative for s in sorted(result.used, key=used_order)]
             if kept and guess == (now or stamp_of(result)):
                 draft.finish(jobs)
@@ -325,13 +327,15 @@ def _pool_pass(files, folder, run, jobs, progress, done, fast: bool):
     out, redo = [], []
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast)) as pool:
         def submit(path):
-            return path, pool.submit(_extract_here, str(path), str(path.relative_to(folder)))
+            relative = os.path.relpath(path, folder)
+            # as bytes: pickling a str would leave its UTF-8 form cached on our copy, for good
+            return path, relative, pool.submit(_extract_here, os.fsencode(path), os.fsencode(relative))
         queued = collections.deque(submit(p) for p in files[:jobs * IN_FLIGHT])
         following = iter(files[jobs * IN_FLIGHT:])
         while queued:
-            path, future = queued.popleft()
+            path, relative, future = queued.popleft()
             try:
-                out.append(future.result())
+                out.append(_compact(future.result(), path, relative))
             except (BrokenProcessPool, isolate.Retry, MemoryError):
                 redo.append(path)  # a worker died or hit a limit: redone, never lost
                 continue
@@ -351,6 +355,15 @@ def _pool_pass(files, folder, run, jobs, progress, done, fast: bool):
     return out, sorted(redo)
 
 
+def _compact(sub: Submission, path: str, relative: str) -> Submission:
+    """A submission as kept for the whole run: its strings shared, not copies (there may
+    be tens of thousands of files)."""
+    sub.file, sub.relative = path, relative
+    sub.region_code, sub.region_name = sys.intern(sub.region_code), sys.intern(sub.region_name)
+    sub.claimed_name = sys.intern(sub.claimed_name)
+    return sub
+
+
 _WORKER: dict = {}
 
 
@@ -361,21 +374,21 @@ def _start_worker(run: _Run, fast: bool) -> None:
         isolate.enter_worker_mode()
 
 
-def _extract_here(path: str, relative: str) -> Submission:
-    return _extract(path, relative, _WORKER["run"])
+def _extract_here(path: bytes, relative: bytes) -> Submission:
+    return _extract(os.fsdecode(path), os.fsdecode(relative), _WORKER["run"])
 
 
-def _safe_extract(path, folder, run: _Run) -> Submission:
+def _safe_extract(path: str, folder, run: _Run) -> Submission:
     try:
-        return _extract(str(path), str(path.relative_to(folder)), run)
+        return _extract(path, os.path.relpath(path, folder), run)
     except Exception as exc:  # noqa: BLE001
         return _failed(path, folder, type(exc).__name__)
 
 
-def _failed(path: Path, folder: Path, why: str) -> Submission:
-    rel = str(path.relative_to(folder))
+def _failed(path: str, folder: Path, why: str) -> Submission:
+    rel = os.path.relpath(path, folder)
     finding = F.make("FILE_READ_FAILED", file=rel, detail=why)
-    return Submission(file=str(path), relative=rel, status="failed", errors=1, findings=[finding])
+    return Submission(file=path, relative=rel, status="failed", errors=1, findings=(finding,))
 
 
 def _select(submissions: list, regions: list) -> list:
@@ -398,9 +411,14 @@ def _select(submissions: list, regions: list) -> list:
         if len(names) > 1:
             out.append(F.make("REGION_CLAIMED_TWICE", file=winner.relative, value=code,
                               detail="、".join(sorted(names))))
+        note = None
         for other in subs[1:]:
             other.status = "superseded"
-            other.findings.append(F.make("RETURN_SUPERSEDED", file=other.relative, value=winner.relative))
+            other.rows_path = other.summary_path = ""  # never read: drop the names
+            # one message per region, shared by its superseded files (rounds of resubmissions)
+            note = F.make("RETURN_SUPERSEDED", file=other.relative, value=winner.relative) if note is None \
+                else replace(note, file=other.relative)
+            other.findings += (note,)
     for region in regions:
         if region.code not in by_region:
             out.append(F.make("REGION_NOT_RETURNED", value=f"{region.code} {region.name}"))

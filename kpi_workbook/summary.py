@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -313,7 +314,7 @@ class _Writer:
             s["regions_with_kpi"].add(sub.region_code)
         s["leaf_kpis"].update(part.leaf_kpis)
         have = s["region_leaves"].get(sub.region_code, ())
-        new = [leaf for leaf in part.leaves if leaf not in have]
+        new = [sys.intern(leaf) for leaf in part.leaves if leaf not in have]  # shared, not copies
         if new:  # a region counts once per leaf
             s["region_leaves"][sub.region_code] = tuple(sorted(have + tuple(new)))
             s["leaf_regions"].update(new)
