@@ -4,10 +4,11 @@ Stages:
 1. discover the files under the folder (lock files, hidden and non-spreadsheet files are
    listed as skipped, never read);
 2. check every return in parallel processes (``--jobs``, default: the number of cores);
-   each worker writes the return's normalized rows to a scratch file and sends back only a
-   small header, so rows are never held in memory;
-3. meanwhile, draft the summary: each checked return is streamed, in region-code order,
-   into the summary workbook (:mod:`kpi_workbook.summary`) and the CSVs
+   each worker also renders the return's rows for the summary and the CSVs
+   (:mod:`kpi_workbook.contribution`) into a scratch file and sends back only a small
+   header, so rows are never held in memory;
+3. meanwhile, draft the summary: each checked return's rows are streamed, in region-code
+   order, into the summary workbook (:mod:`kpi_workbook.summary`) and the CSVs
    (:mod:`kpi_workbook.export`);
 4. pick one return per region (the newest by the workbook's own modified time; the
    others are listed as superseded), find missing regions and double claims; keep the
