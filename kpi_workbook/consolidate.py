@@ -201,7 +201,10 @@ def load_rows(submission: Submission, survey: Survey) -> dict:
         with open(submission.rows_path, "rb") as fh:
             return pickle.load(fh)
     from .check import check_workbook
+    from .errors import InputChangedError
     rows, _ = _rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
+    if len(rows.get("projects", [])) != submission.projects:
+        raise InputChangedError(f"集計中にファイルが変更されました：{submission.relative}。もう一度実行してください。")
     return {"rows": rows}
 
 

@@ -23,3 +23,7 @@ class RosterError(KpiWorkbookError):
 
 class OutputError(KpiWorkbookError):
     """An output cannot be written (exists without --force, outside the output dir...)."""
+
+
+class InputChangedError(KpiWorkbookError):
+    """A return changed on disk while ``consolidate`` was running."""

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import kpi_workbook.consolidate as C
 from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
+from kpi_workbook.errors import InputChangedError
 from kpi_workbook.fill import fill_workbook
 
 from .conftest import CORPUS, SAMPLES
@@ -402,3 +403,11 @@ def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_p
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["事務事業評価"]
     projects = sum(s.projects for s in result.used)
     assert projects and sheet.max_row > 10 * projects  # a block per project, not an index
+
+
+def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei):
+    path = next(returns.glob("R01_*.xlsx"))
+    changed = C.Submission(file=str(path), relative=path.name, projects=99)  # checked with 99 projects
+    with pytest.raises(InputChangedError) as caught:
+        C.load_rows(changed, renkei)
+    assert path.name in str(caught.value) and caught.value.exit_code == 2
