@@ -203,7 +203,8 @@ def load_rows(submission: Submission, survey: Survey) -> dict:
     from .check import check_workbook
     from .errors import InputChangedError
     rows, _ = _rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
-    if len(rows.get("projects", [])) != submission.projects:
+    if len(rows.get("projects", [])) != submission.projects or \
+            workbook_modified(Path(submission.file)) != submission.modified:
         raise InputChangedError(f"集計中にファイルが変更されました：{submission.relative}。もう一度実行してください。")
     return {"rows": rows}
 

@@ -4,12 +4,14 @@ import json
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 import kpi_workbook.consolidate as C
+from kpi_workbook.check import check_workbook
 from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.errors import InputChangedError
@@ -407,7 +409,12 @@ def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_p
 
 def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei):
     path = next(returns.glob("R01_*.xlsx"))
-    changed = C.Submission(file=str(path), relative=path.name, projects=99)  # checked with 99 projects
-    with pytest.raises(InputChangedError) as caught:
-        C.load_rows(changed, renkei)
-    assert path.name in str(caught.value) and caught.value.exit_code == 2
+    rows, _ = C._rows(check_workbook(path, survey=renkei), renkei, path.name)
+    as_checked = C.Submission(file=str(path), relative=path.name, modified=C.workbook_modified(path),
+                              projects=len(rows["projects"]))
+    assert C.load_rows(as_checked, renkei)["rows"] == rows  # unchanged: read again, the same
+    for changed in (replace(as_checked, projects=as_checked.projects + 1),
+                    replace(as_checked, modified="2020-01-01T00:00:00Z")):  # saved again since
+        with pytest.raises(InputChangedError) as caught:
+            C.load_rows(changed, renkei)
+        assert path.name in str(caught.value) and caught.value.exit_code == 2
