@@ -54,8 +54,8 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
         out.status_rows.append([cell(x) for x in _status_row(sub, v, latest, latest_time, result)])
         _count(out, survey, v, leaves)
     out.leaves = tuple(sorted(out.leaf_kpis))
-    out.csv = _csv(survey, sub, rows, assessed, findings)
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
+    out.csv = _csv(survey, sub, rows, assessed, ordered)
     out.findings = [([cell(x) for x in finding_row(f)], f.sheet, f.cell) for f in ordered]
     return out
 
@@ -88,7 +88,7 @@ def _count(out: Contribution, survey, v, leaves) -> None:
         counts["left_out"] += 1
 
 
-def _csv(survey, sub, rows, assessed, findings) -> dict:
+def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
     out = {}
     for key in CSV_TABLES:
         columns = survey.sheet(key).columns
@@ -104,8 +104,7 @@ def _csv(survey, sub, rows, assessed, findings) -> dict:
                            plain(result.rate), result.status]
             lines.append(values)
         out[key] = csv_text(lines)
-    ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
-    out["findings"] = csv_text(finding_csv_row(f) for f in ordered)
+    out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings)
     return out
 
 
