@@ -16,8 +16,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import xlsxwriter
-
 from .atomic import Pending
 from .consolidate import load_contribution, load_rows
 from .contribution import finding_csv_row
@@ -25,7 +23,8 @@ from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
 from .export import CsvExport
 from .filenames import inside, region_filename
-from .summary_tables import cell, csv_columns, finding_row, formats, write_cells, write_matrix, write_overview, \
+from .row_sheet import RowBook
+from .summary_tables import cell, csv_columns, finding_row, formats, write_matrix, write_overview, \
     write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
@@ -65,7 +64,7 @@ class SummaryFile:
         self.export = None
         try:
             self.pending = Pending(self.output)
-            self.book = xlsxwriter.Workbook(str(self.pending.path), {
+            self.book = RowBook(str(self.pending.path), {
                 "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                 "strings_to_urls": False})
             self.book.set_properties({"title": survey.summary["title"], "subject": survey.title,
@@ -209,7 +208,7 @@ class _Writer:
         if r >= MAX_ROWS:
             self.stats["overflow"][key] += 1
             return -1
-        write_cells(self.ws[key], r, cells, fmt)
+        self.ws[key].put_row(r, cells, fmt)
         self.row[key] += 1
         return r
 
@@ -330,8 +329,8 @@ class _Writer:
         if r < 0:
             return
         ws = self.ws["findings"]
-        write_cells(ws, r, values[6:7], self.fmt["wrap"], first=6)
-        write_cells(ws, r, values[7:], first=7)
+        ws.put_row(r, values[6:7], self.fmt["wrap"], first=6)
+        ws.put_row(r, values[7:], first=7)
         if url and self.stats["links"] < MAX_LINKS:
             ws.write_url(r, 3, url, string=ref)
             self.stats["links"] += 1

@@ -36,18 +36,6 @@ def write(ws, r: int, c: int, value, fmt=None) -> None:
         ws.write_number(r, c, value, fmt)
 
 
-def write_cells(ws, r: int, values: list, fmt=None, first: int = 0) -> None:
-    """Values already made by :func:`cell`, in row *r* from column *first*."""
-    for c, value in enumerate(values, start=first):
-        if value is None:
-            if fmt is not None:
-                ws.write_blank(r, c, None, fmt)
-        elif type(value) is str:
-            ws.write_string(r, c, value, fmt)
-        else:
-            ws.write_number(r, c, value, fmt)
-
-
 def formats(book, font: str) -> dict:
     """The summary's cell formats (also used by the per-region evaluation workbooks)."""
     base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}

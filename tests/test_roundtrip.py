@@ -9,9 +9,7 @@ to have the count of examples and values compared written there (every value com
 is asserted equal, so a finished run has lost none).
 """
 import csv
-import datetime as dt
 import os
-import shutil
 import subprocess
 from decimal import Decimal
 

@@ -1,0 +1,126 @@
+"""row_sheet: rows written in one step give the very bytes stock xlsxwriter writes."""
+import datetime as dt
+import zipfile
+
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kpi_workbook.row_sheet import RowBook, RowSheet
+
+STAMP = dt.datetime(2024, 4, 1)
+# what summary cells hold, and what would trip a fast path: control characters, the
+# _xHHHH_ escape, XML's special characters, edge spaces, wide spaces, newlines, emoji
+TRICKY = st.sampled_from(["&", "<", ">", '"', "_x0041_", "_x", "\x01", "\x1f", "\t", "\n", " ", "\u3000",
+                          "\ufffe", "😀", "円", "Ａ", "="])
+TEXT = st.lists(st.one_of(TRICKY, st.text(min_size=1, max_size=4)), min_size=1, max_size=4).map("".join)
+NUMBER = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0, 1e16, 1.5e-9]))
+VALUE = st.one_of(st.none(), TEXT, NUMBER)
+ROWS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.lists(VALUE, max_size=8)), max_size=12)
+
+
+def _stock_row(ws, row, values, fmt, first):
+    for col, value in enumerate(values, start=first):
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif type(value) is str:
+            ws.write_string(row, col, value, fmt)
+        else:
+            ws.write_number(row, col, value, fmt)
+
+
+def _book(path, fast: bool, rows, extras=True):
+    """One sheet of *rows* (skip, format, values), written the fast or the stock way."""
+    book = (RowBook if fast else xlsxwriter.Workbook)(str(path), {"constant_memory": True})
+    book.set_properties({"created": STAMP})
+    formats = [None, book.add_format({"border": 1}), book.add_format({"text_wrap": True}),
+               book.add_format({"num_format": "#,##0.##"})]
+    ws = book.add_worksheet("表")
+    if extras:  # a column format: xlsxwriter's own path for unformatted cells there
+        ws.set_column(2, 2, 12, formats[3])
+    r = 0
+    for skip, fmt, values in rows:
+        r += skip
+        if extras and r == 3:  # a formatted row, a comment and a link: also its own path
+            ws.set_row(3, 30)
+        if fast:
+            ws.put_row(r, values, formats[fmt])
+        else:
+            _stock_row(ws, r, values, formats[fmt], 0)
+        if extras and r == 4:
+            ws.write_url(r, 9, "https://example.jp/", string="リンク")
+            ws.write_comment(r, 1, "注")
+        r += 1
+    book.close()
+    return path.read_bytes()
+
+
+def _members(data: bytes, tmp_path, name) -> dict:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=ROWS, extras=st.booleans())
+def test_put_row_writes_what_stock_xlsxwriter_writes(tmp_path, rows, extras):
+    fast = _book(tmp_path / "fast.xlsx", True, rows, extras)
+    stock = _book(tmp_path / "stock.xlsx", False, rows, extras)
+    if fast != stock:  # name the part that differs
+        assert _members(fast, tmp_path, "f.xlsx") == _members(stock, tmp_path, "s.xlsx")
+    assert fast == stock
+
+
+def test_a_plain_row_is_one_write_and_odd_cells_go_xlsxwriters_way(tmp_path, monkeypatch):
+    odd = []
+    stock_cell = RowSheet._write_cell
+    monkeypatch.setattr(RowSheet, "_write_cell", lambda self, r, c, cell: odd.append(cell) or stock_cell(self, r, c, cell))
+    rows = [(0, 1, ["見出し", "a&b", None, 1.5]), (0, 0, [" 前後の空白 ", "改行\nあり", "_x0000_", None]),
+            (2, 2, ["x" * 20_000, 3.0])]
+    assert _book(tmp_path / "f.xlsx", True, rows, extras=False) == _book(tmp_path / "s.xlsx", False, rows, extras=False)
+    assert sorted(c.string for c in odd if hasattr(c, "string")) == ["_x0000_", "a&b", "改行\nあり"]
+    with zipfile.ZipFile(tmp_path / "f.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="A1" s="1" t="inlineStr"><is><t>見出し</t></is></c>' in sheet
+    assert "<t>a&amp;b</t>" in sheet and '<t xml:space="preserve"> 前後の空白 </t>' in sheet
+    assert "_x005F_x0000_" in sheet  # xlsxwriter's escape of a literal _xHHHH_
+
+
+def test_rows_before_the_last_one_written_are_refused_like_xlsxwriter(tmp_path):
+    book = RowBook(str(tmp_path / "a.xlsx"), {"constant_memory": True})
+    ws = book.add_worksheet()
+    ws.put_row(5, ["後"])
+    ws.put_row(2, ["前"])  # constant memory: an earlier row is gone, as with write_string
+    book.close()
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "後" in sheet and "前" not in sheet
+    assert isinstance(ws, RowSheet)
+
+
+def test_without_constant_memory_put_row_is_the_ordinary_writes(tmp_path):
+    rows = [(0, 1, ["a", 1.0, None]), (1, 0, ["b"])]
+    book = RowBook(str(tmp_path / "f.xlsx"))
+    book.set_properties({"created": STAMP})
+    fmt = [None, book.add_format({"border": 1})]
+    ws = book.add_worksheet("表")
+    for r, (_, f, values) in enumerate(rows):
+        ws.put_row(r, values, fmt[f])
+    book.close()
+    book = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
+    book.set_properties({"created": STAMP})
+    fmt = [None, book.add_format({"border": 1})]
+    ws = book.add_worksheet("表")
+    for r, (_, f, values) in enumerate(rows):
+        _stock_row(ws, r, values, fmt[f], 0)
+    book.close()
+    assert (tmp_path / "f.xlsx").read_bytes() == (tmp_path / "s.xlsx").read_bytes()
+
+
+def test_unformatted_cells_take_their_columns_format_as_in_xlsxwriter(tmp_path):
+    rows = [(0, 0, ["a", "b", "c", 4.0]), (0, 0, [None, None, 5.0])]
+    assert _book(tmp_path / "f.xlsx", True, rows) == _book(tmp_path / "s.xlsx", False, rows)
+    with zipfile.ZipFile(tmp_path / "f.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="C1" s="1" t="inlineStr">' in sheet and '<c r="C2" s="1"><v>5</v></c>' in sheet
