@@ -91,7 +91,7 @@ def _annotate(result: ReturnResult, out_dir) -> None:
 
 
 def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
-    """Check one return.  *roster*: regions (list) to verify the region against."""
+    """Check one return.  *roster*: regions (a list, or a dict by code) to verify the region against."""
     name = str(path)
     wanted = _wanted_sheets(survey)
     workbook, problems = read_workbook(path, sheets=wanted)
@@ -181,7 +181,7 @@ def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
         result.region_name = values["region_name"].value or ""
     if roster is None:
         return
-    by_code = {r.code: r for r in roster}
+    by_code = roster if isinstance(roster, dict) else {r.code: r for r in roster}
     region = by_code.get(result.region_code)
     if region is None:
         result.findings.append(F.make("REGION_NOT_IN_ROSTER", file=result.file,

@@ -77,7 +77,7 @@ class Submission:
 class _Run:
     """What every check in one run shares (sent once to each worker)."""
     survey: Survey
-    regions: list
+    regions: dict               # roster code -> Region
     scratch: str
     secret: str | None = None
     park_rows: bool = True
@@ -94,7 +94,8 @@ class ConsolidateResult:
 
     @property
     def missing(self) -> list:
-        return [r for r in self.regions if r.code not in {s.region_code for s in self.used}]
+        used = {s.region_code for s in self.used}
+        return [r for r in self.regions if r.code not in used]
 
     @property
     def used(self) -> list:
@@ -249,7 +250,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             ordered = [str(p) for p in _likely_order(files, folder, codes, modified)]  # str: compact
             count = len(files)
             del modified, files
-            run = _Run(definition, regions, scratch, secret,
+            run = _Run(definition, {r.code: r for r in regions}, scratch, secret,
                        park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO)
             result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer)
             result.findings += _select(result.submissions, regions)

@@ -91,13 +91,18 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
     out = {}
     for key in CSV_TABLES:
-        columns = survey.sheet(key).columns
+        keys = [column.key for column in survey.sheet(key).columns]
         lines = []
         for record in rows.get(key, []):
             values = [sub.region_code, record["row"]]
-            for column in columns:
-                value = record["values"].get(column.key)
-                values += [plain(value.value) if value else "", value.typed if value else ""]
+            got = record["values"].get
+            for column_key in keys:
+                value = got(column_key)
+                if value is None:
+                    values += ("", "")
+                else:
+                    understood = value.value
+                    values += (understood if type(understood) is str else plain(understood), value.typed)
             if key == "kpis":
                 latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
                 values += [plain(latest), latest_time.label if latest_time else "",

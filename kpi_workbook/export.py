@@ -22,6 +22,9 @@ _NUMBERLIKE = re.compile(r"^[+-][\d\s,.()\-]*$")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
 
 
+_RISKY = frozenset("=@\t\r\0+-")  # the first characters neutralize looks at
+
+
 def neutralize(text: str) -> str:
     if not text:
         return text
@@ -57,9 +60,8 @@ def _writer(handle):
 def csv_text(rows) -> str:
     """*rows* as CSV lines, text neutralized: what :meth:`CsvExport.add` would write."""
     buffer = io.StringIO()
-    writer = _writer(buffer)
-    for row in rows:
-        writer.writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+    _writer(buffer).writerows([neutralize(v) if isinstance(v, str) and v[:1] in _RISKY else v for v in row]
+                              for row in rows)
     return buffer.getvalue()
 
 

@@ -66,7 +66,7 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
         number, problem, typed_unit = parse_number(raw, expected, percent_cell)
         if number is None:
             return Value(typed, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
-        return Value(typed, number.value, number.unit, problem or "", typed_unit=typed_unit)
+        return Value(typed, number.value, number.unit, problem or "", "", typed_unit)
     if kind == "time":
         parsed, problem = parse_time(raw)
         return Value(typed, parsed, problem=problem or "")

@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -79,6 +78,8 @@ def is_no_value(value, extra=()) -> bool:
 
 def text_of(value) -> str:
     """A cell value as the clerk sees it: 1084.0 -> "1084", dates as ISO text."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -94,8 +95,8 @@ def text_of(value) -> str:
 
 # --------------------------------------------------------------------------- numbers
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
+    """A tuple, not a dataclass: one is made for every number cell (cheaper to build)."""
     value: Decimal
     unit: str  # the unit the value is expressed in (the expected unit when it matched)
     raw: str
@@ -117,6 +118,8 @@ def _split_multiplier(unit: str) -> tuple[Decimal, str]:
 def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
     """Parse a number; return ``(Number | None, problem | None, typed_unit)``."""
     raw = text_of(value)
+    if type(value) is str:
+        return _parse_number_text(value, raw, expected_unit)
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
         return None, "NUMBER_INVALID", ""
     if isinstance(value, (int, float)):
@@ -127,10 +130,20 @@ def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
             number *= 100
             return Number(_tidy(number), "%", raw), _unit_problem("%", expected_unit), "%"
         return Number(_tidy(number), expected_unit, raw), None, ""
-    text = str(value).strip()
+    return _parse_number_text(str(value), raw, expected_unit)
+
+
+def _parse_number_text(value: str, raw: str, expected_unit: str):
+    text = value.strip()
+    if text.isdigit() and text.isascii():  # "500": the most common number, as below
+        return Number(Decimal(int(text)), _unit_text(expected_unit or ""), raw), None, ""
     plain = _PLAIN.fullmatch(text) if text.isascii() else None
     if plain:  # "1,000", "-5", "0.5": most typed numbers, same result as below
-        number = Decimal(plain.group(2).replace(",", ""))
+        digits = plain.group(2).replace(",", "")
+        if "." not in digits:  # a whole number: already what _tidy makes (-0 is 0)
+            whole = int(digits)
+            return Number(Decimal(-whole if plain.group(1) else whole), _unit_text(expected_unit or ""), raw), None, ""
+        number = Decimal(digits)
         return _apply_unit(-number if plain.group(1) else number, "", expected_unit, raw)
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
@@ -229,6 +242,8 @@ def _fy(year: int, raw: str) -> Time:
 
 def parse_time(value):
     """Parse a fiscal year, year, month, date or period; return ``(Time | None, problem)``."""
+    if type(value) is str and value.isascii() and value.isalnum():  # "R5", "H28", "FY2023"
+        return _parse_plain_time(value)
     raw = text_of(value)
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -240,9 +255,8 @@ def parse_time(value):
         if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
             return _fy(int(value), raw), None
         return None, "TIME_INVALID"
-    if value.isascii() and value.isalnum():  # "R5", "H28", "FY2023": nothing to clean
-        single = _parse_point(value, raw)
-        return (single, None) if single is not None else (None, "TIME_INVALID")
+    if value.isascii() and value.isalnum():  # a str subclass
+        return _parse_plain_time(str(value))
     text = clean(str(value)).replace(" ", "")
     text = re.sub(r"^[(]|[)]$", "", text)
     text = text.replace("から", "~")
@@ -260,6 +274,14 @@ def parse_time(value):
             if a and b and a.start <= b.end:
                 return Time("period", a.start, b.end, raw), None
     return None, "TIME_INVALID"
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_plain_time(value: str):
+    """An ASCII time ("R5", "H28", "2023"): a handful of distinct ones in any round (a
+    time column holds fiscal years), so each is parsed once; Time is immutable."""
+    single = _parse_point(value, value)
+    return (single, None) if single is not None else (None, "TIME_INVALID")
 
 
 def _inherit_era(left: str, right: str) -> str:
