@@ -255,12 +255,13 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
                                           cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
+    plan = [(key, column, c, _letter(c), column.type == "measure") for key, (column, c) in columns.items()]
     records = []
     for r in range(first, data.height):
         row = data.rows[r]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        records.append(_table_record(sheet, data, r, columns, survey, result))
+        records.append(_table_record(sheet, data, r, plan, survey, result))
     return records
 
 
@@ -273,25 +274,32 @@ def _first_data_row(data: SheetData, header: int) -> int:
     return bottom + 1
 
 
-def _table_record(sheet, data, r: int, columns: dict, survey, result) -> Record:
+def _table_record(sheet, data, r: int, plan: list, survey, result) -> Record:
     row = data.rows[r]
-    width, number = len(row), str(r + 1)
+    width, number, percent = len(row), str(r + 1), data.percent
     values, cells, measures = {}, {}, []
-    for key, (column, c) in columns.items():
-        cells[key] = cell = _letter(c) + number
-        if column.type == "measure":
+    for key, column, c, letter, measure in plan:
+        cells[key] = cell = letter + number
+        if measure:
             measures.append((key, column, c, cell))  # after the unit column is known
             continue
         raw = row[c] if c < width else None
-        values[key] = EMPTY if raw is None else _cell_value(data, r, c, raw, column, survey, result, sheet, cell)
+        values[key] = EMPTY if raw is None else _value(raw, r, c, column, survey, result, sheet, cell, percent)
     for key, column, c, cell in measures:
         unit = ""
         if column.unit_column and column.unit_column in values:
             unit = values[column.unit_column].value or ""
         raw = row[c] if c < width else None
-        values[key] = EMPTY if raw is None else _cell_value(data, r, c, raw, column, survey, result, sheet, cell,
-                                                            unit=unit)
+        values[key] = EMPTY if raw is None else _value(raw, r, c, column, survey, result, sheet, cell, percent,
+                                                       unit)
     return Record(sheet.key, r + 1, values, cells)
+
+
+def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> Value:
+    value = normalize_cell(raw, column, survey, unit=unit, percent_cell=bool(percent) and (r, c) in percent)
+    if value.problem:
+        _cell_finding(value, r, column, result, sheet, cell, unit)
+    return value
 
 
 @functools.lru_cache(maxsize=1024)
@@ -303,8 +311,12 @@ def _cell_value(data, r, c, raw, column, survey, result, sheet, cell, unit="") -
     value = normalize_cell(raw, column, survey, unit=unit,
                            percent_cell=bool(data.percent) and (r, c) in data.percent)
     if value.problem:
-        result.findings.append(F.make(
-            value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
-            value=value.typed, suggestion=value.suggestion, row=r + 1,
-            unit=value.typed_unit or value.unit, expected=unit or column.unit))
+        _cell_finding(value, r, column, result, sheet, cell, unit)
     return value
+
+
+def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:
+    result.findings.append(F.make(
+        value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
+        value=value.typed, suggestion=value.suggestion, row=r + 1,
+        unit=value.typed_unit or value.unit, expected=unit or column.unit))

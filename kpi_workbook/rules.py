@@ -36,9 +36,9 @@ def _where(result, sheet, record, key) -> dict:
 
 
 def _required(result, sheet, record, add) -> None:
-    for column in sheet.columns:
+    for column in sheet.required_columns:
         value = record.values.get(column.key)
-        if column.required and value is not None and value.empty:
+        if value is not None and value.empty:
             add(F.make("REQUIRED_EMPTY", label=column.label, **_where(result, sheet, record, column.key)))
 
 
@@ -107,8 +107,9 @@ def _number(record, key):
 
 def _costs(result, survey, add) -> None:
     sheet = survey.sheet("costs")
+    checked = [c for c in sheet.columns if c.type in ("amount", "percent")]
     for record in result.records.get("costs", []):
-        for column in sheet.columns:
+        for column in checked:
             number = _number(record, column.key)
             if number is None:
                 continue

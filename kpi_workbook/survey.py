@@ -74,6 +74,10 @@ class Sheet:
     columns: tuple
     rows: int = 200
 
+    @functools.cached_property
+    def required_columns(self) -> tuple:
+        return tuple(c for c in self.columns if c.required)
+
     def column(self, key: str) -> Column:
         for col in self.columns:
             if col.key == key:
