@@ -231,6 +231,8 @@ def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
                 found.setdefault(key, []).append(c)
         if len(found) > len(best):
             best_row, best = r, found
+            if len(best) == len(labels):
+                break  # every column found: no later row can do better
     return best_row, best
 
 

@@ -32,6 +32,10 @@ class RowSheet(Worksheet):
 
     _letters: list = [xl_col_to_name(c) for c in range(256)]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._styles = {}  # Format -> ' s="N"'
+
     def put_row(self, row: int, values, cell_format=None, first: int = 0) -> None:
         """Write *values* (non-empty str, finite float or None) in *row* from column
         *first*; None is a blank cell, written only when *cell_format* is given."""
@@ -102,23 +106,25 @@ class RowSheet(Worksheet):
         kind = cell.__class__
         if kind not in _FAST or col >= len(self._letters):
             return None
-        if cell.format is not None:
-            style = f' s="{cell.format._get_xf_index()}"'
-        elif col in self.col_info and self.col_info[col].column_format is not None:
-            style = f' s="{self.col_info[col].column_format._get_xf_index()}"'
-        else:
-            style = ""
-        ref = self._letters[col] + number
+        fmt = cell.format
+        if fmt is None and col in self.col_info:
+            fmt = self.col_info[col].column_format
+        style = "" if fmt is None else self._styles.get(fmt) or self._style(fmt)
+        if kind is CellStringTuple:
+            text = cell.string
+            # xlsxwriter escapes control characters, "_xHHHH_" and &, <, >: those go its way
+            if not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text:
+                return None
+            space = ' xml:space="preserve"' if text[:1] == " " or text[-1:] == " " else ""
+            return f'<c r="{self._letters[col]}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
         if kind is CellNumberTuple:
-            return f'<c r="{ref}"{style}><v>{cell.number:.16G}</v></c>'
-        if kind is CellBlankTuple:
-            return f'<c r="{ref}"{style}/>' if style else None
-        text = cell.string
-        # xlsxwriter escapes control characters, "_xHHHH_" and &, <, >: those go its way
-        if not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text:
-            return None
-        space = ' xml:space="preserve"' if text[:1] == " " or text[-1:] == " " else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+            return f'<c r="{self._letters[col]}{number}"{style}><v>{cell.number:.16G}</v></c>'
+        return f'<c r="{self._letters[col]}{number}"{style}/>' if style else None
+
+    def _style(self, fmt) -> str:
+        """`` s="N"`` for a format, worked out (and the format numbered) on first use."""
+        style = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
+        return style
 
 
 class RowBook(xlsxwriter.Workbook):

@@ -36,6 +36,12 @@ def write(ws, r: int, c: int, value, fmt=None) -> None:
         ws.write_number(r, c, value, fmt)
 
 
+def write_row(ws, r: int, values: list, fmt=None) -> None:
+    """A row of :func:`write` cells from column A, in one step (a summary sheet is a
+    :class:`~kpi_workbook.row_sheet.RowSheet`)."""
+    ws.put_row(r, [cell(v) for v in values], fmt)
+
+
 def formats(book, font: str) -> dict:
     """The summary's cell formats (also used by the per-region evaluation workbooks)."""
     base = {"font_name": font, "font_charset": 128, "font_size": 10, "valign": "top"}
@@ -189,19 +195,15 @@ def write_matrix(w) -> None:
     ws.set_column(0, 0, 9)
     ws.set_column(1, 1, 28)
     ws.set_column(2, len(leaves) + 2, 5)
-    for c, value in enumerate([L["region_code"], L["region_name"]] + leaves + [L["total"]]):
-        write(ws, 0, c, value, fmt["header"])
+    write_row(ws, 0, [L["region_code"], L["region_name"]] + leaves + [L["total"]], fmt["header"])
     ws.freeze_panes(1, 2)
     ws.repeat_rows(0)
     for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=1):
         have = s["region_leaves"].get(region.code, ())
         values = [region.code, region.name] + [True if leaf in have else "" for leaf in leaves] + [len(have)]
-        for c, value in enumerate(values):
-            write(ws, r, c, value, fmt["cell"])
+        write_row(ws, r, values, fmt["cell"])
     r = len(w.result.regions) + 1
-    totals = [L["total"], ""] + [s["leaf_regions"].get(leaf, 0) for leaf in leaves] + [""]
-    for c, value in enumerate(totals):
-        write(ws, r, c, value, fmt["header"])
+    write_row(ws, r, [L["total"], ""] + [s["leaf_regions"].get(leaf, 0) for leaf in leaves] + [""], fmt["header"])
 
 
 def write_submissions(w) -> None:
@@ -211,8 +213,7 @@ def write_submissions(w) -> None:
         ws.set_column(c, c, width)
     headers = [L["region_code"], L["region_name"], L["status"], L["file"], L["modified"], L["errors"],
                L["warnings"], L["result"]]
-    for c, value in enumerate(headers):
-        write(ws, 0, c, value, fmt["header"])
+    write_row(ws, 0, headers, fmt["header"])
     ws.repeat_rows(0)
     used = {x.region_code: x for x in result.used}
     r = 1
@@ -223,8 +224,7 @@ def write_submissions(w) -> None:
         else:
             verdict = L["ok"] if not sub.errors and not sub.warnings else L["has_errors"] if sub.errors else L["has_warnings"]
             values = [region.code, region.name, L["received"], sub.relative, sub.modified, sub.errors, sub.warnings, verdict]
-        for c, value in enumerate(values):
-            write(ws, r, c, value, fmt["cell"])
+        write_row(ws, r, values, fmt["cell"])
         if w.export:
             w.export.add("regions", [region.code, region.name, values[2], values[3], values[5], values[6]])
         r += 1
@@ -238,6 +238,5 @@ def write_submissions(w) -> None:
             continue
         values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,
                   sub.modified, sub.errors, sub.warnings, ""]
-        for c, value in enumerate(values):
-            write(ws, r + 1, c, value, fmt["cell"])
+        write_row(ws, r + 1, values, fmt["cell"])
         r += 1
