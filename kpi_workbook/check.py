@@ -215,8 +215,8 @@ def _form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) 
             continue
         r, c = found[column.key]
         cells[column.key] = xl_rowcol_to_cell(r, c)
-        values[column.key] = _cell_value(data, r, c, data.value(r, c), column, survey, result, sheet,
-                                         cells[column.key])
+        values[column.key] = _value(data.value(r, c), r, c, column, survey, result, sheet, cells[column.key],
+                                    data.percent)
     return [Record(sheet.key, 1, values, cells)]
 
 
@@ -307,14 +307,6 @@ def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> 
 @functools.lru_cache(maxsize=1024)
 def _letter(c: int) -> str:
     return xl_col_to_name(c)
-
-
-def _cell_value(data, r, c, raw, column, survey, result, sheet, cell, unit="") -> Value:
-    value = normalize_cell(raw, column, survey, unit=unit,
-                           percent_cell=bool(data.percent) and (r, c) in data.percent)
-    if value.problem:
-        _cell_finding(value, r, column, result, sheet, cell, unit)
-    return value
 
 
 def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:
