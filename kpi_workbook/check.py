@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import findings as F
 from . import metadata
-from .normalize import EMPTY, Value, normalize_cell
+from .normalize import EMPTY, Value, converter, normalize_cell
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
@@ -257,7 +257,8 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
                                           cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
-    plan = [(key, column, c, _letter(c), column.type == "measure") for key, (column, c) in columns.items()]
+    plan = [(key, column, c, _letter(c), column.type == "measure", converter(column, survey))
+            for key, (column, c) in columns.items()]
     records = []
     for r in range(first, data.height):
         row = data.rows[r]
@@ -280,20 +281,29 @@ def _table_record(sheet, data, r: int, plan: list, survey, result) -> Record:
     row = data.rows[r]
     width, number, percent = len(row), str(r + 1), data.percent
     values, cells, measures = {}, {}, []
-    for key, column, c, letter, measure in plan:
+    for key, column, c, letter, measure, convert in plan:
         cells[key] = cell = letter + number
         if measure:
-            measures.append((key, column, c, cell))  # after the unit column is known
+            measures.append((key, column, c, cell, convert))  # after the unit column is known
             continue
         raw = row[c] if c < width else None
-        values[key] = EMPTY if raw is None else _value(raw, r, c, column, survey, result, sheet, cell, percent)
-    for key, column, c, cell in measures:
+        if raw is None:
+            values[key] = EMPTY
+            continue
+        values[key] = value = convert(raw, bool(percent) and (r, c) in percent)
+        if value.problem:
+            _cell_finding(value, r, column, result, sheet, cell, "")
+    for key, column, c, cell, convert in measures:
         unit = ""
         if column.unit_column and column.unit_column in values:
             unit = values[column.unit_column].value or ""
         raw = row[c] if c < width else None
-        values[key] = EMPTY if raw is None else _value(raw, r, c, column, survey, result, sheet, cell, percent,
-                                                       unit)
+        if raw is None:
+            values[key] = EMPTY
+            continue
+        values[key] = value = convert(raw, bool(percent) and (r, c) in percent, unit)
+        if value.problem:
+            _cell_finding(value, r, column, result, sheet, cell, unit)
     return Record(sheet.key, r + 1, values, cells)
 
 

@@ -41,7 +41,8 @@ from .survey import Survey, load_survey
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
-IN_FLIGHT = 8  # files queued per worker at a time: memory does not grow with the folder
+BATCH = 4  # files a worker is given at a time
+IN_FLIGHT = 2  # batches queued per worker at a time: memory does not grow with the folder
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
 # or --evaluation); otherwise load_rows reads the file again in the rare case they are.
 PARK_ROWS_UP_TO = 200
@@ -141,13 +142,14 @@ def workbook_modified(path: Path) -> str:
         return ""
 
 
-def _extract(path: str, relative: str, run: _Run) -> Submission:
+def _extract(path: str, relative: str, run: _Run, modified: str | None = None) -> Submission:
     """Worker: check one return; park its contribution to the summary (and its rows, when
-    they may be needed) in scratch files."""
+    they may be needed) in scratch files.  *modified*: its workbook_modified, if known."""
     from .check import check_workbook
     from .contribution import contribution
 
-    sub = Submission(file=path, relative=relative, modified=workbook_modified(Path(path)))
+    sub = Submission(file=path, relative=relative,
+                     modified=workbook_modified(Path(path)) if modified is None else modified)
     survey = run.survey
     result = check_workbook(path, survey=survey, roster=run.regions, secret=run.secret)
     result.findings = [replace(f, file=relative) for f in result.findings]
@@ -242,17 +244,18 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
     codes = {r.code for r in regions}
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
-        modified = {p: workbook_modified(p) for p in files}
+        modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         guess = now or parse_stamp(max(modified.values(), default=""))
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
         try:
             offer = _Drafting(draft, codes, used_order)
-            ordered = [str(p) for p in _likely_order(files, folder, codes, modified)]  # str: compact
+            ordered = [str(p) for p in _likely_order(files, folder, codes, modified)]
             count = len(files)
-            del modified, files
+            del files
             run = _Run(definition, {r.code: r for r in regions}, scratch, secret,
                        park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO)
-            result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer)
+            result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer, modified=modified)
+            del modified
             result.findings += _select(result.submissions, regions)
             for path_note in notes:
                 result.submissions.append(Submission(file=path_note.file, relative=path_note.file,
@@ -295,27 +298,28 @@ def _likely_order(files, folder: Path, codes: set, modified: dict) -> list:
     def code(path):
         head = path.name.split("_", 1)[0]
         return head if head in codes else "~"
-    newest_first = sorted(files, key=lambda p: (modified[p], str(p.relative_to(folder))), reverse=True)
+    newest_first = sorted(files, key=lambda p: (modified[str(p)], str(p.relative_to(folder))), reverse=True)
     return sorted(newest_first, key=code)
 
 
-def _check_all(files, folder, run: _Run, jobs, progress, on_result=None) -> list[Submission]:
+def _check_all(files, folder, run: _Run, jobs, progress, on_result=None, modified=None) -> list[Submission]:
     """Check every file; in parallel, workers read in-process (fast) and any file whose
     worker died or hit a limit is redone with one isolated child per file (safe).
-    *on_result* sees each submission, in file order while nothing had to be redone."""
+    *on_result* sees each submission, in file order while nothing had to be redone;
+    *modified* (path -> workbook_modified) saves the workers reading it again."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     done = on_result or (lambda sub: None)
     if jobs == 1 or len(files) < 2:
         out = []
         for path in files:
-            out.append(_safe_extract(path, folder, run))
+            out.append(_safe_extract(path, folder, run, (modified or {}).get(path)))
             done(out[-1])
             if progress:
                 progress(1)
         return out
-    out, redo = _pool_pass(files, folder, run, jobs, progress, done, fast=True)
+    out, redo = _pool_pass(files, folder, run, jobs, progress, done, True, modified or {})
     if redo:
-        more, still = _pool_pass(redo, folder, run, jobs, progress, done, fast=False)
+        more, still = _pool_pass(redo, folder, run, jobs, progress, done, False, modified or {})
         out += more
         for path in still:  # a worker died even with per-file isolation: one by one here
             out.append(_safe_extract(path, folder, run))
@@ -325,40 +329,63 @@ def _check_all(files, folder, run: _Run, jobs, progress, on_result=None) -> list
     return sorted(out, key=lambda s: s.relative)
 
 
-def _pool_pass(files, folder, run, jobs, progress, done, fast: bool):
+def _pool_pass(files, folder, run, jobs, progress, done, fast: bool, modified: dict):
     """One pool over *files*, results taken in file order: (submissions, files to redo).
 
-    At most ``IN_FLIGHT`` files per worker are queued at a time, so memory does not grow
-    with the number of files."""
+    Files go to the workers ``BATCH`` at a time (a submission costs the writing process
+    about as much as a small return).  At most ``IN_FLIGHT`` batches per worker are
+    queued at a time, so memory does not grow with the number of files."""
     out, redo = [], []
+    relative_of = _relative_paths(folder)
+    batches = (files[i:i + BATCH] for i in range(0, len(files), BATCH))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast)) as pool:
-        def submit(path):
-            relative = os.path.relpath(path, folder)
+        def submit(batch):
+            relatives = [relative_of(path) for path in batch]
             # as bytes: pickling a str would leave its UTF-8 form cached on our copy, for good
-            return path, relative, pool.submit(_extract_here, os.fsencode(path), os.fsencode(relative))
-        queued = collections.deque(submit(p) for p in files[:jobs * IN_FLIGHT])
-        following = iter(files[jobs * IN_FLIGHT:])
+            return batch, relatives, pool.submit(_extract_batch, [os.fsencode(p) for p in batch],
+                                                 [os.fsencode(r) for r in relatives],
+                                                 [modified.get(p) for p in batch])
+        queued, broken = collections.deque(), False
+        for batch in batches:
+            queued.append(submit(batch))
+            if len(queued) >= jobs * IN_FLIGHT:
+                break
         while queued:
-            path, relative, future = queued.popleft()
+            batch, relatives, future = queued.popleft()
             try:
-                out.append(_compact(future.result(), path, relative))
-            except (BrokenProcessPool, isolate.Retry, MemoryError):
-                redo.append(path)  # a worker died or hit a limit: redone, never lost
-                continue
-            except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
-                out.append(_failed(path, folder, type(exc).__name__))
-            finally:
-                more = next(following, None)
-                if more is not None:
-                    try:
-                        queued.append(submit(more))
-                    except BrokenProcessPool:
-                        redo.append(more)
-                        redo.extend(following)
-            done(out[-1])
-            if progress:
-                progress(1)
+                results = future.result()
+            except BrokenProcessPool:  # a worker died: its files and all queued are redone
+                results = [None] * len(batch)
+            except Exception as exc:  # noqa: BLE001 - a failing batch is failed files, never lost
+                results = [type(exc).__name__] * len(batch)
+            more = next(batches, None)
+            if more is not None and not broken:
+                try:
+                    queued.append(submit(more))
+                except BrokenProcessPool:
+                    broken = True
+            if broken and more is not None:
+                redo.extend(more)
+                for rest in batches:
+                    redo.extend(rest)
+            for path, relative, result in zip(batch, relatives, results):
+                if result is None:
+                    redo.append(path)  # the worker died or hit a limit: redone, never lost
+                    continue
+                out.append(_failed(path, folder, result) if type(result) is str else _compact(result, path, relative))
+                done(out[-1])
+                if progress:
+                    progress(1)
     return out, sorted(redo)
+
+
+def _relative_paths(folder):
+    """path -> its path relative to *folder* (cheaply for the files found under it)."""
+    prefix = os.path.join(str(folder), "")
+
+    def relative(path: str) -> str:
+        return path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, folder)
+    return relative
 
 
 def _compact(sub: Submission, path: str, relative: str) -> Submission:
@@ -380,13 +407,23 @@ def _start_worker(run: _Run, fast: bool) -> None:
         isolate.enter_worker_mode()
 
 
-def _extract_here(path: bytes, relative: bytes) -> Submission:
-    return _extract(os.fsdecode(path), os.fsdecode(relative), _WORKER["run"])
+def _extract_batch(paths: list, relatives: list, modified: list) -> list:
+    """Worker: each file's Submission, None when it must be redone in isolation (it hit a
+    limit), or the name of the exception that stopped it."""
+    out = []
+    for path, relative, stamp in zip(paths, relatives, modified):
+        try:
+            out.append(_extract(os.fsdecode(path), os.fsdecode(relative), _WORKER["run"], stamp))
+        except (isolate.Retry, MemoryError):
+            out.append(None)
+        except Exception as exc:  # noqa: BLE001 - a failing file is one failed file
+            out.append(type(exc).__name__)
+    return out
 
 
-def _safe_extract(path: str, folder, run: _Run) -> Submission:
+def _safe_extract(path: str, folder, run: _Run, modified: str | None = None) -> Submission:
     try:
-        return _extract(path, os.path.relpath(path, folder), run)
+        return _extract(path, os.path.relpath(path, folder), run, modified)
     except Exception as exc:  # noqa: BLE001
         return _failed(path, folder, type(exc).__name__)
 

@@ -4,17 +4,22 @@
 So that the writer only emits cells, each worker turns its return into a
 :class:`Contribution`: the KPI一覧, KPIの状況 and 指摘一覧 rows as finished cell values (see
 :func:`kpi_workbook.summary_tables.cell`), the rows of each CSV as text, and the counts the
-sheets of totals need.  It depends on the return alone, so the summary's bytes do not
+sheets of totals need.  KPI一覧 and KPIの状況 rows come laid out as XML
+(:func:`~kpi_workbook.row_sheet.render_row`) when they are plain, which they nearly
+always are.  It depends on the return alone, so the summary's bytes do not
 depend on which process made it.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import repeat
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .achievement import kpi_assessment
 from .export import csv_text, plain
+from .normalize import EMPTY
+from .row_sheet import render_row
 from .summary_tables import cell, finding_row, kpi_row
 
 CSV_TABLES = ("projects", "costs", "kpis", "actuals")
@@ -22,8 +27,8 @@ CSV_TABLES = ("projects", "costs", "kpis", "actuals")
 
 @dataclass(slots=True)
 class Contribution:
-    kpi_rows: list = field(default_factory=list)      # KPI一覧
-    status_rows: list = field(default_factory=list)   # KPIの状況
+    kpi_rows: list = field(default_factory=list)      # KPI一覧: Rendered, or a list of cells
+    status_rows: list = field(default_factory=list)   # KPIの状況 (in a format): the same
     findings: list = field(default_factory=list)      # 指摘一覧: (row, sheet, cell), sorted
     csv: dict = field(default_factory=dict)           # table -> CSV text, rows only
     counts: Counter = field(default_factory=Counter)  # kpis, kinds, outcome, cooperation, left_out
@@ -50,8 +55,10 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
         latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
         messages = "／".join(notes.get((sheet_name, record["row"]), []))
-        out.kpi_rows.append([cell(x) for x in kpi_row(survey, sub, record, result, messages)])
-        out.status_rows.append([cell(x) for x in _status_row(sub, v, latest, latest_time, result)])
+        cells = [cell(x) for x in kpi_row(survey, sub, record, result, messages)]
+        out.kpi_rows.append(render_row(cells) or cells)
+        cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
+        out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
@@ -61,8 +68,8 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
 
 
 def finding_csv_row(finding) -> list:
-    return [finding.severity, finding.file, finding.sheet, finding.cell, finding.column, finding.value,
-            finding.message, finding.code]
+    return [str(x) for x in (finding.severity, finding.file, finding.sheet, finding.cell, finding.column,
+                             finding.value, finding.message, finding.code)]
 
 
 def _status_row(sub, v, latest, latest_time, result) -> list:
@@ -89,25 +96,21 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 
 
 def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
+    """Each table's CSV lines: the region, the row, then each column as understood and
+    as typed (all as text: :func:`~kpi_workbook.export.csv_text` takes str)."""
     out = {}
     for key in CSV_TABLES:
         keys = [column.key for column in survey.sheet(key).columns]
         lines = []
         for record in rows.get(key, []):
-            values = [sub.region_code, record["row"]]
-            got = record["values"].get
-            for column_key in keys:
-                value = got(column_key)
-                if value is None:
-                    values += ("", "")
-                else:
-                    understood = value.value
-                    values += (understood if type(understood) is str else plain(understood), value.typed)
+            line = [sub.region_code, str(record["row"])]
+            for value in map(record["values"].get, keys, repeat(EMPTY)):
+                understood = value[1]
+                line += (understood if type(understood) is str else plain(understood), value[0])
             if key == "kpis":
                 latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
-                values += [plain(latest), latest_time.label if latest_time else "",
-                           plain(result.rate), result.status]
-            lines.append(values)
+                line += [plain(latest), latest_time.label if latest_time else "", plain(result.rate), result.status]
+            lines.append(line)
         out[key] = csv_text(lines)
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings)
     return out

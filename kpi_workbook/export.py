@@ -58,10 +58,10 @@ def _writer(handle):
 
 
 def csv_text(rows) -> str:
-    """*rows* as CSV lines, text neutralized: what :meth:`CsvExport.add` would write."""
+    """*rows* (of str) as CSV lines, text neutralized: what :meth:`CsvExport.add` would
+    write for them."""
     buffer = io.StringIO()
-    _writer(buffer).writerows([neutralize(v) if isinstance(v, str) and v[:1] in _RISKY else v for v in row]
-                              for row in rows)
+    _writer(buffer).writerows([[neutralize(v) if v and v[0] in _RISKY else v for v in row] for row in rows])
     return buffer.getvalue()
 
 

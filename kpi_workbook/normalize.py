@@ -2,7 +2,9 @@
 
 :func:`normalize_cell` turns what the reader gave (a str, number, date, error marker)
 into a :class:`Value` that keeps the text as typed beside what it means, plus the
-problem codes found.  Choice matching (with suggestions) lives here too.
+problem codes found.  :func:`converter` is the same function for one column, with the
+column's branch chosen once (``check`` runs it on every cell of a table).  Choice
+matching (with suggestions) lives here too.
 """
 from __future__ import annotations
 
@@ -83,6 +85,75 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
 
 
 _NUMBER_KINDS = frozenset({"number", "amount", "percent", "measure"})
+
+
+def converter(column, survey):
+    """``f(raw, percent_cell=False, unit="") -> Value``: :func:`normalize_cell` for
+    *column*.  Text cells take the column type's branch directly; anything else (numbers,
+    dates, error markers) goes through :func:`normalize_cell` itself."""
+    kind = column.type
+
+    def general(raw, percent_cell=False, unit=""):
+        return normalize_cell(raw, column, survey, unit=unit, percent_cell=percent_cell)
+    if kind in ("text", "longtext"):
+        def text(raw, percent_cell=False, unit=""):
+            return Value(raw, raw.strip() or None) if type(raw) is str else general(raw, percent_cell, unit)
+        return text
+    if kind == "code":
+        def code(raw, percent_cell=False, unit=""):
+            if type(raw) is not str:
+                return general(raw, percent_cell, unit)
+            return Value(raw, unicodedata.normalize("NFKC", raw).strip() or None)
+        return code
+    parse = _text_parser(column, survey)
+    if parse is None:
+        return general
+    no_value = NO_VALUE.union(survey.no_value)
+
+    def typed_text(raw, percent_cell=False, unit=""):
+        if type(raw) is not str:
+            return general(raw, percent_cell, unit)
+        text = raw.strip()
+        if not text or text in no_value:
+            return Value(raw, None)
+        return parse(raw, text, unit)
+    return typed_text
+
+
+def _text_parser(column, survey):
+    """``f(raw, stripped, unit) -> Value`` for a str that is not empty nor a dash."""
+    kind = column.type
+    if kind in _NUMBER_KINDS:
+        fixed = "%" if kind == "percent" else column.unit
+
+        def number(raw, text, unit):
+            parsed, problem, typed_unit = parse_number(raw, fixed or unit)
+            if parsed is None:
+                return Value(raw, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
+            return Value(raw, parsed.value, parsed.unit, problem or "", "", typed_unit)
+        return number
+    if kind == "time":
+        def time(raw, text, unit):
+            parsed, problem = parse_time(raw)
+            return Value(raw, parsed, problem=problem or "")
+        return time
+    if kind == "choice":
+        codes = survey.choice_codes(column)
+        known = frozenset(codes)
+
+        def choice(raw, text, unit):
+            return Value(raw, text) if text in known else _choice(raw, codes, survey, column)
+        return choice
+    if kind == "date":
+        def date(raw, text, unit):
+            parsed, problem = parse_date(raw)
+            return Value(raw, parsed, problem=problem or "")
+        return date
+    if kind == "flag":
+        return lambda raw, text, unit: _flag(raw)
+    if kind == "multichoice":
+        return lambda raw, text, unit: _multichoice(raw, column, survey)
+    return None
 
 
 def _flag(typed: str) -> Value:

@@ -11,6 +11,11 @@ link, a control character, ``&``, a very long text, a value that is not a plain 
 float) goes through xlsxwriter's code unchanged.  ``tests/test_row_sheet.py`` checks
 that the files are byte for byte what stock xlsxwriter writes.
 
+A worker process can go one step further: :func:`render_row` lays a row out as XML
+with placeholders for its row number and style, and :meth:`RowSheet.put_rendered`
+writes it with two replacements, so the process writing the summary does almost nothing
+per cell.  A row that is not plain is not rendered (the caller keeps its values).
+
 This is xlsxwriter's documented subclassing hook (``worksheet_class``) and it works in
 ``constant_memory`` mode only (the summary's); elsewhere :meth:`put_row` simply calls
 the ordinary ``write_*`` methods.
@@ -18,6 +23,7 @@ the ordinary ``write_*`` methods.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -25,12 +31,71 @@ from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTupl
 
 _HALF_MAX = 32767 // 2  # a str this short cannot pass Excel's 32,767 UTF-16 unit limit
 _FAST = (CellStringTuple, CellNumberTuple, CellBlankTuple)
+_LETTERS = [xl_col_to_name(c) for c in range(256)]
+ROW_MARK, STYLE_MARK = "\x00", "\x01"  # placeholders in a rendered row: plain text has neither
+_REFS = [letter + ROW_MARK for letter in _LETTERS]  # a rendered cell's reference
+
+
+class Rendered(NamedTuple):
+    """A row laid out by :func:`render_row`, for :meth:`RowSheet.put_rendered`."""
+
+    xml: str      # with ROW_MARK for the row's number and STYLE_MARK for its style
+    low: int      # first and last column written (-1 when the row writes no cell)
+    high: int
+    styled: bool  # laid out for a format (blank cells written) or for none
+
+
+def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
+    """The XML :meth:`RowSheet.put_row` would write for *values* (non-empty str, finite
+    float or None), with a format when *styled*; None when a value is not plain."""
+    text = "".join([v for v in values if type(v) is str])  # one test for the row's text
+    if (not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text
+            or first + len(values) > len(_LETTERS)):
+        return None  # a value xlsxwriter must escape (or "_x" across two values): its way
+    parts, low, high = [f'<row r="{ROW_MARK}">'], -1, -1
+    style = STYLE_MARK if styled else ""
+    for col, value in enumerate(values, start=first):
+        kind = type(value)
+        if kind is str:
+            if not value or len(value) > _HALF_MAX:
+                return None
+            space = ' xml:space="preserve"' if value[0] == " " or value[-1] == " " else ""
+            parts.append(f'<c r="{_REFS[col]}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
+        elif kind is float and math.isfinite(value):
+            parts.append(f'<c r="{_REFS[col]}"{style}><v>{value:.16G}</v></c>')
+        elif value is None:
+            if not styled:
+                continue
+            parts.append(f'<c r="{_REFS[col]}"{style}/>')
+        else:
+            return None
+        low = col if low < 0 else low
+        high = col
+    if low < 0:
+        return Rendered("", -1, -1, styled)
+    parts.append("</row>")
+    return Rendered("".join(parts), low, high, styled)
+
+
+def _value_xml(value, ref: str, style: str) -> str | None:
+    """The ``<c>`` element xlsxwriter writes for a str, float or blank (style needed),
+    or None when xlsxwriter must write it."""
+    kind = type(value)
+    if kind is str:
+        # xlsxwriter escapes control characters, "_xHHHH_" and &, <, >: those go its way
+        if not value.isprintable() or "_x" in value or "&" in value or "<" in value or ">" in value:
+            return None
+        space = ' xml:space="preserve"' if value[:1] == " " or value[-1:] == " " else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>'
+    if kind is float or kind is int:
+        return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>' if math.isfinite(value) else None
+    return f'<c r="{ref}"{style}/>' if value is None and style else None
 
 
 class RowSheet(Worksheet):
     """A :class:`xlsxwriter.worksheet.Worksheet` with a fast path for whole rows."""
 
-    _letters: list = [xl_col_to_name(c) for c in range(256)]
+    _letters: list = _LETTERS
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,16 +175,32 @@ class RowSheet(Worksheet):
         if fmt is None and col in self.col_info:
             fmt = self.col_info[col].column_format
         style = "" if fmt is None else self._styles.get(fmt) or self._style(fmt)
-        if kind is CellStringTuple:
-            text = cell.string
-            # xlsxwriter escapes control characters, "_xHHHH_" and &, <, >: those go its way
-            if not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text:
-                return None
-            space = ' xml:space="preserve"' if text[:1] == " " or text[-1:] == " " else ""
-            return f'<c r="{self._letters[col]}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-        if kind is CellNumberTuple:
-            return f'<c r="{self._letters[col]}{number}"{style}><v>{cell.number:.16G}</v></c>'
-        return f'<c r="{self._letters[col]}{number}"{style}/>' if style else None
+        value = cell.string if kind is CellStringTuple else cell.number if kind is CellNumberTuple else None
+        return _value_xml(value, self._letters[col] + number, style)
+
+    def put_rendered(self, row: int, rendered: Rendered, cell_format=None) -> None:
+        """Write a row made by :func:`render_row` as *row*, in *cell_format*.
+
+        Only for what a rendered row can be: the next row of a constant-memory sheet with
+        default heights, no row settings or comments there, and no column format under
+        unformatted cells.  Anything else is a programming error (ValueError)."""
+        if rendered.styled != (cell_format is not None):
+            raise ValueError("row rendered for a different format")
+        if (not self.constant_memory or row < self.previous_row or row >= self.xls_rowmax
+                or (row == self.previous_row and self.table.get(row))
+                or row in self.row_info or row in self.comments or self.excel_version == 2010
+                or self.default_row_height != self.original_row_height
+                or (cell_format is None and any(
+                    info.column_format for c, info in self.col_info.items() if rendered.low <= c <= rendered.high))):
+            raise ValueError(f"a rendered row cannot be written as row {row}")
+        if row > self.previous_row:
+            self._write_single_row(row)
+        if rendered.low < 0:
+            return
+        style = "" if cell_format is None else self._styles.get(cell_format) or self._style(cell_format)
+        self.fh.write(rendered.xml.replace(ROW_MARK, str(row + 1)).replace(STYLE_MARK, style))
+        self._check_dimensions(row, rendered.low)
+        self._check_dimensions(row, rendered.high)
 
     def _style(self, fmt) -> str:
         """`` s="N"`` for a format, worked out (and the format numbered) on first use."""

@@ -108,9 +108,12 @@ def _check_zip(path) -> Sniffed:
             raise Refusal("FILE_ENCRYPTED")
         if "META-INF/manifest.xml" in names and b"encryption-data" in read_member(zf, "META-INF/manifest.xml"):
             raise Refusal("FILE_ENCRYPTED")  # a password-protected .ods
+        ooxml = "mimetype" not in names
         for info in infos:
             if info.filename.lower().endswith((".xml", ".rels")) or info.filename == "mimetype":
-                _check_prologue(zf, info)
+                if ooxml and read_whole_by_scan(info.filename):
+                    continue  # xlsx_scan checks it as it reads it, before any parser
+                check_member_prologue(zf, info)
         if "mimetype" in names:
             mime = zf.read("mimetype")[:100]
             if b"opendocument.spreadsheet" in mime:
@@ -160,7 +163,16 @@ def _check_sizes(infos) -> None:
         raise Refusal("FILE_TOO_LARGE", f"展開後の合計{total // 1_000_000}MB")
 
 
-def _check_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+_READ_WHOLE = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"})
+
+
+def read_whole_by_scan(name: str) -> bool:
+    """Parts of an .xlsx that :func:`kpi_workbook.xlsx_scan.scan_xlsx` reads whole: it
+    checks their prologue (:func:`check_prologue`) itself, so :func:`sniff` skips them."""
+    return name in _READ_WHOLE or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def check_member_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Refuse DTDs, entity declarations and exotic encodings in the first bytes of a part."""
     try:
         with zf.open(info) as fh:
@@ -169,6 +181,13 @@ def _check_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
     except Exception as exc:  # zlib.error and friends
         raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
+    check_prologue(info.filename, head)
+
+
+def check_prologue(name: str, head: bytes) -> None:
+    """Refuse a part whose first bytes (*head*) hold a DTD, an entity declaration or an
+    exotic encoding."""
+    head = head[:PROLOGUE_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
     elif head[:4] in (b"\x00<\x00?", b"<\x00?\x00"):
@@ -177,7 +196,7 @@ def _check_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     if match and match.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
         raise Refusal("FILE_UNSAFE", f"文字コード{match.group(1).decode('ascii')}")
     if head.lstrip()[:1] not in (b"<", b"") and not head.startswith(b"\xef\xbb\xbf"):
-        if info.filename != "mimetype":
-            raise Refusal("FILE_UNSAFE", f"{info.filename}がXMLではありません")
+        if name != "mimetype":
+            raise Refusal("FILE_UNSAFE", f"{name}がXMLではありません")
     if _DOCTYPE.search(head):
         raise Refusal("FILE_UNSAFE", "DTD・実体宣言")

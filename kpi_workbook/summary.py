@@ -23,7 +23,7 @@ from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
 from .export import CsvExport
 from .filenames import inside, region_filename
-from .row_sheet import RowBook
+from .row_sheet import Rendered, RowBook
 from .summary_tables import cell, csv_columns, finding_row, formats, write_matrix, write_overview, \
     write_setting, write_submissions
 
@@ -151,6 +151,7 @@ def parse_stamp(text: str) -> dt.datetime:
 class _Writer:
     def __init__(self, book, survey, result, output: Path, export, evaluation_dir, progress, stamp):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
+        self.links_from = output.resolve().parent  # links to returns are relative to the summary
         self.stamp = stamp
         self.pending_blocks, self.projects = [], 0  # None once the sheet is an index
         self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
@@ -201,14 +202,17 @@ class _Writer:
         """Append one row to a streamed sheet; strings always as strings."""
         return self.put_cells(key, [cell(v) for v in values], fmt)
 
-    def put_cells(self, key: str, cells: list, fmt=None) -> int:
-        """Append one row of :func:`cell` values (as workers make them): its row, or -1
-        past Excel's last row (counted, said in 概要)."""
+    def put_cells(self, key: str, cells, fmt=None) -> int:
+        """Append one row of :func:`cell` values or a row a worker rendered: its row, or
+        -1 past Excel's last row (counted, said in 概要)."""
         r = self.row[key]
         if r >= MAX_ROWS:
             self.stats["overflow"][key] += 1
             return -1
-        self.ws[key].put_row(r, cells, fmt)
+        if type(cells) is Rendered:
+            self.ws[key].put_rendered(r, cells, fmt)
+        else:
+            self.ws[key].put_row(r, cells, fmt)
         self.row[key] += 1
         return r
 
@@ -272,7 +276,7 @@ class _Writer:
         r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""], self.fmt["cell"])
         if r >= 0 and self.evaluation_dir and self.stats["links"] < MAX_LINKS:
             path = self.evaluation_dir / region_filename(sub.region_code, sub.region_name)
-            target = os.path.relpath(path.resolve(), self.output.resolve().parent)
+            target = os.path.relpath(path.resolve(), self.links_from)
             self.ws["evaluation"].write_url(r, 3, f"external:{target}", string=path.name)
             self.stats["links"] += 1
 
@@ -301,7 +305,7 @@ class _Writer:
         if self.export:
             for table, text in part.csv.items():
                 self.export.add_text(table, text)
-        target = os.path.relpath(sub.file, self.output.resolve().parent) if part.findings else ""
+        target = os.path.relpath(sub.file, self.links_from) if part.findings else ""
         for values, sheet, ref in part.findings:
             self._finding_row(values, f"external:{target}#'{sheet}'!{ref}" if ref else "", ref)
 

@@ -117,9 +117,9 @@ def _split_multiplier(unit: str) -> tuple[Decimal, str]:
 
 def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
     """Parse a number; return ``(Number | None, problem | None, typed_unit)``."""
-    raw = text_of(value)
     if type(value) is str:
-        return _parse_number_text(value, raw, expected_unit)
+        return _parse_number_text(value, value, expected_unit)
+    raw = text_of(value)
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
         return None, "NUMBER_INVALID", ""
     if isinstance(value, (int, float)):

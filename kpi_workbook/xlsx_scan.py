@@ -7,8 +7,8 @@ dense grid from A1 to the farthest cell.  This module reads the package parts di
 
 - error cells and formula cells with no cached value, by A1 reference;
 - numeric cells formatted as a percentage (``0.778`` shown as 77.8 %);
-- the farthest row and column actually used, so a hostile sparse sheet is refused
-  before any reader sizes a grid from it;
+- a bound on the farthest row and column actually used, so a hostile sparse sheet is
+  refused before any reader sizes a grid from it;
 - sheets listed in the workbook whose part is missing.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from .safety import read_member
+from .safety import check_member_prologue, check_prologue, read_member, read_whole_by_scan
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
@@ -44,7 +44,9 @@ class SheetScan:
     errors: dict = field(default_factory=dict)      # "C6" -> "#DIV/0!"
     no_value: set = field(default_factory=set)      # formula cells without a cached value
     percent: set = field(default_factory=set)       # numeric cells with a % format
-    max_row: int = 0                                # 1-based; 0 when empty
+    # At least the farthest row and column (1-based) holding a value: exact when the cells
+    # were looked at one by one, else a bound that the sheet's cell references prove.
+    max_row: int = 0
     max_col: int = 0
 
 
@@ -76,7 +78,10 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict:
     """Sheet name -> part name (None when the workbook lists a sheet whose part is absent)."""
     names = set(zf.namelist())
     workbook = read_member(zf, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
-    rels = _relationships(zf, names)
+    return _sheet_parts(workbook, _relationships(lambda name: read_member(zf, name), names), names)
+
+
+def _sheet_parts(workbook: bytes, rels: dict, names: set) -> dict:
     out = {}
     for raw in _SHEET.findall(workbook):
         attrs = _attrs(raw)
@@ -86,25 +91,38 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict:
 
 
 def scan_xlsx(path) -> Scan:
+    """Scan every sheet of the .xlsx at *path*.  The parts read whole here have their
+    prologue checked here (:func:`~kpi_workbook.safety.sniff` leaves them to this scan),
+    and so has any other such part, before this returns: before any parser sees them."""
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        workbook = read_member(zf, "xl/workbook.xml") if "xl/workbook.xml" in names else b""
+        checked = set()
+
+        def read(name: str) -> bytes:
+            data = read_member(zf, name)
+            check_prologue(name, data)
+            checked.add(name)
+            return data
+        workbook = read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
         out = Scan(strict=STRICT_NS in workbook[:4000])
-        percent_xfs = _percent_styles(read_member(zf, "xl/styles.xml")) if "xl/styles.xml" in names else set()
-        for name, part in sheet_parts(zf).items():
+        percent_xfs = _percent_styles(read("xl/styles.xml")) if "xl/styles.xml" in names else set()
+        for name, part in _sheet_parts(workbook, _relationships(read, names), names).items():
             if part is None:
                 out.missing_parts.append(name)
-                continue
-            out.sheets[name] = _scan_sheet(read_member(zf, part), percent_xfs)
+            else:
+                out.sheets[name] = _scan_sheet(read(part), percent_xfs)
+        for info in zf.infolist():
+            if read_whole_by_scan(info.filename) and info.filename not in checked:
+                check_member_prologue(zf, info)  # a part no sheet points at
     return out
 
 
-def _relationships(zf: zipfile.ZipFile, names: set) -> dict:
+def _relationships(read, names: set) -> dict:
     path = "xl/_rels/workbook.xml.rels"
     if path not in names:
         return {}
     out = {}
-    for raw in _REL.findall(read_member(zf, path)):
+    for raw in _REL.findall(read(path)):
         attrs = _attrs(raw)
         target = attrs.get("Target", "")
         if target.startswith("/"):
@@ -140,10 +158,15 @@ def _percent_styles(styles: bytes) -> set:
 
 # A cell that holds a value (<v> or an inline string), possibly after its formula.
 _VALUE_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>\s*'
+    rb'<(?:\w+:)?c\b[^>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^>/]*>\s*'
     rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v|is)\b')
 _PLAIN_VALUE_CELL = re.compile(  # the same where no element can carry a prefix: faster
-    rb'<c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<(?:v|is)\b')
+    rb'<c\b[^>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^>/]*>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<(?:v|is)\b')
+# A reference that is not "one letter, at most five digits" (or any attribute ending in r
+# that looks like one: that only costs the exact count).  Absent, every cell lies within
+# A1:Z99999, fewer cells than any reader's limit: no need to find the farthest one.
+_WIDE_REF = re.compile(rb"""r=["'][A-Z](?:[A-Z]|[0-9]{6})""")
+NARROW_BOUND = (99_999, 26)
 
 
 def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
@@ -154,6 +177,9 @@ def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
     # The common case (plain values only): just the range of cells holding a value (empty
     # styled cells and rows do not count, as for the readers), at C speed.
     scan = SheetScan()
+    if _WIDE_REF.search(xml) is None:
+        scan.max_row, scan.max_col = NARROW_BOUND
+        return scan
     refs = (_VALUE_CELL if prefixed else _PLAIN_VALUE_CELL).findall(xml)
     if refs:
         columns, rows = zip(*refs)  # each distinct one converted once

@@ -8,6 +8,7 @@ from kpi_workbook.check import check_workbook
 from kpi_workbook.consolidate import _rows
 from kpi_workbook.contribution import contribution
 from kpi_workbook.fill import fill_workbook
+from kpi_workbook.row_sheet import Rendered
 from kpi_workbook.summary_tables import cell
 
 from .conftest import SAMPLES
@@ -27,12 +28,20 @@ def test_one_kpi_row_and_status_row_per_kpi_with_its_figures(generated, renkei, 
     answers, part = _part(generated, renkei, tmp_path)
     kpi = answers["KPI"][0]
     assert len(part.kpi_rows) == len(part.status_rows) == len(answers["KPI"]) == part.counts["kpis"]
-    row = part.kpi_rows[0]
-    assert row[0] == "R01" and row[1] and row[2] == kpi["KPI番号"]
-    assert 1000.0 in row and 1084.0 in row and kpi["現状値"] in row  # understood and as typed
-    assert part.status_rows[0][1].startswith("1,000人")
-    assert all(v is None or type(v) in (str, float) for r in part.kpi_rows + part.status_rows for v in r)
+    row = part.kpi_rows[0]  # laid out as the summary's XML: plain text and numbers
+    assert isinstance(row, Rendered) and not row.styled and part.status_rows[0].styled
+    assert '<c r="A\x00" t="inlineStr"><is><t>R01</t>' in row.xml and f"<t>{kpi['KPI番号']}</t>" in row.xml
+    assert "<v>1000</v>" in row.xml and "<v>1084</v>" in row.xml and f"<t>{kpi['現状値']}</t>" in row.xml
+    assert '<c r="B\x00"\x01 t="inlineStr"><is><t>1,000人' in part.status_rows[0].xml
     assert part.leaves == (kpi["取組分類"],) and part.projects == len(answers["事業"])
+
+
+def test_a_row_xlsxwriter_must_escape_stays_as_cell_values(generated, renkei, tmp_path):
+    def ampersand(answers):
+        answers["KPI"][0]["指標名"] = "観光客数&宿泊数"
+    _, part = _part(generated, renkei, tmp_path, ampersand)
+    assert "観光客数&宿泊数" in part.kpi_rows[0] and type(part.status_rows[0]) is list
+    assert all(v is None or type(v) in (str, float) for v in part.kpi_rows[0] + part.status_rows[0])
 
 
 def test_csv_text_has_one_line_per_record_and_neutralized_text(generated, renkei, tmp_path):

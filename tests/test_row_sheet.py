@@ -5,7 +5,9 @@ import zipfile
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kpi_workbook.row_sheet import RowBook, RowSheet
+import pytest
+
+from kpi_workbook.row_sheet import RowBook, RowSheet, render_row
 
 STAMP = dt.datetime(2024, 4, 1)
 # what summary cells hold, and what would trip a fast path: control characters, the
@@ -16,6 +18,10 @@ TEXT = st.lists(st.one_of(TRICKY, st.text(min_size=1, max_size=4)), min_size=1, 
 NUMBER = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0, 1e16, 1.5e-9]))
 VALUE = st.one_of(st.none(), TEXT, NUMBER)
 ROWS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.lists(VALUE, max_size=8)), max_size=12)
+# rows that render (a tricky value sends the whole row xlsxwriter's way): mostly plain text
+PLAIN = st.lists(st.sampled_from([" ", "円", "Ａ", "=", '"', "😀", "a", "1"]), min_size=1, max_size=4).map("".join)
+MILD = st.one_of(st.lists(st.one_of(st.none(), PLAIN, NUMBER), max_size=8), st.lists(VALUE, max_size=8))
+MILD_ROWS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), MILD), max_size=12)
 
 
 def _stock_row(ws, row, values, fmt, first):
@@ -28,8 +34,9 @@ def _stock_row(ws, row, values, fmt, first):
             ws.write_number(row, col, value, fmt)
 
 
-def _book(path, fast: bool, rows, extras=True):
-    """One sheet of *rows* (skip, format, values), written the fast or the stock way."""
+def _book(path, fast, rows, extras=True):
+    """One sheet of *rows* (skip, format, values), written the fast or the stock way, or
+    (*fast* == "rendered") laid out by render_row where it can, as a worker does."""
     book = (RowBook if fast else xlsxwriter.Workbook)(str(path), {"constant_memory": True})
     book.set_properties({"created": STAMP})
     formats = [None, book.add_format({"border": 1}), book.add_format({"text_wrap": True}),
@@ -42,7 +49,10 @@ def _book(path, fast: bool, rows, extras=True):
         r += skip
         if extras and r == 3:  # a formatted row, a comment and a link: also its own path
             ws.set_row(3, 30)
-        if fast:
+        rendered = render_row(values, styled=formats[fmt] is not None) if fast == "rendered" else None
+        if rendered is not None:
+            ws.put_rendered(r, rendered, formats[fmt])
+        elif fast:
             ws.put_row(r, values, formats[fmt])
         else:
             _stock_row(ws, r, values, formats[fmt], 0)
@@ -70,6 +80,46 @@ def test_put_row_writes_what_stock_xlsxwriter_writes(tmp_path, rows, extras):
     if fast != stock:  # name the part that differs
         assert _members(fast, tmp_path, "f.xlsx") == _members(stock, tmp_path, "s.xlsx")
     assert fast == stock
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=MILD_ROWS)
+def test_rows_rendered_elsewhere_write_what_stock_xlsxwriter_writes(tmp_path, rows):
+    rendered = _book(tmp_path / "rendered.xlsx", "rendered", rows, extras=False)
+    stock = _book(tmp_path / "stock.xlsx", False, rows, extras=False)
+    if rendered != stock:
+        assert _members(rendered, tmp_path, "r.xlsx") == _members(stock, tmp_path, "s.xlsx")
+    assert rendered == stock
+
+
+def test_only_plain_rows_are_rendered():
+    assert render_row(["a", 1.5, None]).xml.count("<c ") == 2
+    assert render_row(["a", None], styled=True).xml.count("<c ") == 2  # a formatted blank
+    assert render_row([None, None]).low == -1
+    for odd in (["a&b"], ["改行\nあり"], ["_x0041_"], ["a_", "x"], [""], ["x" * 20_000], [float("inf")], [True]):
+        assert render_row(odd) is None
+
+
+def test_a_rendered_row_is_refused_where_it_would_be_wrong(tmp_path):
+    book = RowBook(str(tmp_path / "a.xlsx"), {"constant_memory": True})
+    ws = book.add_worksheet()
+    fmt = book.add_format({"border": 1})
+    ws.set_column(3, 3, 10, fmt)
+    ws.set_row(7, 30)
+    ws.put_row(5, ["後"])
+    with pytest.raises(ValueError):
+        ws.put_rendered(2, render_row(["前"]))  # an earlier row
+    with pytest.raises(ValueError):
+        ws.put_rendered(5, render_row(["同じ行"]))  # a row that has cells already
+    with pytest.raises(ValueError):
+        ws.put_rendered(7, render_row(["高さ"]))  # a row with its own height
+    with pytest.raises(ValueError):
+        ws.put_rendered(8, render_row([None, None, None, "列書式"]))  # under a column format
+    with pytest.raises(ValueError):
+        ws.put_rendered(9, render_row(["書式"]), fmt)  # rendered for no format
+    ws.put_rendered(9, render_row(["書式"], styled=True), fmt)
+    book.close()
 
 
 def test_a_plain_row_is_one_write_and_odd_cells_go_xlsxwriters_way(tmp_path, monkeypatch):

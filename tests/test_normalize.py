@@ -1,0 +1,43 @@
+"""normalize: one column's converter gives exactly what normalize_cell gives."""
+import datetime as dt
+
+from hypothesis import given, settings, strategies as st
+
+from kpi_workbook.normalize import converter, normalize_cell
+from kpi_workbook.reader import CellError, NoCachedValue
+from kpi_workbook.survey import load_survey
+
+SURVEY = load_survey("renkei")
+COLUMNS = [column for sheet in SURVEY.sheets for column in sheet.columns]
+# what clerks type, and what trips each branch: dashes, units, wide digits, eras, choices
+TOKENS = st.sampled_from(["", " ", "　", "-", "－", "未定", "0", "500", "1,000", "１２0", "△3", "▲1.5", "1.5万",
+                          "千円", "人", "%", "R5", "H28", "令和5年度", "2023", "R2.3", "○", "×", "③、⑥", "①",
+                          "当初予算", "アウトカム", "アa", "ア a", "P001", "ｐ００１", "abc", "=1+1", "\n"])
+TEXT = st.lists(st.one_of(TOKENS, st.text(max_size=3)), max_size=3).map("".join)
+RAW = st.one_of(TEXT, st.floats(allow_nan=True), st.integers(-10**20, 10**20), st.booleans(), st.none(),
+                st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)), TEXT.map(CellError), st.just(NoCachedValue("=")))
+
+
+@st.composite
+def cells(draw):
+    """A column, and a value for it: often one of its own choices or a lone token."""
+    column = draw(st.sampled_from(COLUMNS))
+    own = SURVEY.choice_codes(column) + [SURVEY.taxonomy.display(c) for c in SURVEY.choice_codes(column)
+                                         if column.choices_from.startswith("taxonomy")]
+    pad = st.sampled_from(["", " ", "　"])
+    lone = st.tuples(pad, TOKENS, pad).map("".join)
+    mine = st.tuples(pad, st.sampled_from(own), pad).map("".join) if own else lone
+    return column, draw(st.one_of(mine, lone, RAW))
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(cell=cells(), percent=st.booleans(), unit=st.sampled_from(["", "人", "千円", "%"]))
+def test_a_columns_converter_is_normalize_cell(cell, percent, unit):
+    column, raw = cell
+    assert converter(column, SURVEY)(raw, percent, unit) == normalize_cell(raw, column, SURVEY, unit=unit,
+                                                                           percent_cell=percent)
+
+
+def test_every_column_type_of_the_survey_is_covered():
+    kinds = {column.type for column in COLUMNS}
+    assert {"text", "code", "amount", "measure", "time", "choice", "flag", "multichoice"} <= kinds
