@@ -38,6 +38,7 @@ class Value(NamedTuple):
 
 
 EMPTY = Value("", None)
+_value = tuple.__new__  # _value(Value, (all six fields)): what converters build per cell, cheaper
 
 
 def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False) -> Value:
@@ -97,13 +98,15 @@ def converter(column, survey):
         return normalize_cell(raw, column, survey, unit=unit, percent_cell=percent_cell)
     if kind in ("text", "longtext"):
         def text(raw, percent_cell=False, unit=""):
-            return Value(raw, raw.strip() or None) if type(raw) is str else general(raw, percent_cell, unit)
+            if type(raw) is str:
+                return _value(Value, (raw, raw.strip() or None, "", "", "", ""))
+            return general(raw, percent_cell, unit)
         return text
     if kind == "code":
         def code(raw, percent_cell=False, unit=""):
             if type(raw) is not str:
                 return general(raw, percent_cell, unit)
-            return Value(raw, unicodedata.normalize("NFKC", raw).strip() or None)
+            return _value(Value, (raw, unicodedata.normalize("NFKC", raw).strip() or None, "", "", "", ""))
         return code
     parse = _text_parser(column, survey)
     if parse is None:
@@ -115,7 +118,7 @@ def converter(column, survey):
             return general(raw, percent_cell, unit)
         text = raw.strip()
         if not text or text in no_value:
-            return Value(raw, None)
+            return _value(Value, (raw, None, "", "", "", ""))
         return parse(raw, text, unit)
     return typed_text
 
@@ -130,19 +133,21 @@ def _text_parser(column, survey):
             parsed, problem, typed_unit = parse_number(raw, fixed or unit)
             if parsed is None:
                 return Value(raw, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
-            return Value(raw, parsed.value, parsed.unit, problem or "", "", typed_unit)
+            return _value(Value, (raw, parsed.value, parsed.unit, problem or "", "", typed_unit))
         return number
     if kind == "time":
         def time(raw, text, unit):
             parsed, problem = parse_time(raw)
-            return Value(raw, parsed, problem=problem or "")
+            return _value(Value, (raw, parsed, "", problem or "", "", ""))
         return time
     if kind == "choice":
         codes = survey.choice_codes(column)
         known = frozenset(codes)
 
         def choice(raw, text, unit):
-            return Value(raw, text) if text in known else _choice(raw, codes, survey, column)
+            if text in known:
+                return _value(Value, (raw, text, "", "", "", ""))
+            return _choice(raw, codes, survey, column)
         return choice
     if kind == "date":
         def date(raw, text, unit):

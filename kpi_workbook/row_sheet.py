@@ -22,10 +22,12 @@ the ordinary ``write_*`` methods.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
@@ -209,5 +211,19 @@ class RowSheet(Worksheet):
 
 
 class RowBook(xlsxwriter.Workbook):
-    """A workbook whose worksheets are :class:`RowSheet`."""
+    """A workbook whose worksheets are :class:`RowSheet`, packed a little faster.
+
+    A national summary is ~120 MB of XML.  Deflating it at zlib level 3 instead of the
+    default 6 takes half the time (0.3 s instead of 0.7 s, all while nothing else can run)
+    for a file ~7 % larger.  xlsxwriter has no option for it: its ZipFile is given the
+    level while the package is stored."""
     worksheet_class = RowSheet
+    compresslevel = 3
+
+    def _store_workbook(self) -> None:
+        stock = xlsxwriter.workbook.ZipFile
+        xlsxwriter.workbook.ZipFile = functools.partial(stock, compresslevel=self.compresslevel)
+        try:
+            super()._store_workbook()
+        finally:
+            xlsxwriter.workbook.ZipFile = stock
