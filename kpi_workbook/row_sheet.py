@@ -11,10 +11,12 @@ link, a control character, ``&``, a very long text, a value that is not a plain 
 float) goes through xlsxwriter's code unchanged.  ``tests/test_row_sheet.py`` checks
 that the files are byte for byte what stock xlsxwriter writes.
 
-A worker process can go one step further: :func:`render_row` lays a row out as XML
-with placeholders for its row number and style, and :meth:`RowSheet.put_rendered`
+A worker process can go one step further: :func:`render_row` lays a row out as UTF-8
+XML with placeholders for its row number and style, and :meth:`RowSheet.put_rendered`
 writes it with two replacements, so the process writing the summary does almost nothing
-per cell.  A row that is not plain is not rendered (the caller keeps its values).
+per cell.  A row that is not plain is not rendered (the caller keeps its values).  To
+that end a sheet keeps its rows in a binary file (:class:`_RowData`), copied into the
+package as bytes.
 
 This is xlsxwriter's documented subclassing hook (``worksheet_class``) and it works in
 ``constant_memory`` mode only (the summary's); elsewhere :meth:`put_row` simply calls
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import shutil
 from typing import NamedTuple
 
 import xlsxwriter
@@ -41,7 +45,7 @@ _REFS = [letter + ROW_MARK for letter in _LETTERS]  # a rendered cell's referenc
 class Rendered(NamedTuple):
     """A row laid out by :func:`render_row`, for :meth:`RowSheet.put_rendered`."""
 
-    xml: str      # with ROW_MARK for the row's number and STYLE_MARK for its style
+    xml: bytes    # UTF-8, with ROW_MARK for the row's number and STYLE_MARK for its style
     low: int      # first and last column written (-1 when the row writes no cell)
     high: int
     styled: bool  # laid out for a format (blank cells written) or for none
@@ -74,9 +78,9 @@ def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
         low = col if low < 0 else low
         high = col
     if low < 0:
-        return Rendered("", -1, -1, styled)
+        return Rendered(b"", -1, -1, styled)
     parts.append("</row>")
-    return Rendered("".join(parts), low, high, styled)
+    return Rendered("".join(parts).encode(), low, high, styled)
 
 
 def _value_xml(value, ref: str, style: str) -> str | None:
@@ -102,6 +106,32 @@ class RowSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._styles = {}  # Format -> ' s="N"'
+
+    def _initialize(self, init_data) -> None:
+        super()._initialize(init_data)
+        if self.constant_memory:  # the row file, in bytes
+            self.row_data_fh.close()
+            self.row_data_fh = self.fh = _RowData(self.row_data_filename, "w+b")
+
+    def _opt_reopen(self) -> None:
+        if self.row_data_fh_closed:
+            self.row_data_fh = self.fh = _RowData(self.row_data_filename, "a+b")
+            self.row_data_fh_closed = False
+
+    def _write_optimized_sheet_data(self) -> None:
+        """xlsxwriter's own, but the rows are copied as bytes (not decoded and encoded)."""
+        if self.dim_rowmin is None:  # no rows: nothing to copy
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        rows = self.row_data_fh.file
+        rows.flush()
+        rows.seek(0)
+        shutil.copyfileobj(rows, self.fh.buffer, 1 << 20)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def put_row(self, row: int, values, cell_format=None, first: int = 0) -> None:
         """Write *values* (non-empty str, finite float or None) in *row* from column
@@ -199,8 +229,11 @@ class RowSheet(Worksheet):
             self._write_single_row(row)
         if rendered.low < 0:
             return
-        style = "" if cell_format is None else self._styles.get(cell_format) or self._style(cell_format)
-        self.fh.write(rendered.xml.replace(ROW_MARK, str(row + 1)).replace(STYLE_MARK, style))
+        xml = rendered.xml.replace(b"\x00", str(row + 1).encode())
+        if cell_format is not None:
+            style = self._styles.get(cell_format) or self._style(cell_format)
+            xml = xml.replace(b"\x01", style.encode())
+        self.fh.write_bytes(xml)
         self._check_dimensions(row, rendered.low)
         self._check_dimensions(row, rendered.high)
 
@@ -208,6 +241,23 @@ class RowSheet(Worksheet):
         """`` s="N"`` for a format, worked out (and the format numbered) on first use."""
         style = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
         return style
+
+
+class _RowData:
+    """The row file of a constant-memory :class:`RowSheet`, binary: what xlsxwriter
+    writes (str) is encoded, rendered rows go in as they are."""
+
+    def __init__(self, path: str, mode: str) -> None:
+        self.file = open(path, mode)  # noqa: SIM115 - closed by xlsxwriter (_opt_close) or the copy
+
+    def write(self, text: str) -> None:
+        self.file.write(text.encode())
+
+    def write_bytes(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class RowBook(xlsxwriter.Workbook):

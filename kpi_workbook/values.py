@@ -242,8 +242,8 @@ def _fy(year: int, raw: str) -> Time:
 
 def parse_time(value):
     """Parse a fiscal year, year, month, date or period; return ``(Time | None, problem)``."""
-    if type(value) is str and value.isascii() and value.isalnum():  # "R5", "H28", "FY2023"
-        return _parse_plain_time(value)
+    if type(value) is str:
+        return _parse_time_text(value)
     raw = text_of(value)
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -255,33 +255,34 @@ def parse_time(value):
         if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
             return _fy(int(value), raw), None
         return None, "TIME_INVALID"
-    if value.isascii() and value.isalnum():  # a str subclass
-        return _parse_plain_time(str(value))
-    text = clean(str(value)).replace(" ", "")
+    return _parse_time_text(str(value))  # a str subclass
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_time_text(value: str):
+    """A time as typed ("R5", "令和5年度", "H27～29"): a time column holds a handful of
+    distinct texts in any round (fiscal years, months), so each is parsed once; the
+    result is immutable (Time is a tuple)."""
+    if value.isascii() and value.isalnum():  # "R5", "H28", "FY2023"
+        single = _parse_point(value, value)
+        return (single, None) if single is not None else (None, "TIME_INVALID")
+    text = clean(value).replace(" ", "")
     text = re.sub(r"^[(]|[)]$", "", text)
     text = text.replace("から", "~")
     for suffix in _SUFFIXES:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
             break
-    single = _parse_point(text, raw)
+    single = _parse_point(text, value)
     if single is not None:
         return single, None
     for sep in ("~", "-"):
         if sep in text:
             left, _, right = text.partition(sep)
-            a, b = _parse_point(left, raw), _parse_point(_inherit_era(left, right), raw)
+            a, b = _parse_point(left, value), _parse_point(_inherit_era(left, right), value)
             if a and b and a.start <= b.end:
-                return Time("period", a.start, b.end, raw), None
+                return Time("period", a.start, b.end, value), None
     return None, "TIME_INVALID"
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_plain_time(value: str):
-    """An ASCII time ("R5", "H28", "2023"): a handful of distinct ones in any round (a
-    time column holds fiscal years), so each is parsed once; Time is immutable."""
-    single = _parse_point(value, value)
-    return (single, None) if single is not None else (None, "TIME_INVALID")
 
 
 def _inherit_era(left: str, right: str) -> str:

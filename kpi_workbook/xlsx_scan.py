@@ -13,6 +13,7 @@ dense grid from A1 to the farthest cell.  This module reads the package parts di
 """
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -105,7 +106,7 @@ def scan_xlsx(path) -> Scan:
             return data
         workbook = read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
         out = Scan(strict=STRICT_NS in workbook[:4000])
-        percent_xfs = _percent_styles(read("xl/styles.xml")) if "xl/styles.xml" in names else set()
+        percent_xfs = _percent_styles(read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
         for name, part in _sheet_parts(workbook, _relationships(read, names), names).items():
             if part is None:
                 out.missing_parts.append(name)
@@ -133,7 +134,18 @@ def _relationships(read, names: set) -> dict:
     return out
 
 
-def _percent_styles(styles: bytes) -> set:
+def _percent_styles(styles: bytes) -> frozenset:
+    """Indexes of the cell formats that show a number as a percentage.  Returns of one
+    round share their styles part byte for byte (one template): worked out once each."""
+    return _styles_seen(styles) if len(styles) <= 65536 else _percent_formats(styles)
+
+
+@functools.lru_cache(maxsize=32)
+def _styles_seen(styles: bytes) -> frozenset:
+    return _percent_formats(styles)
+
+
+def _percent_formats(styles: bytes) -> frozenset:
     percent_ids = set(_PERCENT_BUILTIN)
     for raw in _NUMFMT.findall(styles):
         attrs = _attrs(raw)
@@ -145,7 +157,7 @@ def _percent_styles(styles: bytes) -> set:
                 pass
     match = _CELLXFS.search(styles)
     if not match:
-        return set()
+        return frozenset()
     out = set()
     for index, raw in enumerate(_XF.findall(match.group(1))):
         try:
@@ -153,7 +165,7 @@ def _percent_styles(styles: bytes) -> set:
                 out.add(index)
         except ValueError:
             pass
-    return out
+    return frozenset(out)
 
 
 # A cell that holds a value (<v> or an inline string), possibly after its formula.

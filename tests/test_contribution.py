@@ -30,9 +30,10 @@ def test_one_kpi_row_and_status_row_per_kpi_with_its_figures(generated, renkei, 
     assert len(part.kpi_rows) == len(part.status_rows) == len(answers["KPI"]) == part.counts["kpis"]
     row = part.kpi_rows[0]  # laid out as the summary's XML: plain text and numbers
     assert isinstance(row, Rendered) and not row.styled and part.status_rows[0].styled
-    assert '<c r="A\x00" t="inlineStr"><is><t>R01</t>' in row.xml and f"<t>{kpi['KPI番号']}</t>" in row.xml
-    assert "<v>1000</v>" in row.xml and "<v>1084</v>" in row.xml and f"<t>{kpi['現状値']}</t>" in row.xml
-    assert '<c r="B\x00"\x01 t="inlineStr"><is><t>1,000人' in part.status_rows[0].xml
+    xml, status = row.xml.decode(), part.status_rows[0].xml.decode()
+    assert '<c r="A\x00" t="inlineStr"><is><t>R01</t>' in xml and f"<t>{kpi['KPI番号']}</t>" in xml
+    assert "<v>1000</v>" in xml and "<v>1084</v>" in xml and f"<t>{kpi['現状値']}</t>" in xml
+    assert '<c r="B\x00"\x01 t="inlineStr"><is><t>1,000人' in status
     assert part.leaves == (kpi["取組分類"],) and part.projects == len(answers["事業"])
 
 
