@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .atomic import TMP_PREFIX, atomic_path
+from .values import Time
 
 _NUMBERLIKE = re.compile(r"^[+-][\d\s,.()\-]*$")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
@@ -36,10 +37,15 @@ def neutralize(text: str) -> str:
 
 def plain(value) -> str:
     """The normalized value as text: numbers exact, times as labels, flags as ○."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value
     if value is None:
         return ""
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is Time:
+        return value.label
     if isinstance(value, bool):
         return "○" if value else ""
     if isinstance(value, Decimal):

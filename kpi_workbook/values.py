@@ -217,19 +217,25 @@ class Time(NamedTuple):
 
     @property
     def label(self) -> str:
-        if self.kind == "fy":
-            return f"{self.start.year}年度"
-        if self.kind == "year":
-            return f"{self.start.year}年"
-        if self.kind == "month":
-            return f"{self.start.year}年{self.start.month}月"
-        if self.kind == "date":
-            return f"{self.start.year}年{self.start.month}月{self.start.day}日"
-        return f"{fiscal_year_of(self.start)}～{fiscal_year_of(self.end)}年度"
+        return _time_label(self.kind, self.start, self.end)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "label": self.label}
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_label(kind: str, start: dt.date, end: dt.date) -> str:
+    """A time as the summary shows it (「2023年度」); times repeat, each is worded once."""
+    if kind == "fy":
+        return f"{start.year}年度"
+    if kind == "year":
+        return f"{start.year}年"
+    if kind == "month":
+        return f"{start.year}年{start.month}月"
+    if kind == "date":
+        return f"{start.year}年{start.month}月{start.day}日"
+    return f"{fiscal_year_of(start)}～{fiscal_year_of(end)}年度"
 
 
 def fiscal_year_of(day: dt.date) -> int:
