@@ -27,7 +27,41 @@ class Record:
     sheet: str        # sheet key
     row: int          # 1-based row in the workbook
     values: dict      # column key -> Value
-    cells: dict       # column key -> "B7"
+    cells: dict       # column key -> "B7" (a dict or CellRefs)
+
+
+class CellRefs:
+    """A table record's cells ("B7" by column key), each made when asked for."""
+
+    __slots__ = ("letters", "number")
+
+    def __init__(self, letters: dict, number: str) -> None:
+        self.letters, self.number = letters, number  # letters: shared by the sheet's records
+
+    def get(self, key, default=None):
+        letter = self.letters.get(key)
+        return default if letter is None else letter + self.number
+
+    def __getitem__(self, key) -> str:
+        return self.letters[key] + self.number
+
+    def __contains__(self, key) -> bool:
+        return key in self.letters
+
+    def keys(self):
+        return self.letters.keys()
+
+    def __iter__(self):
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+    def __eq__(self, other) -> bool:
+        return dict(self) == dict(other) if hasattr(other, "keys") else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 @dataclass
@@ -257,15 +291,40 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
                                           cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
-    plan = [(key, column, c, _letter(c), column.type == "measure", converter(column, survey))
-            for key, (column, c) in columns.items()]
-    records = []
-    for r in range(first, data.height):
-        row = data.rows[r]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        records.append(_table_record(sheet, data, r, plan, survey, result))
-    return records
+    kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
+    plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
+    values = _convert_columns(sheet, data, kept, plan, result)
+    keys = list(values)
+    letters = {key: letter for key, _, _, letter, _ in plan}
+    return [Record(sheet.key, r + 1, dict(zip(keys, row)), CellRefs(letters, str(r + 1)))
+            for r, row in zip(kept, zip(*values.values()))]
+
+
+def _blank(row: list) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _convert_columns(sheet, data: SheetData, kept: list, plan: list, result) -> dict:
+    """Column key -> the Value of each kept row, a column at a time (measures last: they
+    take their unit from their row's unit column).  Findings come out row by row."""
+    rows = [data.rows[r] for r in kept]
+    percent = data.percent
+    out, problems = {}, []
+    for index, (key, column, c, letter, convert) in enumerate(sorted(plan, key=lambda p: p[1].type == "measure")):
+        raws = [row[c] if c < len(row) else None for row in rows]
+        units = [""] * len(rows)
+        if column.type == "measure" and column.unit_column in out:
+            units = [value.value or "" for value in out[column.unit_column]]
+        if percent:
+            out[key] = values = [EMPTY if raw is None else convert(raw, (r, c) in percent, unit)
+                                 for raw, r, unit in zip(raws, kept, units)]
+        else:
+            out[key] = values = [EMPTY if raw is None else convert(raw, False, unit) for raw, unit in zip(raws, units)]
+        problems += [(i, index, column, letter, units[i]) for i, value in enumerate(values) if value.problem]
+    for i, _, column, letter, unit in sorted(problems, key=lambda p: p[:2]):
+        r = kept[i]
+        _cell_finding(out[column.key][i], r, column, result, sheet, letter + str(r + 1), unit)
+    return out
 
 
 def _first_data_row(data: SheetData, header: int) -> int:
@@ -275,36 +334,6 @@ def _first_data_row(data: SheetData, header: int) -> int:
         if r0 == header:
             bottom = max(bottom, r1)
     return bottom + 1
-
-
-def _table_record(sheet, data, r: int, plan: list, survey, result) -> Record:
-    row = data.rows[r]
-    width, number, percent = len(row), str(r + 1), data.percent
-    values, cells, measures = {}, {}, []
-    for key, column, c, letter, measure, convert in plan:
-        cells[key] = cell = letter + number
-        if measure:
-            measures.append((key, column, c, cell, convert))  # after the unit column is known
-            continue
-        raw = row[c] if c < width else None
-        if raw is None:
-            values[key] = EMPTY
-            continue
-        values[key] = value = convert(raw, bool(percent) and (r, c) in percent)
-        if value.problem:
-            _cell_finding(value, r, column, result, sheet, cell, "")
-    for key, column, c, cell, convert in measures:
-        unit = ""
-        if column.unit_column and column.unit_column in values:
-            unit = values[column.unit_column].value or ""
-        raw = row[c] if c < width else None
-        if raw is None:
-            values[key] = EMPTY
-            continue
-        values[key] = value = convert(raw, bool(percent) and (r, c) in percent, unit)
-        if value.problem:
-            _cell_finding(value, r, column, result, sheet, cell, unit)
-    return Record(sheet.key, r + 1, values, cells)
 
 
 def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> Value:
