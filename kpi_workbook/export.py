@@ -23,7 +23,7 @@ _NUMBERLIKE = re.compile(r"^[+-][\d\s,.()\-]*$")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
 
 
-_RISKY = frozenset("=@\t\r\0+-")  # the first characters neutralize looks at
+_RISKY_FIELD = re.compile("\x1f[=@\t\r\x00+-]")  # after a separator: a field neutralize looks at
 
 
 def neutralize(text: str) -> str:
@@ -65,9 +65,10 @@ def _writer(handle):
 
 def csv_text(rows) -> str:
     """*rows* (of str) as CSV lines, text neutralized: what :meth:`CsvExport.add` would
-    write for them."""
+    write for them.  A row is looked at whole first: most have no field to neutralize."""
     buffer = io.StringIO()
-    _writer(buffer).writerows([[neutralize(v) if v and v[0] in _RISKY else v for v in row] for row in rows])
+    _writer(buffer).writerows([[neutralize(v) for v in row] if _RISKY_FIELD.search("\x1f" + "\x1f".join(row)) else row
+                               for row in rows])
     return buffer.getvalue()
 
 

@@ -54,28 +54,31 @@ class Rendered(NamedTuple):
 def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
     """The XML :meth:`RowSheet.put_row` would write for *values* (non-empty str, finite
     float or None), with a format when *styled*; None when a value is not plain."""
-    text = "".join([v for v in values if type(v) is str])  # one test for the row's text
+    text = "".join([v for v in values if type(v) is str])  # the row's text, tested at once
     if (not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text
-            or first + len(values) > len(_LETTERS)):
+            or first + len(values) > len(_LETTERS) or "" in values):
         return None  # a value xlsxwriter must escape (or "_x" across two values): its way
-    parts, low, high = [f'<row r="{ROW_MARK}">'], -1, -1
+    if len(text) > _HALF_MAX and any(type(v) is str and len(v) > _HALF_MAX for v in values):
+        return None
+    spaces = " " in text
     style = STYLE_MARK if styled else ""
+    parts, low, high = [f'<row r="{ROW_MARK}">'], -1, -1
+    add = parts.append
     for col, value in enumerate(values, start=first):
         kind = type(value)
         if kind is str:
-            if not value or len(value) > _HALF_MAX:
-                return None
-            space = ' xml:space="preserve"' if value[0] == " " or value[-1] == " " else ""
-            parts.append(f'<c r="{_REFS[col]}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
+            space = ' xml:space="preserve"' if spaces and (value[0] == " " or value[-1] == " ") else ""
+            add(f'<c r="{_REFS[col]}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
         elif kind is float and math.isfinite(value):
-            parts.append(f'<c r="{_REFS[col]}"{style}><v>{value:.16G}</v></c>')
+            add(f'<c r="{_REFS[col]}"{style}><v>{value:.16G}</v></c>')
         elif value is None:
             if not styled:
                 continue
-            parts.append(f'<c r="{_REFS[col]}"{style}/>')
+            add(f'<c r="{_REFS[col]}"{style}/>')
         else:
             return None
-        low = col if low < 0 else low
+        if low < 0:
+            low = col
         high = col
     if low < 0:
         return Rendered(b"", -1, -1, styled)

@@ -28,6 +28,8 @@ MULTIPLIERS = {"億": Decimal(100_000_000), "百万": Decimal(1_000_000), "万":
 _NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<rest>.*)$")
 _PLAIN = re.compile(r"(-?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)")
 _TRAILING_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+_SPACED_DIGITS = re.compile(r"\d\s+[\d.]")
+_UNIT_WORD = re.compile(r"[^\d\s]+(?:/[^\d\s]+)?")
 
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018,
         "M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
@@ -148,7 +150,7 @@ def _parse_number_text(value: str, raw: str, expected_unit: str):
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
     text = unicodedata.normalize("NFKC", text)
-    if re.search(r"\d\s+[\d.]", text):  # "12 11 01" is a code, not a number
+    if _SPACED_DIGITS.search(text):  # "12 11 01" is a code, not a number
         return None, "NUMBER_INVALID", ""
     text = text.replace(" ", "")
     text = _TRAILING_NOTE.sub("", text)
@@ -162,7 +164,7 @@ def _parse_number_text(value: str, raw: str, expected_unit: str):
     if match.group("sign") == "-":
         number = -number
     unit = match.group("rest").strip()
-    if unit and not re.fullmatch(r"[^\d\s]+(?:/[^\d\s]+)?", unit):
+    if unit and not _UNIT_WORD.fullmatch(unit):
         return None, "NUMBER_INVALID", unit
     return _apply_unit(number, unit, expected_unit, raw)
 

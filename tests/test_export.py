@@ -1,0 +1,23 @@
+"""export: CSV text for analysts, with formula injection neutralized field by field."""
+import csv
+import io
+
+from kpi_workbook.export import csv_text, plain
+
+
+def test_csv_text_neutralizes_the_risky_fields_and_only_those():
+    risky = {"=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx", "+x": "'+x", "-x": "'-x",
+             "-5": "-5", "+81-3-1234-5678": "+81-3-1234-5678"}
+    for typed, written in risky.items():  # each alone in its row: the row test must see it
+        out = list(csv.reader(io.StringIO(csv_text([["R01", "ok", typed, "1,000"]]), newline="")))
+        assert out == [["R01", "ok", written, "1,000"]]
+        assert list(csv.reader(io.StringIO(csv_text([[typed, "ok"]]), newline=""))) == [[written, "ok"]]
+    rows = [["plain", "x\x1f=y", "", "a=b"], ["改行\nあり", '引用"符']]  # "=" inside a field is fine
+    assert list(csv.reader(io.StringIO(csv_text(rows), newline=""))) == rows
+
+
+def test_plain_values_are_exact_text():
+    from decimal import Decimal
+    from kpi_workbook.values import parse_time
+    assert plain(Decimal("1234.50")) == "1234.50" and plain(None) == "" and plain(True) == "○"
+    assert plain(parse_time("R5")[0]) == "2023年度" and plain(("①", "③")) == "①、③"
