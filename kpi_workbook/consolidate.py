@@ -41,7 +41,7 @@ from .survey import Survey, load_survey
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
-BATCH = 4  # files a worker is given at a time
+BATCH = 8  # files a worker is given at a time
 IN_FLIGHT = 2  # batches queued per worker at a time: memory does not grow with the folder
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
 # or --evaluation); otherwise load_rows reads the file again in the rare case they are.

@@ -109,6 +109,15 @@ class RowSheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._styles = {}  # Format -> ' s="N"'
+        self._formatted = None  # columns with a format of their own (None: work it out again)
+
+    def set_column_pixels(self, *args, **kwargs):
+        self._formatted = None
+        return super().set_column_pixels(*args, **kwargs)
+
+    def autofit(self, *args, **kwargs):
+        self._formatted = None
+        return super().autofit(*args, **kwargs)
 
     def _initialize(self, init_data) -> None:
         super()._initialize(init_data)
@@ -225,8 +234,7 @@ class RowSheet(Worksheet):
                 or (row == self.previous_row and self.table.get(row))
                 or row in self.row_info or row in self.comments or self.excel_version == 2010
                 or self.default_row_height != self.original_row_height
-                or (cell_format is None and any(
-                    info.column_format for c, info in self.col_info.items() if rendered.low <= c <= rendered.high))):
+                or (cell_format is None and any(rendered.low <= c <= rendered.high for c in self._formatted_columns()))):
             raise ValueError(f"a rendered row cannot be written as row {row}")
         if row > self.previous_row:
             self._write_single_row(row)
@@ -240,6 +248,11 @@ class RowSheet(Worksheet):
         self._check_dimensions(row, rendered.low)
         self._check_dimensions(row, rendered.high)
 
+    def _formatted_columns(self) -> frozenset:
+        if self._formatted is None:
+            self._formatted = frozenset(c for c, info in self.col_info.items() if info.column_format)
+        return self._formatted
+
     def _style(self, fmt) -> str:
         """`` s="N"`` for a format, worked out (and the format numbered) on first use."""
         style = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
@@ -251,7 +264,7 @@ class _RowData:
     writes (str) is encoded, rendered rows go in as they are."""
 
     def __init__(self, path: str, mode: str) -> None:
-        self.file = open(path, mode)  # noqa: SIM115 - closed by xlsxwriter (_opt_close) or the copy
+        self.file = open(path, mode, buffering=1 << 20)  # noqa: SIM115 - closed by xlsxwriter or the copy
 
     def write(self, text: str) -> None:
         self.file.write(text.encode())

@@ -17,8 +17,7 @@ def apply_rules(result, survey) -> None:
     add = result.findings.append
     for sheet in survey.sheets:
         records = result.records.get(sheet.key, [])
-        for record in records:
-            _required(result, sheet, record, add)
+        _required(result, sheet, records, add)
         if sheet.kind == "table":
             _unique(result, sheet, records, add)
     _resolve_units_from(result, survey)
@@ -35,11 +34,14 @@ def _where(result, sheet, record, key) -> dict:
             "row": record.row}
 
 
-def _required(result, sheet, record, add) -> None:
-    for column in sheet.required_columns:
-        value = record.values.get(column.key)
-        if value is not None and value.empty:
-            add(F.make("REQUIRED_EMPTY", label=column.label, **_where(result, sheet, record, column.key)))
+def _required(result, sheet, records, add) -> None:
+    required = sheet.required_columns
+    for record in records:
+        get = record.values.get
+        for column in required:
+            value = get(column.key)
+            if value is not None and value.value is None and not value.problem:  # value.empty, inline
+                add(F.make("REQUIRED_EMPTY", label=column.label, **_where(result, sheet, record, column.key)))
 
 
 def _unique(result, sheet, records, add) -> None:
@@ -109,8 +111,10 @@ def _costs(result, survey, add) -> None:
     sheet = survey.sheet("costs")
     checked = [c for c in sheet.columns if c.type in ("amount", "percent")]
     for record in result.records.get("costs", []):
+        get = record.values.get
         for column in checked:
-            number = _number(record, column.key)
+            value = get(column.key)
+            number = value.value if value is not None and type(value.value) is Decimal else None
             if number is None:
                 continue
             if column.type == "amount" and number < 0:
@@ -119,14 +123,27 @@ def _costs(result, survey, add) -> None:
             if column.type == "percent" and not Decimal(0) <= number <= Decimal(100):
                 add(F.make("PERCENT_RANGE", label=column.label, value=record.values[column.key].typed,
                            **_where(result, sheet, record, column.key)))
-        total = _number(record, "cost")
-        if total is None or any(record.values.get(k) is not None and record.values[k].problem for k in COST_PARTS):
+        _cost_identity(result, sheet, record, add)
+
+
+def _cost_identity(result, sheet, record, add) -> None:
+    """事業費 is the sum of its parts, when every figure could be read."""
+    total = _number(record, "cost")
+    if total is None:
+        return
+    parts = Decimal(0)
+    for key in COST_PARTS:
+        value = record.values.get(key)
+        if value is None:
             continue
-        parts = sum((_number(record, k) or Decimal(0)) for k in COST_PARTS)
-        if parts != total:
-            add(F.make("COST_IDENTITY", value=_plain(total), expected=_plain(parts),
-                       difference=_plain(total - parts), label=sheet.column("cost").label,
-                       **_where(result, sheet, record, "cost")))
+        if value.problem:
+            return  # a part that could not be read: the identity cannot be checked
+        if type(value.value) is Decimal:
+            parts += value.value
+    if parts != total:
+        add(F.make("COST_IDENTITY", value=_plain(total), expected=_plain(parts),
+                   difference=_plain(total - parts), label=sheet.column("cost").label,
+                   **_where(result, sheet, record, "cost")))
 
 
 def _plain(number: Decimal) -> str:

@@ -111,6 +111,10 @@ def test_a_rendered_row_is_refused_where_it_would_be_wrong(tmp_path):
     with pytest.raises(ValueError):
         ws.put_rendered(9, render_row(["書式"]), fmt)  # rendered for no format
     ws.put_rendered(9, render_row(["書式"], styled=True), fmt)
+    ws.put_rendered(10, render_row([None] * 5 + ["後から"]))
+    ws.set_column(5, 5, 10, fmt)  # a column format set later counts too
+    with pytest.raises(ValueError):
+        ws.put_rendered(11, render_row([None] * 5 + ["後から"]))
     book.close()
 
 
