@@ -12,7 +12,6 @@ depend on which process made it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from itertools import repeat
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from .achievement import kpi_assessment
 from .export import csv_text, plain
 from .normalize import EMPTY
 from .row_sheet import render_row
-from .summary_tables import cell, finding_row, kpi_row
+from .summary_tables import cell, finding_row, kpi_table
 
 CSV_TABLES = ("projects", "costs", "kpis", "actuals")
 
@@ -49,17 +48,18 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
             notes[(finding.sheet, finding.row)].append(finding.message)
     sheet_name = survey.sheet("kpis").name
     leaves = frozenset(n.code for n in survey.taxonomy.leaves)
-    assessed = {}
-    for record in rows.get("kpis", []):
+    assessed, results, messages = {}, [], []
+    kpis = rows.get("kpis", [])
+    for record in kpis:
         v = record["values"]
         latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
-        messages = "／".join(notes.get((sheet_name, record["row"]), []))
-        cells = [cell(x) for x in kpi_row(survey, sub, record, result, messages)]
-        out.kpi_rows.append(render_row(cells) or cells)
+        results.append(result)
+        messages.append("／".join(notes.get((sheet_name, record["row"]), [])))
         cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
         out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
+    out.kpi_rows = [render_row(cells) or cells for cells in kpi_table(survey, sub, kpis, results, messages)]
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
     out.csv = _csv(survey, sub, rows, assessed, ordered)
@@ -97,21 +97,23 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 
 def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
     """Each table's CSV lines: the region, the row, then each column as understood and
-    as typed (all as text: :func:`~kpi_workbook.export.csv_text` takes str)."""
+    as typed (all as text: :func:`~kpi_workbook.export.csv_text` takes str), built a
+    column at a time."""
     out = {}
     for key in CSV_TABLES:
-        keys = [column.key for column in survey.sheet(key).columns]
-        lines = []
-        for record in rows.get(key, []):
-            line = [sub.region_code, str(record["row"])]
-            for value in map(record["values"].get, keys, repeat(EMPTY)):
-                understood = value[1]
-                line += (understood if type(understood) is str else plain(understood), value[0])
-            if key == "kpis":
-                latest, latest_time, result = assessed[record["values"]["kpi_no"].value]
-                line += [plain(latest), latest_time.label if latest_time else "", plain(result.rate), result.status]
-            lines.append(line)
-        out[key] = csv_text(lines)
+        records = rows.get(key, [])
+        columns = [[sub.region_code] * len(records), [str(record["row"]) for record in records]]
+        for column in survey.sheet(key).columns:
+            values = [record["values"].get(column.key, EMPTY) for record in records]
+            columns.append([u if type(u) is str else plain(u) for u in [value[1] for value in values]])
+            columns.append([value[0] for value in values])
+        if key == "kpis":
+            figures = [assessed[record["values"]["kpi_no"].value] for record in records]
+            columns += [[plain(latest) for latest, _, _ in figures],
+                        [time.label if time else "" for _, time, _ in figures],
+                        [plain(result.rate) for _, _, result in figures],
+                        [result.status for _, _, result in figures]]
+        out[key] = csv_text(zip(*columns))
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings)
     return out
 

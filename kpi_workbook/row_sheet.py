@@ -264,7 +264,7 @@ class _RowData:
     writes (str) is encoded, rendered rows go in as they are."""
 
     def __init__(self, path: str, mode: str) -> None:
-        self.file = open(path, mode, buffering=1 << 20)  # noqa: SIM115 - closed by xlsxwriter or the copy
+        self.file = open(path, mode, buffering=1 << 18)  # noqa: SIM115 - closed by xlsxwriter or the copy
 
     def write(self, text: str) -> None:
         self.file.write(text.encode())

@@ -55,26 +55,35 @@ def formats(book, font: str) -> dict:
             "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
 
 
-def _value_pair(value, column) -> list:
-    """[as understood] or [as understood, as typed] for the KPI一覧 columns."""
+_PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
+_TYPED_ONLY = frozenset({"text", "longtext"})
+
+
+def _understood(value):
+    """A Value as KPI一覧 shows what it understood."""
     if value is None:
-        understood, typed = None, ""
-    else:
-        understood, typed = value.value, value.typed
-        if hasattr(understood, "label"):
-            understood = understood.label
-        elif isinstance(understood, tuple):
-            understood = "、".join(understood)
-    if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
-        return [understood, typed]
-    return [typed if column.type in ("text", "longtext") else understood]
+        return None
+    understood = value.value
+    if hasattr(understood, "label"):
+        return understood.label
+    if isinstance(understood, tuple):
+        return "、".join(understood)
+    return understood
 
 
-def kpi_row(survey, sub, record, result, messages) -> list:
-    row = [sub.region_code, sub.region_name]
+def kpi_table(survey, sub, records: list, results: list, messages: list) -> list:
+    """The KPI一覧 rows of *records* (each with its Achievement and finding messages), as
+    :func:`cell` values, built a column at a time."""
+    columns = [[cell(sub.region_code)] * len(records), [cell(sub.region_name)] * len(records)]
     for column in survey.sheet("kpis").columns:
-        row += _value_pair(record["values"].get(column.key), column)
-    return row + [result.rate, result.status, messages]
+        values = [record["values"].get(column.key) for record in records]
+        if column.type not in _TYPED_ONLY:  # what was understood
+            columns.append([cell(_understood(value)) for value in values])
+        if column.type in _PAIRED or column.type in _TYPED_ONLY:  # and as typed
+            columns.append([cell(value.typed) if value is not None else None for value in values])
+    columns += [[cell(result.rate) for result in results], [cell(result.status) for result in results],
+                [cell(text) for text in messages]]
+    return [list(row) for row in zip(*columns)]
 
 
 def finding_row(finding) -> list:
