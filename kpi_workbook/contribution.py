@@ -29,7 +29,7 @@ class Contribution:
     kpi_rows: list = field(default_factory=list)      # KPI一覧: Rendered, or a list of cells
     status_rows: list = field(default_factory=list)   # KPIの状況 (in a format): the same
     findings: list = field(default_factory=list)      # 指摘一覧: (row, sheet, cell), sorted
-    csv: dict = field(default_factory=dict)           # table -> CSV text, rows only
+    csv: dict = field(default_factory=dict)           # table -> CSV rows, UTF-8
     counts: Counter = field(default_factory=Counter)  # kpis, kinds, outcome, cooperation, left_out
     leaf_kpis: Counter = field(default_factory=Counter)
     leaves: tuple = ()                                # leaves the region set a KPI for, sorted
@@ -113,8 +113,8 @@ def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
                         [time.label if time else "" for _, time, _ in figures],
                         [plain(result.rate) for _, _, result in figures],
                         [result.status for _, _, result in figures]]
-        out[key] = csv_text(zip(*columns))
-    out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings)
+        out[key] = csv_text(zip(*columns)).encode()
+    out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()
     return out
 
 

@@ -8,6 +8,7 @@ typed.  The description (``datapackage.json``) follows the Frictionless Table Sc
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -79,21 +80,25 @@ class CsvExport:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.columns = columns  # table -> [(name, type, description)]
-        self._files, self._writers, self._contexts = {}, {}, {}
+        self._files, self._contexts = {}, {}
         for table, fields in columns.items():
             context = atomic_path(self.directory / f"{table}.csv")
             tmp = context.__enter__()
-            handle = open(tmp, "w", encoding="utf-8-sig", newline="")
-            writer = _writer(handle)
-            writer.writerow([name for name, _, _ in fields])
-            self._contexts[table], self._files[table], self._writers[table] = context, handle, writer
+            self._contexts[table], self._files[table] = context, open(tmp, "wb")
+            self._files[table].write(codecs.BOM_UTF8)  # UTF-8 with BOM: Excel opens it as UTF-8
+            self._write(table, [[name for name, _, _ in fields]])
 
     def add(self, table: str, row: list) -> None:
-        self._writers[table].writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+        self._write(table, [[neutralize(v) if isinstance(v, str) else v for v in row]])
 
-    def add_text(self, table: str, text: str) -> None:
-        """Rows made by :func:`csv_text` (in a worker process)."""
+    def add_text(self, table: str, text: bytes) -> None:
+        """Rows made by :func:`csv_text` (in a worker process), UTF-8 encoded."""
         self._files[table].write(text)
+
+    def _write(self, table: str, rows: list) -> None:
+        buffer = io.StringIO()
+        _writer(buffer).writerows(rows)
+        self._files[table].write(buffer.getvalue().encode())
 
     def close(self, description: dict) -> None:
         for table, handle in self._files.items():

@@ -237,7 +237,10 @@ class RowSheet(Worksheet):
                 or (cell_format is None and any(rendered.low <= c <= rendered.high for c in self._formatted_columns()))):
             raise ValueError(f"a rendered row cannot be written as row {row}")
         if row > self.previous_row:
-            self._write_single_row(row)
+            if self.table or self.previous_row in self.row_info or self.previous_row in self.comments:
+                self._write_single_row(row)
+            else:
+                self.previous_row = row  # nothing waits to be written: what _write_single_row would do
         if rendered.low < 0:
             return
         xml = rendered.xml.replace(b"\x00", str(row + 1).encode())
@@ -245,8 +248,11 @@ class RowSheet(Worksheet):
             style = self._styles.get(cell_format) or self._style(cell_format)
             xml = xml.replace(b"\x01", style.encode())
         self.fh.write_bytes(xml)
-        self._check_dimensions(row, rendered.low)
-        self._check_dimensions(row, rendered.high)
+        # _check_dimensions for (row, low) and (row, high), the checks above done
+        self.dim_rowmin = row if self.dim_rowmin is None else min(self.dim_rowmin, row)
+        self.dim_rowmax = row if self.dim_rowmax is None else max(self.dim_rowmax, row)
+        self.dim_colmin = rendered.low if self.dim_colmin is None else min(self.dim_colmin, rendered.low)
+        self.dim_colmax = rendered.high if self.dim_colmax is None else max(self.dim_colmax, rendered.high)
 
     def _formatted_columns(self) -> frozenset:
         if self._formatted is None:

@@ -49,10 +49,10 @@ def test_csv_text_has_one_line_per_record_and_neutralized_text(generated, renkei
     def inject(answers):
         answers["KPI"][0]["指標名"] = "=1+1"
     answers, part = _part(generated, renkei, tmp_path, inject)
-    kpis = list(csv.reader(io.StringIO(part.csv["kpis"])))
+    kpis = list(csv.reader(io.StringIO(part.csv["kpis"].decode())))
     assert len(kpis) == len(answers["KPI"]) and kpis[0][0] == "R01"
     assert "'=1+1" in kpis[0]
-    assert len(list(csv.reader(io.StringIO(part.csv["costs"])))) == len(answers["事業費"])
+    assert len(list(csv.reader(io.StringIO(part.csv["costs"].decode())))) == len(answers["事業費"])
 
 
 def test_findings_rows_sorted_and_pointing_at_their_cells(generated, renkei, tmp_path):
