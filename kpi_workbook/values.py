@@ -147,6 +147,10 @@ def _parse_number_text(value: str, raw: str, expected_unit: str):
             return Number(Decimal(-whole if plain.group(1) else whole), _unit_text(expected_unit or ""), raw), None, ""
         number = Decimal(digits)
         return _apply_unit(-number if plain.group(1) else number, "", expected_unit, raw)
+    if not plain and not text.isascii():  # "１２０", "－５": wide digits, often typed
+        folded = unicodedata.normalize("NFKC", text)
+        if folded.isascii() and (folded.isdigit() or _PLAIN.fullmatch(folded)):
+            return _parse_number_text(folded, raw, expected_unit)  # the same as below, sooner
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
     text = unicodedata.normalize("NFKC", text)
