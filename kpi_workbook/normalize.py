@@ -106,7 +106,8 @@ def converter(column, survey):
         def code(raw, percent_cell=False, unit=""):
             if type(raw) is not str:
                 return general(raw, percent_cell, unit)
-            return _value(Value, (raw, unicodedata.normalize("NFKC", raw).strip() or None, "", "", "", ""))
+            text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()  # ASCII: NFKC as is
+            return _value(Value, (raw, text or None, "", "", "", ""))
         return code
     parse = _text_parser(column, survey)
     if parse is None:

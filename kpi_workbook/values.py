@@ -104,6 +104,9 @@ class Number(NamedTuple):
     raw: str
 
 
+_number = tuple.__new__  # _number(Number, (value, unit, raw)): the commonest number, built directly
+
+
 @functools.lru_cache(maxsize=256)
 def _unit_text(unit: str) -> str:
     """A unit as compared: NFKC, stripped (units repeat: worked out once each)."""
@@ -138,7 +141,7 @@ def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
 def _parse_number_text(value: str, raw: str, expected_unit: str):
     text = value.strip()
     if text.isdigit() and text.isascii():  # "500": the most common number, as below
-        return Number(Decimal(int(text)), _unit_text(expected_unit or ""), raw), None, ""
+        return _number(Number, (Decimal(text), _unit_text(expected_unit or ""), raw)), None, ""
     plain = _PLAIN.fullmatch(text) if text.isascii() else None
     if plain:  # "1,000", "-5", "0.5": most typed numbers, same result as below
         digits = plain.group(2).replace(",", "")

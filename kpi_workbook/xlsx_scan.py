@@ -182,8 +182,7 @@ NARROW_BOUND = (99_999, 26)
 
 
 def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
-    prefixed = _PREFIXED.search(xml) is not None
-    formula = _PLAIN_FORMULA.search(xml) or (prefixed and _FORMULA.search(xml))
+    formula = _PLAIN_FORMULA.search(xml) or (b":f" in xml and _FORMULA.search(xml))  # <f>, or <x:f>
     if _ERROR_TYPE.search(xml) or formula or (percent_xfs and b' s="' in xml):
         return _scan_cells(xml, percent_xfs)
     # The common case (plain values only): just the range of cells holding a value (empty
@@ -192,7 +191,7 @@ def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
     if _WIDE_REF.search(xml) is None:
         scan.max_row, scan.max_col = NARROW_BOUND
         return scan
-    refs = (_VALUE_CELL if prefixed else _PLAIN_VALUE_CELL).findall(xml)
+    refs = (_VALUE_CELL if _PREFIXED.search(xml) else _PLAIN_VALUE_CELL).findall(xml)
     if refs:
         columns, rows = zip(*refs)  # each distinct one converted once
         scan.max_row = max(map(int, set(rows)))
