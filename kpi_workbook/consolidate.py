@@ -5,8 +5,8 @@ Stages:
    listed as skipped, never read);
 2. check every return in parallel processes (``--jobs``, default: the number of cores);
    each worker also renders the return's rows for the summary and the CSVs
-   (:mod:`kpi_workbook.contribution`) into a scratch file and sends back only a small
-   header, so rows are never held in memory;
+   (:mod:`kpi_workbook.contribution`) into its scratch file (:mod:`kpi_workbook.scratch`)
+   and sends back only a small header, so rows are never held in memory;
 3. meanwhile, draft the summary: each checked return's rows are streamed, in region-code
    order, into the summary workbook (:mod:`kpi_workbook.summary`) and the CSVs
    (:mod:`kpi_workbook.export`);
@@ -23,7 +23,6 @@ import collections
 import datetime as dt
 import gc
 import os
-import pickle
 import re
 import sys
 import tempfile
@@ -34,7 +33,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import findings as F
-from . import isolate
+from . import isolate, scratch
+from .scratch import Parked
 from .atomic import TMP_PREFIX
 from .roster import read_roster, regions_for
 from .survey import Survey, load_survey
@@ -65,14 +65,14 @@ class Submission:
     rows_read: int = 0
     rows_rejected: int = 0
     projects: int = 0           # projects kept (the 事務事業評価 blocks it makes)
-    rows_path: str = ""         # scratch pickle with the rows (while consolidate runs)
-    summary_path: str = ""      # scratch pickle with its Contribution to the summary (ditto)
+    rows_at: Parked | None = None     # its rows, parked in scratch (while consolidate runs)
+    summary_at: Parked | None = None  # its Contribution to the summary, parked (ditto)
     status: str = ""            # "used" | "superseded" | "failed" | "skipped"
     findings: tuple = ()        # file-level findings kept in the header
 
     def to_dict(self) -> dict:
         """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
-        return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_path")} | {
+        return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_at")} | {
             "findings": [f.to_dict() for f in self.findings]}
 
 
@@ -166,15 +166,10 @@ def _extract(path: str, relative: str, run: _Run, modified: str | None = None) -
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
     sub.findings = tuple(f for f in findings if not f.sheet or not f.cell)  # () costs nothing
-    stem = os.path.join(run.scratch, f"{abs(hash(path)):x}-{os.getpid()}")
     if run.park_rows:
-        sub.rows_path = stem + ".pkl"
-        with open(sub.rows_path, "wb") as fh:
-            pickle.dump({"rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        sub.rows_at = scratch.park({"rows": rows}, run.scratch)
     if sub.readable:
-        sub.summary_path = stem + "-summary.pkl"
-        with open(sub.summary_path, "wb") as fh:
-            pickle.dump(contribution(survey, sub, rows, findings), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        sub.summary_at = scratch.park(contribution(survey, sub, rows, findings), run.scratch)
     return sub
 
 
@@ -202,9 +197,8 @@ def _rows(result, survey: Survey, relative: str):
 def load_rows(submission: Submission, survey: Survey) -> dict:
     """``{"rows": ...}``: the kept records of *submission*, as its worker parked them, or
     read again from the file when they were not parked (a large round)."""
-    if submission.rows_path:
-        with open(submission.rows_path, "rb") as fh:
-            return pickle.load(fh)
+    if submission.rows_at:
+        return scratch.unpark(submission.rows_at)
     from .check import check_workbook
     from .errors import InputChangedError
     rows, _ = _rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
@@ -216,8 +210,7 @@ def load_rows(submission: Submission, survey: Survey) -> dict:
 
 def load_contribution(submission: Submission):
     """The :class:`~kpi_workbook.contribution.Contribution` a worker made for *submission*."""
-    with open(submission.summary_path, "rb") as fh:
-        return pickle.load(fh)
+    return scratch.unpark(submission.summary_at)
 
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
@@ -245,7 +238,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
     codes = {r.code for r in regions}
-    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir:
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         guess = now or parse_stamp(max(modified.values(), default=""))
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
@@ -254,9 +247,13 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             ordered = [str(p) for p in _likely_order(files, folder, codes, modified)]
             count = len(files)
             del files
-            run = _Run(definition, {r.code: r for r in regions}, scratch, secret,
+            run = _Run(definition, {r.code: r for r in regions}, scratch_dir, secret,
                        park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO)
-            result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer, modified=modified)
+            try:
+                result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer,
+                                                modified=modified)
+            finally:
+                scratch.close()  # this process's own (returns checked here, --jobs 1)
             del modified
             result.findings += _select(result.submissions, regions)
             for path_note in notes:
@@ -464,7 +461,7 @@ def _select(submissions: list, regions: list) -> list:
         note = None
         for other in subs[1:]:
             other.status = "superseded"
-            other.rows_path = other.summary_path = ""  # never read: drop the names
+            other.rows_at = other.summary_at = None  # never read: drop where they are
             # one message per region, shared by its superseded files (rounds of resubmissions)
             note = F.make("RETURN_SUPERSEDED", file=other.relative, value=winner.relative) if note is None \
                 else replace(note, file=other.relative)

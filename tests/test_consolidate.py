@@ -400,7 +400,7 @@ def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_p
     consolidate(returns, SAMPLES / "roster.csv", tmp_path / "a.xlsx", jobs=2)
     monkeypatch.setattr(C, "PARK_ROWS_UP_TO", 0)
     result = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "b.xlsx", jobs=2)
-    assert result.used and not any(s.rows_path for s in result.submissions)
+    assert result.used and not any(s.rows_at for s in result.submissions)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["事務事業評価"]
     projects = sum(s.projects for s in result.used)

@@ -1,0 +1,52 @@
+"""Scratch storage for ``consolidate``: pickles appended to one file per process.
+
+A worker parks each return's rows and summary contribution here and sends back only
+where they are (:class:`Parked`); the process writing the summary reads them when their
+turn comes.  One file per process, appended to, because creating a file per return cost
+more than writing it.  Everything lives in the run's temporary directory.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from typing import NamedTuple
+
+
+class Parked(NamedTuple):
+    """Where one object was parked."""
+
+    path: str
+    offset: int
+    size: int
+
+
+_OPEN: dict = {}  # this process's file: {"key": (pid, directory), "file": handle, "path": str}
+
+
+def park(obj, directory: str) -> Parked:
+    """Append *obj*, pickled, to this process's scratch file in *directory*."""
+    key = (os.getpid(), directory)
+    if _OPEN.get("key") != key:  # first use here (or a forked child inherited its parent's)
+        close()
+        path = os.path.join(directory, f"parked-{os.getpid()}.pkl")
+        _OPEN.update(key=key, file=open(path, "ab"), path=path)  # noqa: SIM115 - kept open: close()
+    handle = _OPEN["file"]
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    offset = handle.tell()
+    handle.write(data)
+    handle.flush()  # readable by the other processes at once
+    return Parked(_OPEN["path"], offset, len(data))
+
+
+def unpark(parked: Parked):
+    with open(parked.path, "rb") as handle:
+        handle.seek(parked.offset)
+        return pickle.loads(handle.read(parked.size))
+
+
+def close() -> None:
+    """Close this process's scratch file (its contents stay readable)."""
+    handle = _OPEN.pop("file", None)
+    _OPEN.clear()
+    if handle is not None:
+        handle.close()

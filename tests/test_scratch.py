@@ -1,0 +1,27 @@
+"""scratch: pickles parked in one append-only file per process, read back from any."""
+import multiprocessing
+import os
+
+from kpi_workbook import scratch
+
+
+def _park_in_child(directory, queue):
+    queue.put(scratch.park({"from": os.getpid()}, directory))
+
+
+def test_objects_parked_come_back_from_one_file_per_process(tmp_path):
+    first = scratch.park({"rows": [1, 2]}, str(tmp_path))
+    second = scratch.park(["二つ目"] * 1000, str(tmp_path))
+    assert first.path == second.path and second.offset == first.offset + first.size
+    assert scratch.unpark(second) == ["二つ目"] * 1000 and scratch.unpark(first) == {"rows": [1, 2]}
+    queue = multiprocessing.get_context("fork").Queue()
+    child = multiprocessing.get_context("fork").Process(target=_park_in_child, args=(str(tmp_path), queue))
+    child.start()
+    theirs = queue.get(timeout=30)
+    child.join(timeout=30)
+    assert theirs.path != first.path and scratch.unpark(theirs) == {"from": child.pid}
+    scratch.close()
+    third = scratch.park("後で", str(tmp_path))  # reopened: appended after what was there
+    assert third.path == first.path and third.offset == second.offset + second.size
+    assert scratch.unpark(first) == {"rows": [1, 2]} and scratch.unpark(third) == "後で"
+    scratch.close()
