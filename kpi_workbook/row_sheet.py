@@ -223,36 +223,48 @@ class RowSheet(Worksheet):
         return _value_xml(value, self._letters[col] + number, style)
 
     def put_rendered(self, row: int, rendered: Rendered, cell_format=None) -> None:
-        """Write a row made by :func:`render_row` as *row*, in *cell_format*.
+        """Write a row made by :func:`render_row` as *row*, in *cell_format*."""
+        self.put_rendered_rows(row, [rendered], cell_format)
 
-        Only for what a rendered row can be: the next row of a constant-memory sheet with
+    def put_rendered_rows(self, row: int, rows: list, cell_format=None) -> None:
+        """Write rows made by :func:`render_row` as *row*, *row* + 1, …, in *cell_format*.
+
+        Only for what a rendered row can be: the next rows of a constant-memory sheet with
         default heights, no row settings or comments there, and no column format under
         unformatted cells.  Anything else is a programming error (ValueError)."""
-        if rendered.styled != (cell_format is not None):
+        if not rows:
+            return
+        last = row + len(rows) - 1
+        written = [(n, rendered) for n, rendered in enumerate(rows, row) if rendered.low >= 0]
+        low = min((rendered.low for _, rendered in written), default=0)
+        high = max((rendered.high for _, rendered in written), default=0)
+        if any(rendered.styled != (cell_format is not None) for rendered in rows):
             raise ValueError("row rendered for a different format")
-        if (not self.constant_memory or row < self.previous_row or row >= self.xls_rowmax
+        if (not self.constant_memory or row < self.previous_row or last >= self.xls_rowmax
                 or (row == self.previous_row and self.table.get(row))
-                or row in self.row_info or row in self.comments or self.excel_version == 2010
-                or self.default_row_height != self.original_row_height
-                or (cell_format is None and any(rendered.low <= c <= rendered.high for c in self._formatted_columns()))):
-            raise ValueError(f"a rendered row cannot be written as row {row}")
+                or any(n in self.row_info or n in self.comments for n in range(row, last + 1))
+                or self.excel_version == 2010 or self.default_row_height != self.original_row_height
+                or (cell_format is None and any(low <= c <= high for c in self._formatted_columns()))):
+            raise ValueError(f"rendered rows cannot be written from row {row}")
         if row > self.previous_row:
             if self.table or self.previous_row in self.row_info or self.previous_row in self.comments:
                 self._write_single_row(row)
             else:
                 self.previous_row = row  # nothing waits to be written: what _write_single_row would do
-        if rendered.low < 0:
+        self.previous_row = last  # written below, nothing left waiting
+        if not written:
             return
-        xml = rendered.xml.replace(b"\x00", str(row + 1).encode())
+        xml = b"".join([rendered.xml.replace(b"\x00", str(n + 1).encode()) for n, rendered in written])
         if cell_format is not None:
             style = self._styles.get(cell_format) or self._style(cell_format)
             xml = xml.replace(b"\x01", style.encode())
         self.fh.write_bytes(xml)
-        # _check_dimensions for (row, low) and (row, high), the checks above done
-        self.dim_rowmin = row if self.dim_rowmin is None else min(self.dim_rowmin, row)
-        self.dim_rowmax = row if self.dim_rowmax is None else max(self.dim_rowmax, row)
-        self.dim_colmin = rendered.low if self.dim_colmin is None else min(self.dim_colmin, rendered.low)
-        self.dim_colmax = rendered.high if self.dim_colmax is None else max(self.dim_colmax, rendered.high)
+        # what _check_dimensions would make of each cell written, the checks above done
+        first_row, last_row = written[0][0], written[-1][0]
+        self.dim_rowmin = first_row if self.dim_rowmin is None else min(self.dim_rowmin, first_row)
+        self.dim_rowmax = last_row if self.dim_rowmax is None else max(self.dim_rowmax, last_row)
+        self.dim_colmin = low if self.dim_colmin is None else min(self.dim_colmin, low)
+        self.dim_colmax = high if self.dim_colmax is None else max(self.dim_colmax, high)
 
     def _formatted_columns(self) -> frozenset:
         if self._formatted is None:

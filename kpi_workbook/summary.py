@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import sys
 from collections import Counter
@@ -216,6 +217,17 @@ class _Writer:
         self.row[key] += 1
         return r
 
+    def put_rows(self, key: str, rows: list, fmt=None) -> None:
+        """Append rows a worker made (rendered, or cell values where it could not)."""
+        for rendered, run in itertools.groupby(rows, key=lambda row: type(row) is Rendered):
+            run = list(run)
+            if rendered and self.row[key] + len(run) <= MAX_ROWS:
+                self.ws[key].put_rendered_rows(self.row[key], run, fmt)
+                self.row[key] += len(run)
+            else:
+                for row in run:
+                    self.put_cells(key, row, fmt)
+
     def _headers(self) -> None:
         survey, L = self.survey, self.labels
         kpis = survey.sheet("kpis")
@@ -296,10 +308,8 @@ class _Writer:
         """Emit *part* (the return's :class:`~kpi_workbook.contribution.Contribution`)."""
         self.stats["read"] += sub.rows_read
         self.stats["rejected"] += sub.rows_rejected
-        for row in part.kpi_rows:
-            self.put_cells("kpis", row)
-        for row in part.status_rows:
-            self.put_cells("status", row, self.fmt["wrap"])
+        self.put_rows("kpis", part.kpi_rows)
+        self.put_rows("status", part.status_rows, self.fmt["wrap"])
         self._count(sub, part)
         self._evaluation_add(sub, part.projects)
         if self.export:

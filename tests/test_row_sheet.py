@@ -44,14 +44,17 @@ def _book(path, fast, rows, extras=True):
     ws = book.add_worksheet("表")
     if extras:  # a column format: xlsxwriter's own path for unformatted cells there
         ws.set_column(2, 2, 12, formats[3])
-    r = 0
+    r, run = 0, []  # run: consecutive rendered rows of one format, written together
     for skip, fmt, values in rows:
         r += skip
         if extras and r == 3:  # a formatted row, a comment and a link: also its own path
             ws.set_row(3, 30)
         rendered = render_row(values, styled=formats[fmt] is not None) if fast == "rendered" else None
+        if run and (rendered is None or skip or run[0][1] != fmt):
+            ws.put_rendered_rows(run[0][0], [x for _, _, x in run], formats[run[0][1]])
+            run = []
         if rendered is not None:
-            ws.put_rendered(r, rendered, formats[fmt])
+            run.append((r, fmt, rendered))
         elif fast:
             ws.put_row(r, values, formats[fmt])
         else:
@@ -60,6 +63,8 @@ def _book(path, fast, rows, extras=True):
             ws.write_url(r, 9, "https://example.jp/", string="リンク")
             ws.write_comment(r, 1, "注")
         r += 1
+    if run:
+        ws.put_rendered_rows(run[0][0], [x for _, _, x in run], formats[run[0][1]])
     book.close()
     return _members(path)
 
@@ -93,6 +98,13 @@ def test_only_plain_rows_are_rendered():
         assert render_row(odd) is None
 
 
+def test_rows_written_together_count_only_the_rows_with_cells(tmp_path):
+    rows = [(1, 0, [None, None]), (0, 0, [None, "二"]), (0, 0, [3.0]), (0, 0, [None])]
+    members = _book(tmp_path / "r.xlsx", "rendered", rows, extras=False)
+    assert members == _book(tmp_path / "s.xlsx", False, rows, extras=False)
+    assert b'<dimension ref="A3:B4"/>' in members["xl/worksheets/sheet1.xml"]
+
+
 def test_a_rendered_row_is_refused_where_it_would_be_wrong(tmp_path):
     book = RowBook(str(tmp_path / "a.xlsx"), {"constant_memory": True})
     ws = book.add_worksheet()
@@ -112,6 +124,9 @@ def test_a_rendered_row_is_refused_where_it_would_be_wrong(tmp_path):
         ws.put_rendered(9, render_row(["書式"]), fmt)  # rendered for no format
     ws.put_rendered(9, render_row(["書式"], styled=True), fmt)
     ws.put_rendered(10, render_row([None] * 5 + ["後から"]))
+    ws.put_rendered_rows(12, [render_row(["一"]), render_row(["二"])])
+    with pytest.raises(ValueError):
+        ws.put_rendered(12, render_row(["前の行"]))  # rows written together are behind us
     ws.set_column(5, 5, 10, fmt)  # a column format set later counts too
     with pytest.raises(ValueError):
         ws.put_rendered(11, render_row([None] * 5 + ["後から"]))
