@@ -6,7 +6,8 @@ The one entry point is :func:`read_workbook`.  It never raises for a bad file: i
 1. :mod:`kpi_workbook.safety` looks at the bytes (what the file is, zip bomb, DTDs,
    encryption) before any parser runs;
 2. for .xlsx, :mod:`kpi_workbook.xlsx_scan` finds error cells, formulas without a cached
-   value, percent formats, missing sheet parts and the real used range;
+   value, percent formats, missing sheet parts and a bound on the used range (and checks
+   the prologue of the parts it reads whole, which step 1 leaves to it);
 3. python-calamine reads the values in a memory-capped child process
    (:mod:`kpi_workbook.isolate`), so an abort inside it cannot take the run down.
 """

@@ -9,12 +9,13 @@ finished row with one file write.  Cells are still stored in xlsxwriter's own ta
 laid out in its own XML; anything out of the ordinary (a formatted row, a comment, a
 link, a control character, ``&``, a very long text, a value that is not a plain str or
 float) goes through xlsxwriter's code unchanged.  ``tests/test_row_sheet.py`` checks
-that the files are byte for byte what stock xlsxwriter writes.
+that the package's parts are byte for byte what stock xlsxwriter writes (the package
+itself is deflated at another level: :class:`RowBook`).
 
 A worker process can go one step further: :func:`render_row` lays a row out as UTF-8
-XML with placeholders for its row number and style, and :meth:`RowSheet.put_rendered`
-writes it with two replacements, so the process writing the summary does almost nothing
-per cell.  A row that is not plain is not rendered (the caller keeps its values).  To
+XML with placeholders for its row number and style, and
+:meth:`RowSheet.put_rendered_rows` writes a return's rows with a replacement each, so the
+process writing the summary does almost nothing per cell.  A row that is not plain is not rendered (the caller keeps its values).  To
 that end a sheet keeps its rows in a binary file (:class:`_RowData`), copied into the
 package as bytes.
 

@@ -3,7 +3,9 @@
 Decides what a file really is (whatever its extension says), and refuses what must not
 reach a parser: zip bombs (judged from the central directory, before inflating), XML
 with a DOCTYPE or entities, encodings nobody saves a workbook in, encrypted files,
-text and HTML files named .xls/.xlsx.  Every refusal is a :class:`Refusal` with a
+text and HTML files named .xls/.xlsx.  (The XML parts of an .xlsx that
+:mod:`kpi_workbook.xlsx_scan` reads whole, before any parser, are checked there as they
+are read: :func:`read_whole_by_scan`.)  Every refusal is a :class:`Refusal` with a
 finding code; the caller turns it into a finding naming the file.
 """
 from __future__ import annotations
