@@ -143,7 +143,7 @@ def main() -> None:
 
 def ten_rounds(folder: Path, count: int) -> Path:
     """Ten rounds of the same returns (hard links), as a season of resubmissions."""
-    out = CACHE / f"rounds10-{count}"
+    out = CACHE / f"rounds10-{folder.name}"
     if not (out / ".complete").exists():
         for n in range(1, 11):
             (out / f"round{n:02d}").mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from national import answers, write_roster  # noqa: E402
+from national import DATA_VERSION, answers, write_roster  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 
@@ -29,7 +29,7 @@ def round_folder(count: int) -> tuple[Path, Path]:
     from kpi_workbook.generate import generate
 
     CACHE.mkdir(exist_ok=True)
-    folder = CACHE / f"returns-{count}"
+    folder = CACHE / f"returns-{count}-v{DATA_VERSION}"
     roster = write_roster(CACHE / f"roster-{count}.csv", count)
     done = folder / ".complete"
     if done.exists():

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .achievement import kpi_assessment
-from .export import csv_text, plain
+from .export import csv_columns_text, csv_text, plain
 from .normalize import EMPTY
 from .row_sheet import render_row
 from .summary_tables import cell, finding_row, kpi_table
@@ -97,14 +97,14 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 
 def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
     """Each table's CSV lines: the region, the row, then each column as understood and
-    as typed (all as text: :func:`~kpi_workbook.export.csv_text` takes str), built a
-    column at a time."""
+    as typed (all as text), built a column at a time."""
     out = {}
     for key in CSV_TABLES:
         records = rows.get(key, [])
         columns = [[sub.region_code] * len(records), [str(record["row"]) for record in records]]
+        cells = [record["values"] for record in records]
         for column in survey.sheet(key).columns:
-            values = [record["values"].get(column.key, EMPTY) for record in records]
+            values = [row.get(column.key, EMPTY) for row in cells]
             columns.append([u if type(u) is str else plain(u) for u in [value[1] for value in values]])
             columns.append([value[0] for value in values])
         if key == "kpis":
@@ -113,7 +113,7 @@ def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
                         [time.label if time else "" for _, time, _ in figures],
                         [plain(result.rate) for _, _, result in figures],
                         [result.status for _, _, result in figures]]
-        out[key] = csv_text(zip(*columns)).encode()
+        out[key] = csv_columns_text(columns).encode()
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()
     return out
 

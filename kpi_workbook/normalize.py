@@ -88,10 +88,29 @@ def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = 
 _NUMBER_KINDS = frozenset({"number", "amount", "percent", "measure"})
 
 
+# Kinds whose values repeat (choices, times, flags): a converter remembers what each
+# text it saw became, up to MEMO_SIZE texts.  Converters are kept per survey and column.
+_MEMO_KINDS = frozenset({"choice", "multichoice", "time", "date", "flag"})
+MEMO_SIZE = 4096
+_CONVERTERS: dict = {}  # (id(survey), column) -> (survey, converter): survey held, id safe
+
+
 def converter(column, survey):
     """``f(raw, percent_cell=False, unit="") -> Value``: :func:`normalize_cell` for
     *column*.  Text cells take the column type's branch directly; anything else (numbers,
     dates, error markers) goes through :func:`normalize_cell` itself."""
+    key = (id(survey), column)
+    known = _CONVERTERS.get(key)
+    if known is not None and known[0] is survey:
+        return known[1]
+    if len(_CONVERTERS) >= 1024:
+        _CONVERTERS.clear()
+    made = _converter(column, survey)
+    _CONVERTERS[key] = (survey, made)
+    return made
+
+
+def _converter(column, survey):
     kind = column.type
 
     def general(raw, percent_cell=False, unit=""):
@@ -121,7 +140,20 @@ def converter(column, survey):
         if not text or text in no_value:
             return _value(Value, (raw, None, "", "", "", ""))
         return parse(raw, text, unit)
-    return typed_text
+    if kind not in _MEMO_KINDS:
+        return typed_text
+    memo = {}
+
+    def remembered(raw, percent_cell=False, unit=""):  # these kinds take no unit
+        if type(raw) is not str:
+            return general(raw, percent_cell, unit)
+        value = memo.get(raw)
+        if value is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            value = memo[raw] = typed_text(raw)
+        return value
+    return remembered
 
 
 def _text_parser(column, survey):

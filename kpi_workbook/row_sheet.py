@@ -15,9 +15,10 @@ itself is deflated at another level: :class:`RowBook`).
 A worker process can go one step further: :func:`render_row` lays a row out as UTF-8
 XML with placeholders for its row number and style, and
 :meth:`RowSheet.put_rendered_rows` writes a return's rows with a replacement each, so the
-process writing the summary does almost nothing per cell.  A row that is not plain is not rendered (the caller keeps its values).  To
-that end a sheet keeps its rows in a binary file (:class:`_RowData`), copied into the
-package as bytes.
+process writing the summary does almost nothing per cell.  A row that is not plain is not rendered (the caller keeps its values).  A
+sheet keeps its rows in a binary file (:class:`_RowData`), deflated as they are written;
+a :class:`RowBook` copies that stream into the package as it is
+(:mod:`kpi_workbook.deflated_zip`).
 
 This is xlsxwriter's documented subclassing hook (``worksheet_class``) and it works in
 ``constant_memory`` mode only (the summary's); elsewhere :meth:`put_row` simply calls
@@ -28,7 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-import shutil
+import zlib
 from typing import NamedTuple
 
 import xlsxwriter
@@ -36,6 +37,9 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
+from .deflated_zip import DeflatedZip, Rows
+
+COMPRESSLEVEL = 3  # zlib level of the package (see RowBook)
 _HALF_MAX = 32767 // 2  # a str this short cannot pass Excel's 32,767 UTF-16 unit limit
 _FAST = (CellStringTuple, CellNumberTuple, CellBlankTuple)
 _LETTERS = [xl_col_to_name(c) for c in range(256)]
@@ -111,6 +115,7 @@ class RowSheet(Worksheet):
         super().__init__()
         self._styles = {}  # Format -> ' s="N"'
         self._formatted = None  # columns with a format of their own (None: work it out again)
+        self._deflated = None  # set by RowBook: {sheet XML file: Rows}, for DeflatedZip
 
     def set_column_pixels(self, *args, **kwargs):
         self._formatted = None
@@ -122,28 +127,34 @@ class RowSheet(Worksheet):
 
     def _initialize(self, init_data) -> None:
         super()._initialize(init_data)
-        if self.constant_memory:  # the row file, in bytes
+        if self.constant_memory:  # the row file, deflated as it is written
             self.row_data_fh.close()
             self.row_data_fh = self.fh = _RowData(self.row_data_filename, "w+b")
 
     def _opt_reopen(self) -> None:
         if self.row_data_fh_closed:
-            self.row_data_fh = self.fh = _RowData(self.row_data_filename, "a+b")
+            self.row_data_fh = self.fh = _RowData(self.row_data_filename, "ab", self.row_data_fh)
             self.row_data_fh_closed = False
 
     def _write_optimized_sheet_data(self) -> None:
-        """xlsxwriter's own, but the rows are copied as bytes (not decoded and encoded)."""
+        """xlsxwriter's own, but the rows are already deflated: a :class:`RowBook` copies
+        them into the package as they are (noted in ``_deflated``), else they are
+        inflated here."""
         if self.dim_rowmin is None:  # no rows: nothing to copy
             super()._write_optimized_sheet_data()
             return
         self._xml_start_tag("sheetData")
+        rows = self.row_data_fh
+        rows.close()  # the deflate stream ended by a sync flush
         self.fh.flush()
-        rows = self.row_data_fh.file
-        rows.flush()
-        rows.seek(0)
-        shutil.copyfileobj(rows, self.fh.buffer, 1 << 20)
-        self.row_data_fh.close()
-        os.unlink(self.row_data_filename)
+        if self._deflated is not None:
+            self._deflated[self.fh.name] = Rows(self.fh.buffer.tell(), self.row_data_filename, rows.crc, rows.size)
+        else:
+            with open(self.row_data_filename, "rb") as deflated:
+                inflate = zlib.decompressobj(-15)
+                while chunk := deflated.read(1 << 20):
+                    self.fh.buffer.write(inflate.decompress(chunk))
+            os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
 
     def put_row(self, row: int, values, cell_format=None, first: int = 0) -> None:
@@ -279,35 +290,51 @@ class RowSheet(Worksheet):
 
 
 class _RowData:
-    """The row file of a constant-memory :class:`RowSheet`, binary: what xlsxwriter
-    writes (str) is encoded, rendered rows go in as they are."""
+    """The row file of a constant-memory :class:`RowSheet`: what xlsxwriter writes (str)
+    and rendered rows (bytes) go in raw-deflated, with their CRC-32 and length kept
+    (:class:`~kpi_workbook.deflated_zip.DeflatedZip` copies the stream into the package).
+    *before*: the row file this one continues (reopened to append)."""
 
-    def __init__(self, path: str, mode: str) -> None:
-        self.file = open(path, mode, buffering=1 << 18)  # noqa: SIM115 - closed by xlsxwriter or the copy
+    def __init__(self, path: str, mode: str, before: _RowData | None = None) -> None:
+        self.file = open(path, mode)  # noqa: SIM115 - closed by xlsxwriter or the copy
+        self._deflate = zlib.compressobj(COMPRESSLEVEL, zlib.DEFLATED, -15)
+        self.crc, self.size = (before.crc, before.size) if before else (0, 0)
 
     def write(self, text: str) -> None:
-        self.file.write(text.encode())
+        self.write_bytes(text.encode())
 
     def write_bytes(self, data: bytes) -> None:
-        self.file.write(data)
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.file.write(self._deflate.compress(data))
 
     def close(self) -> None:
-        self.file.close()
+        if not self.file.closed:
+            self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # byte-aligned, not final
+            self.file.close()
 
 
 class RowBook(xlsxwriter.Workbook):
-    """A workbook whose worksheets are :class:`RowSheet`, packed a little faster.
+    """A workbook whose worksheets are :class:`RowSheet`, packed faster.
 
-    A national summary is ~120 MB of XML.  Deflating it at zlib level 3 instead of the
-    default 6 takes half the time (0.3 s instead of 0.7 s, all while nothing else can run)
-    for a file ~7 % larger.  xlsxwriter has no option for it: its ZipFile is given the
-    level while the package is stored."""
+    A national summary is ~120 MB of XML.  Deflated while the package is stored, at
+    zlib's default level, it kept one core busy for 0.7 s at the end of a run with
+    nothing else to do.  Here the sheets' rows were deflated as they were written, at
+    level 3 (half the time of level 6, for a file ~7 % larger), and
+    :class:`~kpi_workbook.deflated_zip.DeflatedZip` copies them into the package."""
     worksheet_class = RowSheet
-    compresslevel = 3
+    compresslevel = COMPRESSLEVEL
 
     def _store_workbook(self) -> None:
         stock = xlsxwriter.workbook.ZipFile
-        xlsxwriter.workbook.ZipFile = functools.partial(stock, compresslevel=self.compresslevel)
+        if isinstance(self.filename, (str, os.PathLike)) and not self.in_memory:
+            rows = {}
+            for sheet in self.worksheets():
+                if isinstance(sheet, RowSheet):
+                    sheet._deflated = rows
+            xlsxwriter.workbook.ZipFile = functools.partial(DeflatedZip, rows=rows, compresslevel=self.compresslevel)
+        else:
+            xlsxwriter.workbook.ZipFile = functools.partial(stock, compresslevel=self.compresslevel)
         try:
             super()._store_workbook()
         finally:

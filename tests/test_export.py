@@ -2,7 +2,7 @@
 import csv
 import io
 
-from kpi_workbook.export import csv_text, plain
+from kpi_workbook.export import csv_columns_text, csv_text, plain
 
 
 def test_csv_text_neutralizes_the_risky_fields_and_only_those():
@@ -14,6 +14,15 @@ def test_csv_text_neutralizes_the_risky_fields_and_only_those():
         assert list(csv.reader(io.StringIO(csv_text([[typed, "ok"]]), newline=""))) == [[written, "ok"]]
     rows = [["plain", "x\x1f=y", "", "a=b"], ["改行\nあり", '引用"符']]  # "=" inside a field is fine
     assert list(csv.reader(io.StringIO(csv_text(rows), newline=""))) == rows
+
+
+def test_csv_columns_text_is_csv_text_of_the_rows_they_make():
+    fields = ["=1+1", "ok", "-5", "-x", "x\x1f=y", "改行\nあり", "", "@a", "+81-3-1234-5678", '引用"符', "\tx"]
+    for shift in range(len(fields)):  # every field in every column, risky or not
+        rows = [[fields[(shift + r + c) % len(fields)] for c in range(4)] for r in range(5)]
+        columns = [list(column) for column in zip(*rows)]
+        assert csv_columns_text(columns) == csv_text(rows)
+    assert csv_columns_text([[], []]) == "" and csv_columns_text([["ok"], ["-x"]]) == "ok,'-x\r\n"
 
 
 def test_plain_values_are_exact_text():

@@ -34,8 +34,23 @@ def cells(draw):
 @given(cell=cells(), percent=st.booleans(), unit=st.sampled_from(["", "人", "千円", "%"]))
 def test_a_columns_converter_is_normalize_cell(cell, percent, unit):
     column, raw = cell
-    assert converter(column, SURVEY)(raw, percent, unit) == normalize_cell(raw, column, SURVEY, unit=unit,
-                                                                           percent_cell=percent)
+    expected = normalize_cell(raw, column, SURVEY, unit=unit, percent_cell=percent)
+    assert converter(column, SURVEY)(raw, percent, unit) == expected
+    assert converter(column, SURVEY)(raw, percent, unit) == expected  # once more: remembered for some kinds
+
+
+def test_converters_are_kept_per_survey_and_remember_a_bounded_number_of_texts(monkeypatch):
+    from kpi_workbook import normalize
+    column = SURVEY.sheet("costs").column("fiscal_year")
+    assert converter(column, SURVEY) is converter(column, SURVEY)
+    other = load_survey("teiju")
+    assert converter(column, other) is not converter(column, SURVEY)
+    monkeypatch.setattr(normalize, "MEMO_SIZE", 3)
+    fresh = normalize._converter(column, SURVEY)
+    texts = ["R1", "R2", "R3", "R4", "R5", "R1"]
+    assert [fresh(t).value for t in texts] == [normalize_cell(t, column, SURVEY).value for t in texts]
+    closure = dict(zip(fresh.__code__.co_freevars, (c.cell_contents for c in fresh.__closure__)))
+    assert 0 < len(closure["memo"]) <= 3
 
 
 def test_every_column_type_of_the_survey_is_covered():

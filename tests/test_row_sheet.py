@@ -90,6 +90,22 @@ def test_rows_rendered_elsewhere_write_what_stock_xlsxwriter_writes(tmp_path, ro
     assert rendered == _book(tmp_path / "stock.xlsx", False, rows, extras=False)
 
 
+def test_a_row_sheet_outside_a_row_book_inflates_its_rows_into_the_sheet(tmp_path):
+    class Book(xlsxwriter.Workbook):
+        worksheet_class = RowSheet
+    rows = [(0, 0, ["表", 1.5, None, "x"]), (2, 1, ["y", None])] * 50
+    for path, book in ((tmp_path / "row.xlsx", Book), (tmp_path / "stock.xlsx", xlsxwriter.Workbook)):
+        workbook = book(str(path), {"constant_memory": True})
+        workbook.set_properties({"created": STAMP})
+        ws, fmt, r = workbook.add_worksheet("表"), workbook.add_format({"border": 1}), 0
+        for skip, styled, values in rows:
+            r += skip
+            (ws.put_row if book is Book else lambda *a: _stock_row(ws, *a, 0))(r, values, fmt if styled else None)
+            r += 1
+        workbook.close()
+    assert _members(tmp_path / "row.xlsx") == _members(tmp_path / "stock.xlsx")
+
+
 def test_only_plain_rows_are_rendered():
     assert render_row(["a", 1.5, None]).xml.count(b"<c ") == 2
     assert render_row(["a", None], styled=True).xml.count(b"<c ") == 2  # a formatted blank

@@ -48,3 +48,4 @@ def test_a_dtd_in_a_part_the_scan_reads_whole_is_refused_before_any_parser(tmp_p
         dtd = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>'
         book, findings = read_workbook(_with_part(tmp_path, part, dtd))
         assert book is None and [f.code for f in findings] == ["FILE_UNSAFE"], part
+
