@@ -42,6 +42,7 @@ from .survey import Survey, load_survey
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
+_STAMPED = ("docProps/core.xml", "meta.xml")  # where xlsx and ods keep it
 BATCH = 8  # files a worker is given at a time
 GC_YOUNG = 5000  # a worker's threshold for collecting young objects (Python's default: 700)
 IN_FLIGHT = 2  # batches queued per worker at a time: memory does not grow with the folder
@@ -129,19 +130,34 @@ def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
 def workbook_modified(path: Path) -> str:
     """The modified time the workbook records about itself (xlsx/ods), else the file's."""
     try:
-        from .safety import read_member
-        with zipfile.ZipFile(path) as zf:
-            for member in ("docProps/core.xml", "meta.xml"):
-                if member in zf.namelist():
-                    match = _MODIFIED.search(read_member(zf, member))
-                    if match:
-                        return match.group(1).decode("ascii", "replace").strip()
+        from .safety import peek_members
+        parts = peek_members(path, _STAMPED)  # fast; None: let zipfile read the parts
+        stamp = _stamp_by_zipfile(path) if parts is None else \
+            next((s for m in _STAMPED if m in parts and (s := _stamp_in(parts[m]))), "")
+        if stamp:
+            return stamp
     except Exception:  # noqa: BLE001 - fall back to the file system
         pass
     try:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).isoformat()
     except OSError:
         return ""
+
+
+def _stamp_by_zipfile(path: Path) -> str:
+    from .safety import read_member
+    with zipfile.ZipFile(path) as zf:
+        for member in _STAMPED:
+            if member in zf.namelist():
+                stamp = _stamp_in(read_member(zf, member))
+                if stamp:
+                    return stamp
+    return ""
+
+
+def _stamp_in(part: bytes) -> str:
+    match = _MODIFIED.search(part)
+    return match.group(1).decode("ascii", "replace").strip() if match else ""
 
 
 def _extract(path: str, relative: str, run: _Run, modified: str | None = None) -> Submission:

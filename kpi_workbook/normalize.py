@@ -14,7 +14,7 @@ import unicodedata
 from typing import NamedTuple
 
 from .reader import CellError, NoCachedValue
-from .values import NO_VALUE, is_no_value, parse_date, parse_number, parse_time, text_of
+from .values import NO_VALUE, is_no_value, parse_date, parse_number, parse_number_text, parse_time, text_of
 
 _SPLIT = re.compile(r"[、，,・/／;；\s]+")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -162,8 +162,8 @@ def _text_parser(column, survey):
     if kind in _NUMBER_KINDS:
         fixed = "%" if kind == "percent" else column.unit
 
-        def number(raw, text, unit):
-            parsed, problem, typed_unit = parse_number(raw, fixed or unit)
+        def number(raw, text, unit):  # raw is a str: parse_number's text branch, directly
+            parsed, problem, typed_unit = parse_number_text(raw, raw, fixed or unit)
             if parsed is None:
                 return Value(raw, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
             return _value(Value, (raw, parsed.value, parsed.unit, problem or "", "", typed_unit))

@@ -19,6 +19,10 @@ def cell(value):
         return "○" if value else None
     if kind is int and -2**53 <= value <= 2**53:
         return float(value)
+    if kind is Decimal:
+        number = float(value)
+        if number.is_integer() and -2**53 <= number <= 2**53:  # most figures: a whole number
+            return number if value == int(number) else format(value, "f")
     if isinstance(value, (int, float, Decimal)):
         number = float(value)
         return number if Decimal(repr(number)) == Decimal(value) else format(Decimal(value), "f")

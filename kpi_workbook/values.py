@@ -123,7 +123,7 @@ def _split_multiplier(unit: str) -> tuple[Decimal, str]:
 def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
     """Parse a number; return ``(Number | None, problem | None, typed_unit)``."""
     if type(value) is str:
-        return _parse_number_text(value, value, expected_unit)
+        return parse_number_text(value, value, expected_unit)
     raw = text_of(value)
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
         return None, "NUMBER_INVALID", ""
@@ -135,25 +135,27 @@ def parse_number(value, expected_unit: str = "", percent_cell: bool = False):
             number *= 100
             return Number(_tidy(number), "%", raw), _unit_problem("%", expected_unit), "%"
         return Number(_tidy(number), expected_unit, raw), None, ""
-    return _parse_number_text(str(value), raw, expected_unit)
+    return parse_number_text(str(value), raw, expected_unit)
 
 
-def _parse_number_text(value: str, raw: str, expected_unit: str):
+def parse_number_text(value: str, raw: str, expected_unit: str):
+    """:func:`parse_number` of the str *value* (*raw*: the text as typed)."""
     text = value.strip()
     if text.isdigit() and text.isascii():  # "500": the most common number, as below
         return _number(Number, (Decimal(text), _unit_text(expected_unit or ""), raw)), None, ""
     plain = _PLAIN.fullmatch(text) if text.isascii() else None
     if plain:  # "1,000", "-5", "0.5": most typed numbers, same result as below
-        digits = plain.group(2).replace(",", "")
+        sign, digits = plain.groups()
+        digits = digits.replace(",", "")
         if "." not in digits:  # a whole number: already what _tidy makes (-0 is 0)
-            whole = int(digits)
-            return Number(Decimal(-whole if plain.group(1) else whole), _unit_text(expected_unit or ""), raw), None, ""
+            number = Decimal(-int(digits)) if sign else Decimal(digits)
+            return _number(Number, (number, _unit_text(expected_unit or ""), raw)), None, ""
         number = Decimal(digits)
-        return _apply_unit(-number if plain.group(1) else number, "", expected_unit, raw)
+        return _apply_unit(-number if sign else number, "", expected_unit, raw)
     if not plain and not text.isascii():  # "１２０", "－５": wide digits, often typed
         folded = unicodedata.normalize("NFKC", text)
         if folded.isascii() and (folded.isdigit() or _PLAIN.fullmatch(folded)):
-            return _parse_number_text(folded, raw, expected_unit)  # the same as below, sooner
+            return parse_number_text(folded, raw, expected_unit)  # the same as below, sooner
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
     text = unicodedata.normalize("NFKC", text)
