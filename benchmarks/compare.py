@@ -7,7 +7,9 @@
 The filled returns are built once and cached in ``benchmarks/.cache`` (see rounds.py;
 the first full run spends a few minutes on it).  Every contender runs in a fresh Python
 process, so imports and start-up count and peak memory (RSS, the process and its
-workers) is its own.  Prints one table: median seconds, ms per file, peak RSS, ratios.
+workers) is its own; the contenders take turns, one run each per round, so that a slow
+minute of a shared machine is shared too.  Prints one table: median seconds, ms per
+file, peak RSS, ratios.
 """
 from __future__ import annotations
 
@@ -119,14 +121,13 @@ def main() -> None:
     count, repeat = (40, 1) if args.quick else (args.count, args.repeat)
     folder, roster = round_folder(count)
     names = [n for n in CONTENDERS if not args.only or n in args.only.split(",")]
-    results = {}
-    for name in names:
-        runs = []
-        for i in range(repeat):
-            runs.append(run(name, folder, roster))
-            print(f"  {name} run {i + 1}/{repeat}: {runs[-1]['wall']:.1f} s", file=sys.stderr, flush=True)
-        results[name] = {"wall": statistics.median(r["wall"] for r in runs), "items": runs[0]["items"],
-                         "rss_mb": max(r["rss_mb"] for r in runs)}
+    runs = {name: [] for name in names}
+    for i in range(repeat):  # round by round: a slow minute of the machine hits every contender
+        for name in names:
+            runs[name].append(run(name, folder, roster))
+            print(f"  {name} run {i + 1}/{repeat}: {runs[name][-1]['wall']:.1f} s", file=sys.stderr, flush=True)
+    results = {name: {"wall": statistics.median(r["wall"] for r in rs), "items": rs[0]["items"],
+                      "rss_mb": max(r["rss_mb"] for r in rs)} for name, rs in runs.items()}
     report(results, count, repeat, check_cli(folder))
     if args.big:
         small = results.get("consolidate") or run("consolidate", folder, roster)

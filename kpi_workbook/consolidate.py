@@ -254,7 +254,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
     codes = {r.code for r in regions}
-    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir:
+    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         guess = now or parse_stamp(max(modified.values(), default=""))
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)

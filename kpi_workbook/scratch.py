@@ -7,6 +7,7 @@ more than writing it.  Everything lives in the run's temporary directory.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from typing import NamedTuple
@@ -38,15 +39,33 @@ def park(obj, directory: str) -> Parked:
     return Parked(_OPEN["path"], offset, len(data))
 
 
+_READERS: dict = {}  # path -> descriptor: the scratch files this process reads from
+
+
 def unpark(parked: Parked):
-    with open(parked.path, "rb") as handle:
-        handle.seek(parked.offset)
-        return pickle.loads(handle.read(parked.size))
+    descriptor = _READERS.get(parked.path)
+    if descriptor is None:
+        descriptor = _READERS[parked.path] = os.open(parked.path, os.O_RDONLY)
+    data = os.pread(descriptor, parked.size, parked.offset)
+    if len(data) != parked.size:
+        raise OSError(f"scratch file cut short: {parked.path}")
+    return pickle.loads(data)
 
 
 def close() -> None:
-    """Close this process's scratch file (its contents stay readable)."""
+    """Close this process's scratch files (the contents stay readable)."""
     handle = _OPEN.pop("file", None)
     _OPEN.clear()
     if handle is not None:
         handle.close()
+    while _READERS:
+        os.close(_READERS.popitem()[1])
+
+
+@contextlib.contextmanager
+def session():
+    """A block at whose end this process's scratch files are closed, however it ends."""
+    try:
+        yield
+    finally:
+        close()

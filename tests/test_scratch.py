@@ -25,3 +25,19 @@ def test_objects_parked_come_back_from_one_file_per_process(tmp_path):
     assert third.path == first.path and third.offset == second.offset + second.size
     assert scratch.unpark(first) == {"rows": [1, 2]} and scratch.unpark(third) == "後で"
     scratch.close()
+
+
+def test_a_session_closes_what_this_process_read_and_wrote(tmp_path):
+    with scratch.session():
+        parked = scratch.park(["行"] * 10, str(tmp_path))
+        assert scratch.unpark(parked) == ["行"] * 10 and scratch._READERS and scratch._OPEN
+    assert not scratch._READERS and not scratch._OPEN
+    cut = parked._replace(size=parked.size + 5)  # a file shorter than its record says
+    try:
+        scratch.unpark(cut)
+    except OSError as exc:
+        assert "cut short" in str(exc)
+    else:
+        raise AssertionError("a short read must not pass")
+    finally:
+        scratch.close()
