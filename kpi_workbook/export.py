@@ -75,12 +75,19 @@ def csv_text(rows) -> str:
 
 def csv_columns_text(columns: list) -> str:
     """:func:`csv_text` of the rows these *columns* (lists of str, all as long) make.
-    A column is looked at whole first: most have no field to neutralize."""
+    A column is looked at whole first: most have no field to neutralize nor to quote,
+    and the lines are joined here (the csv module's quoting, for its dialect here)."""
     columns = [[neutralize(v) for v in column] if _RISKY_FIELD.search("\x1f" + "\x1f".join(column)) else column
                for column in columns]
-    buffer = io.StringIO()
-    _writer(buffer).writerows(zip(*columns))
-    return buffer.getvalue()
+    columns = [[_quoted(v) for v in column] if _SPECIAL.search("".join(column)) else column for column in columns]
+    return "".join([",".join(row) + "\r\n" for row in zip(*columns)])
+
+
+_SPECIAL = re.compile('[",\r\n]')  # what makes csv.QUOTE_MINIMAL quote a field (here)
+
+
+def _quoted(field: str) -> str:
+    return '"' + field.replace('"', '""') + '"' if _SPECIAL.search(field) else field
 
 
 class CsvExport:

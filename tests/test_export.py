@@ -2,6 +2,8 @@
 import csv
 import io
 
+from hypothesis import given, settings, strategies as st
+
 from kpi_workbook.export import csv_columns_text, csv_text, plain
 
 
@@ -23,6 +25,15 @@ def test_csv_columns_text_is_csv_text_of_the_rows_they_make():
         columns = [list(column) for column in zip(*rows)]
         assert csv_columns_text(columns) == csv_text(rows)
     assert csv_columns_text([[], []]) == "" and csv_columns_text([["ok"], ["-x"]]) == "ok,'-x\r\n"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(rows=st.integers(1, 4).flatmap(lambda width: st.lists(
+    st.lists(st.one_of(st.sampled_from(["", ",", '"', "\r", "\n", "=", "-", "a,b", '"q"', " ", "\x1f"]),
+                       st.text(max_size=4)), min_size=width, max_size=width), max_size=5)))
+def test_csv_columns_text_quotes_as_the_csv_module_does(rows):
+    rows = [["R01"] + row for row in rows]  # a region code starts every row
+    assert csv_columns_text([list(column) for column in zip(*rows)]) == csv_text(rows)
 
 
 def test_plain_values_are_exact_text():
