@@ -132,8 +132,7 @@ def workbook_modified(path: Path) -> str:
     try:
         from .safety import peek_members
         parts = peek_members(path, _STAMPED)  # fast; None: let zipfile read the parts
-        stamp = _stamp_by_zipfile(path) if parts is None else \
-            next((s for m in _STAMPED if m in parts and (s := _stamp_in(parts[m]))), "")
+        stamp = _stamp_by_zipfile(path) if parts is None else _first_stamp(parts)
         if stamp:
             return stamp
     except Exception:  # noqa: BLE001 - fall back to the file system
@@ -152,6 +151,14 @@ def _stamp_by_zipfile(path: Path) -> str:
                 stamp = _stamp_in(read_member(zf, member))
                 if stamp:
                     return stamp
+    return ""
+
+
+def _first_stamp(parts: dict) -> str:
+    for member in _STAMPED:
+        stamp = _stamp_in(parts[member]) if member in parts else ""
+        if stamp:
+            return stamp
     return ""
 
 
