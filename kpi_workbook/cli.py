@@ -187,7 +187,10 @@ def surveys():
 def main(argv=None):
     """Entry point of the ``kpi-workbook`` console script."""
     try:
-        cli.main(args=argv, prog_name="kpi-workbook", standalone_mode=False)
+        # Outside standalone mode click *returns* the code given to ctx.exit (our errors,
+        # --help, --version) instead of exiting with it.
+        code = cli.main(args=argv, prog_name="kpi-workbook", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

@@ -331,7 +331,7 @@ def _check_all(files, folder, run: _Run, jobs, progress, on_result=None, modifie
     *modified* (path -> workbook_modified) saves the workers reading it again."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     done = on_result or (lambda sub: None)
-    if jobs == 1 or len(files) < 2:
+    if (jobs == 1 and hasattr(os, "fork")) or len(files) < 2:  # without fork, one worker beats a child per file
         out = []
         for path in files:
             out.append(_safe_extract(path, folder, run, (modified or {}).get(path)))

@@ -5,6 +5,7 @@ clerks would) → consolidate the returns into the summary and the CSVs.
 """
 from __future__ import annotations
 
+import importlib.resources
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from .consolidate import consolidate
 from .fill import fill_workbook
 from .generate import generate
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(str(importlib.resources.files("kpi_workbook.samples")))  # samples/ in the checkout
 
 
 def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict:

@@ -2,16 +2,21 @@
 
 python-calamine can abort the whole interpreter on hostile files (a Rust allocation
 failure is not an exception: calamine issues #693, #714, #684, #433).  One bad return
-must not kill a national consolidation, so reading happens in a forked child whose
+must not kill a national consolidation, so reading happens in a child process whose
 address space is capped with RLIMIT_AS; if it dies, the parent gets an
 :class:`IsolatedFailure` saying how, and carries on.
 
-On platforms without ``fork`` the call runs in-process (documented in the README).
+Where ``fork`` exists the child is forked (cheap).  Elsewhere (Windows) it is a spawned
+interpreter with the same time limit; the memory cap applies where the platform has
+``resource`` (not on Windows, where a runaway read is stopped only by the timer and the
+machine's own memory).
 
 A process that exists only to read returns (a ``consolidate`` worker) can call
 :func:`enter_worker_mode` once instead: the worker itself is then capped and timed, calls
-run in-process (no fork per file), and a call that hits a limit kills the worker or
+run in-process (no child per file), and a call that hits a limit kills the worker or
 raises :class:`Retry`; ``consolidate`` redoes those files with one child per file.
+The worker's timer is SIGALRM where there is one, else a watchdog thread that ends the
+process.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 
 DEFAULT_MEMORY = 480 * 1024 * 1024  # bytes the child may add to the parent's size (< 500 MB)
@@ -53,10 +59,10 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
 
     The result and any exception must be picklable.
     """
-    if not hasattr(os, "fork"):
-        return func(*args)
     if _WORKER["on"]:
         return _run_in_worker(func, args)
+    if not hasattr(os, "fork"):
+        return _run_spawned(func, args, memory, timeout)
     limit = _current_vsize() + memory
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -68,18 +74,9 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
             faulthandler.disable()  # an expected native abort is reported by the parent
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)  # a native abort prints a backtrace; the parent reports instead
-            import resource
             if limit > memory:
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            try:
-                payload = pickle.dumps((True, func(*args)), protocol=pickle.HIGHEST_PROTOCOL)
-            except MemoryError:
-                payload = pickle.dumps((False, IsolatedFailure("memory")))
-            except BaseException as exc:  # noqa: BLE001 - shipped to the parent as data
-                try:
-                    payload = pickle.dumps((False, exc))
-                except Exception:  # noqa: BLE001
-                    payload = pickle.dumps((False, RuntimeError(repr(exc)[:500])))
+                cap_address_space(limit)
+            payload = _outcome(func, args)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(payload)
         except BaseException:  # noqa: BLE001
@@ -96,28 +93,106 @@ def enter_worker_mode(memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIM
     A native abort or the timer's SIGALRM ends the process: its pool reports that, and
     the files it had are redone in isolation.  Nothing it prints reaches the user.
     """
-    import resource
-    if not hasattr(os, "fork"):
-        return
     limit = _current_vsize() + memory
     if limit > memory:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        cap_address_space(limit)
     import faulthandler
     faulthandler.disable()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timer ends the process, even inside native code
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timer ends the process, even inside native code
     _WORKER.update(on=True, timeout=timeout)
 
 
+def cap_address_space(limit: int) -> bool:
+    """Cap this process's address space at *limit* bytes, where the platform can.
+
+    A limit already set lower is kept, and one that cannot be raised (a hard limit below
+    *limit*) is kept as it is: the cap is then that limit.  False where nothing is capped.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return False
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft <= limit:
+            return True
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return True
+    except (ValueError, OSError):
+        return False
+
+
 def _run_in_worker(func, args):
-    signal.setitimer(signal.ITIMER_REAL, _WORKER["timeout"])
+    timeout = _WORKER["timeout"]
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        stop = lambda: signal.setitimer(signal.ITIMER_REAL, 0)  # noqa: E731
+    else:  # a thread ends the process even while native code holds the call
+        watchdog = threading.Timer(timeout, os._exit, args=(70,))
+        watchdog.daemon = True
+        watchdog.start()
+        stop = watchdog.cancel
     try:
         return func(*args)
     except MemoryError:
         raise Retry() from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        stop()
+
+
+def _run_spawned(func, args, memory: int, timeout: float):
+    """``run_isolated`` where there is no fork: a spawned child, a pipe and a deadline."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_spawned_child, args=(send, func, args, memory), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise IsolatedFailure("timeout")
+        try:
+            ok, value = pickle.loads(receive.recv_bytes())
+        except (EOFError, OSError):  # it died before answering
+            child.join(5)
+            raise IsolatedFailure("memory" if child.exitcode in (-9, -6, 3) else "crash") from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if ok:
+        return value
+    raise value
+
+
+def _spawned_child(send, func, args, memory: int) -> None:
+    import faulthandler
+    faulthandler.disable()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # a native abort is reported by the parent
+    if _current_vsize():
+        cap_address_space(_current_vsize() + memory)
+    send.send_bytes(_outcome(func, args))
+    send.close()
+
+
+def _outcome(func, args) -> bytes:
+    """``(True, result)`` or ``(False, exception)``, pickled for the parent."""
+    try:
+        return pickle.dumps((True, func(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return pickle.dumps((False, IsolatedFailure("memory")))
+    except BaseException as exc:  # noqa: BLE001 - shipped to the parent as data
+        try:
+            return pickle.dumps((False, exc))
+        except Exception:  # noqa: BLE001
+            return pickle.dumps((False, RuntimeError(repr(exc)[:500])))
 
 
 def _collect(pid: int, read_fd: int, timeout: float):

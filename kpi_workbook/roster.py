@@ -17,6 +17,7 @@ from . import findings as F
 from .errors import RosterError
 from .survey import Survey
 
+MAX_ROSTER_BYTES = 20_000_000  # a national roster is ~100 KB
 _LIST_SPLIT = re.compile(r"[、，,・／/;；\n]+")
 
 
@@ -114,9 +115,15 @@ def _read_rows(path: Path) -> list[list]:
             raise RosterError(f"{path.name}: 名簿を読み込めません。{why}")
         first = next(iter(workbook.sheets.values()))
         return [list(r) for r in first.rows]
-    data = path.read_bytes()
-    text = _decode(data, path)
-    return list(csv.reader(io.StringIO(text)))
+    if path.stat().st_size > MAX_ROSTER_BYTES:
+        raise RosterError(f"{path.name}: 名簿が大きすぎます（{MAX_ROSTER_BYTES // 1_000_000} MB まで）。")
+    text = _decode(path.read_bytes(), path)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error:  # a stray quote runs on until a field is too long, or the file ends
+        raise RosterError(f"{path.name}: {reader.line_num}行目付近の書式が正しくありません"
+                          "（引用符「\"」の閉じ忘れ、または長すぎる項目）。") from None
 
 
 def _decode(data: bytes, path: Path) -> str:

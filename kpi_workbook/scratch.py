@@ -45,11 +45,25 @@ _READERS: dict = {}  # path -> descriptor: the scratch files this process reads 
 def unpark(parked: Parked):
     descriptor = _READERS.get(parked.path)
     if descriptor is None:
-        descriptor = _READERS[parked.path] = os.open(parked.path, os.O_RDONLY)
-    data = os.pread(descriptor, parked.size, parked.offset)
+        descriptor = _READERS[parked.path] = os.open(parked.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    data = _read_at(descriptor, parked.size, parked.offset)
     if len(data) != parked.size:
         raise OSError(f"scratch file cut short: {parked.path}")
     return pickle.loads(data)
+
+
+def _read_at(descriptor: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(descriptor, size, offset)
+    os.lseek(descriptor, offset, os.SEEK_SET)  # Windows: no pread; this process alone reads here
+    chunks = []
+    while size > 0:
+        chunk = os.read(descriptor, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def close() -> None:

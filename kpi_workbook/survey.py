@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,10 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .errors import DefinitionError
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The bundled definitions: templates/ in the checkout, installed as kpi_workbook.surveys
+# (setup.cfg maps the one onto the other, so there is a single copy).  Installed packages
+# are plain directories, so the resource is a real path (``extends`` needs one).
+TEMPLATES_DIR = Path(str(importlib.resources.files("kpi_workbook.surveys")))
 
 TYPES = {"code", "text", "longtext", "choice", "multichoice", "number", "amount",
          "percent", "measure", "time", "date", "flag"}

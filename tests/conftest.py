@@ -10,8 +10,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
+CORPUS = SHARED / "corpus"  # the whole shared corpus: only where it is beside the checkout
+FIXTURES = ROOT / "tests" / "fixtures" / "corpus"  # a few of its files, always here
 FIXED_NOW = dt.datetime(2026, 11, 1, 9, 0, 0)
+
+
+def make_zip_bomb(path: Path, member_mb: int = 150) -> Path:
+    """A small .xlsx whose sheet inflates to *member_mb* MB of zeros (sizes declared truthfully)."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=False) as member:
+            block = b"0" * (1 << 20)
+            for _ in range(member_mb):
+                member.write(block)
+    return path
 
 
 def soffice() -> str | None:

@@ -9,7 +9,7 @@ from kpi_workbook.check import check_workbook
 from kpi_workbook.fill import fill_workbook
 from kpi_workbook.roster import read_roster
 
-from .conftest import CORPUS, needs_soffice, soffice
+from .conftest import FIXTURES, needs_soffice, soffice
 
 TOYAMA_CATEGORY = "イb 高度な中心拠点の整備・広域的公共交通網の構築"
 ANSWERS = {
@@ -138,7 +138,7 @@ def test_renamed_required_header(generated, tmp_path):
 
 
 def test_foreign_and_broken_files(tmp_path):
-    result = check_workbook(CORPUS / "xlsx-hostile" / "control_valid.xlsx")
+    result = check_workbook(FIXTURES / "xlsx-hostile" / "control_valid.xlsx")
     assert {"META_MISSING", "SHEET_MISSING"} <= {f.code for f in result.findings}
     text = tmp_path / "notes.xlsx"
     text.write_text("圏域コード,圏域名\n", encoding="utf-8")

@@ -1,12 +1,13 @@
 """The command line through click's CliRunner: exit codes and output."""
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from kpi_workbook.cli import cli, main
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import CORPUS, SAMPLES
+from .conftest import FIXTURES, SAMPLES, make_zip_bomb
 
 
 def run(*args):
@@ -35,10 +36,9 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     for argv in (["generate", "--roster", str(tmp_path / "none.csv"), "--out", str(tmp_path)],
                  ["generate", "--roster", str(SAMPLES / "roster.csv"), "--survey", "nope", "--out", str(tmp_path)],
                  ["check"], ["no-such-command"]):
-        try:
+        with pytest.raises(SystemExit) as exc:
             main(argv)
-        except SystemExit as exc:
-            assert exc.code == 2, argv
+        assert exc.value.code == 2, argv
     err = capsys.readouterr().err
     assert "Traceback" not in err and "見つかりません" in err
 
@@ -62,8 +62,9 @@ def test_check_clean_and_json(generated, tmp_path):
 
 
 def test_check_errors_exit_1_and_bad_files_are_findings(tmp_path):
-    result = run("check", CORPUS / "xlsx-hostile" / "zip_bomb_2GB_sheet.xlsx",
-                 CORPUS / "xlsx-hostile" / "empty.xlsx", CORPUS / "xlsx-hostile" / "control_valid.xlsx")
+    bomb = make_zip_bomb(tmp_path / "zip_bomb_2GB_sheet.xlsx")
+    result = run("check", bomb,
+                 FIXTURES / "xlsx-hostile" / "empty.xlsx", FIXTURES / "xlsx-hostile" / "control_valid.xlsx")
     assert result.exit_code == 1
     assert "zip_bomb_2GB_sheet.xlsx" in result.output and "empty.xlsx" in result.output
     assert "ファイルが空です" in result.output and "Traceback" not in result.output

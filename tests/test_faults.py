@@ -11,7 +11,7 @@ import kpi_workbook.summary as S
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import CORPUS, SAMPLES
+from .conftest import FIXTURES, SAMPLES
 
 
 def _digest(folder):
@@ -102,20 +102,19 @@ def test_lock_temp_and_unknown_files_are_listed(folder, tmp_path):
     (folder / "~$R01.xlsx").write_bytes(b"x")
     (folder / ".~tmp-abc.xlsx").write_bytes(b"x")
     (folder / "sub").mkdir()
-    shutil.copy(CORPUS / "xlsx-hostile" / "csv_renamed.xlsx", folder / "sub" / "R09.xlsx")
+    shutil.copy(FIXTURES / "xlsx-hostile" / "csv_renamed.xlsx", folder / "sub" / "R09.xlsx")
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
     status = {s.relative: s.status for s in result.submissions}
     assert status["~$R01.xlsx"] == "skipped" and status[".~tmp-abc.xlsx"] == "skipped"
     assert status["sub/R09.xlsx"] == "failed"
 
 
-@pytest.mark.skipif(not (CORPUS / "xlsx-real" / "phpspreadsheet" / "oleloop.xls").exists(), reason="corpus absent")
 def test_files_that_abort_the_reader_are_redone_in_isolation(folder, tmp_path):
     """Workers read in-process for speed; a file that aborts python-calamine (oleloop.xls,
     the A1/XFD1048576 sheet) kills its worker, and is then redone in its own capped child:
     it ends as a finding, and every other return is still used."""
-    shutil.copy(CORPUS / "xlsx-real" / "phpspreadsheet" / "oleloop.xls", folder / "R02_oleloop.xls")
-    shutil.copy(CORPUS / "xlsx-hostile" / "sparse_extreme_corners.xlsx", folder / "R04_sparse.xlsx")
+    shutil.copy(FIXTURES / "xlsx-real" / "phpspreadsheet" / "oleloop.xls", folder / "R02_oleloop.xls")
+    shutil.copy(FIXTURES / "xlsx-hostile" / "sparse_extreme_corners.xlsx", folder / "R04_sparse.xlsx")
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
     assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"]
     subs = {s.relative: s for s in result.submissions}

@@ -1,0 +1,1 @@
+"""The demo's sample roster and answers, installed as ``kpi_workbook.samples``."""
