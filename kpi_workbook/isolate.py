@@ -7,16 +7,16 @@ address space is capped with RLIMIT_AS; if it dies, the parent gets an
 :class:`IsolatedFailure` saying how, and carries on.
 
 Where ``fork`` exists the child is forked (cheap).  Elsewhere (Windows) it is a spawned
-interpreter with the same time limit; the memory cap applies where the platform has
-``resource`` (not on Windows, where a runaway read is stopped only by the timer and the
-machine's own memory).
+interpreter with the same time limit.  Memory is capped with RLIMIT_AS where the platform
+has ``resource``; elsewhere a watchdog thread ends the process once the memory it uses
+grows past the same allowance (python-calamine releases the GIL while it reads, so the
+thread runs; it looks every 20 ms, so a fast allocation may overshoot by some MB).
 
 A process that exists only to read returns (a ``consolidate`` worker) can call
 :func:`enter_worker_mode` once instead: the worker itself is then capped and timed, calls
 run in-process (no child per file), and a call that hits a limit kills the worker or
 raises :class:`Retry`; ``consolidate`` redoes those files with one child per file.
-The worker's timer is SIGALRM where there is one, else a watchdog thread that ends the
-process.
+The worker's timer is SIGALRM where there is one, else the watchdog thread.
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ DEFAULT_MEMORY = 480 * 1024 * 1024  # bytes the child may add to the parent's si
 DEFAULT_TIMEOUT = 20.0  # seconds
 
 
-_WORKER = {"on": False, "timeout": DEFAULT_TIMEOUT}
+MEMORY_EXIT, TIMEOUT_EXIT = 71, 72  # how a watched process that ended itself says why
+_WORKER = {"on": False, "timeout": DEFAULT_TIMEOUT, "watchdog": None}
 
 
 class Retry(Exception):
@@ -52,6 +53,70 @@ def _current_vsize() -> int:
             return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _memory_in_use() -> int:
+    """Bytes this process uses (resident on Linux, private on Windows); 0 if unknown."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    if os.name == "nt":  # not exercised by CI (the Windows emulation has /proc)
+        try:
+            return _windows_private_bytes()
+        except Exception:  # noqa: BLE001 - no watch rather than no read
+            return 0
+    return 0
+
+
+def _windows_private_bytes() -> int:
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):  # PROCESS_MEMORY_COUNTERS_EX
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD)] + [
+            (name, ctypes.c_size_t) for name in (
+                "PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage", "QuotaPagedPoolUsage",
+                "QuotaPeakNonPagedPoolUsage", "QuotaNonPagedPoolUsage", "PagefileUsage",
+                "PeakPagefileUsage", "PrivateUsage")]
+    counters = Counters()
+    counters.cb = ctypes.sizeof(Counters)
+    kernel32 = ctypes.WinDLL("kernel32")
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    psapi = ctypes.WinDLL("psapi")
+    psapi.GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.c_void_p, wintypes.DWORD]
+    if not psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+        return 0
+    return counters.PrivateUsage
+
+
+class _Watchdog:
+    """A thread that ends this process (``os._exit``) when the current call runs past its
+    deadline or the process past *limit* bytes in use: for platforms without SIGALRM or
+    RLIMIT_AS.  *limit* 0: time only."""
+
+    def __init__(self, limit: int):
+        self.limit, self.deadline = limit, None
+        threading.Thread(target=self._watch, name="kpi-workbook-watchdog", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.02)
+            deadline = self.deadline
+            if deadline is not None and time.monotonic() > deadline:
+                os._exit(TIMEOUT_EXIT)
+            if self.limit and _memory_in_use() > self.limit:
+                os._exit(MEMORY_EXIT)
+
+
+def _memory_guard(memory: int) -> "_Watchdog | None":
+    """Cap this process at what it uses now plus *memory*: RLIMIT_AS where there is one,
+    else a watchdog (returned; None where neither can be had)."""
+    if _current_vsize() and cap_address_space(_current_vsize() + memory):
+        return None
+    in_use = _memory_in_use()
+    return _Watchdog(in_use + memory if in_use else 0)
 
 
 def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIMEOUT):
@@ -88,21 +153,21 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
 
 
 def enter_worker_mode(memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Cap this whole process (address space, and time per call) and read in-process.
+    """Cap this whole process (memory, and time per call) and read in-process.
 
-    A native abort or the timer's SIGALRM ends the process: its pool reports that, and
-    the files it had are redone in isolation.  Nothing it prints reaches the user.
+    A native abort, the timer's SIGALRM or the watchdog ends the process: its pool reports
+    that, and the files it had are redone in isolation.  Nothing it prints reaches the user.
     """
-    limit = _current_vsize() + memory
-    if limit > memory:
-        cap_address_space(limit)
+    watchdog = _memory_guard(memory)
     import faulthandler
     faulthandler.disable()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     if hasattr(signal, "setitimer"):
         signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timer ends the process, even inside native code
-    _WORKER.update(on=True, timeout=timeout)
+    elif watchdog is None:
+        watchdog = _Watchdog(0)
+    _WORKER.update(on=True, timeout=timeout, watchdog=watchdog)
 
 
 def cap_address_space(limit: int) -> bool:
@@ -128,21 +193,20 @@ def cap_address_space(limit: int) -> bool:
 
 
 def _run_in_worker(func, args):
-    timeout = _WORKER["timeout"]
+    timeout, watchdog = _WORKER["timeout"], _WORKER["watchdog"]
     if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_REAL, timeout)
-        stop = lambda: signal.setitimer(signal.ITIMER_REAL, 0)  # noqa: E731
-    else:  # a thread ends the process even while native code holds the call
-        watchdog = threading.Timer(timeout, os._exit, args=(70,))
-        watchdog.daemon = True
-        watchdog.start()
-        stop = watchdog.cancel
+    else:
+        watchdog.deadline = time.monotonic() + timeout
     try:
         return func(*args)
     except MemoryError:
         raise Retry() from None
     finally:
-        stop()
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        else:
+            watchdog.deadline = None
 
 
 def _run_spawned(func, args, memory: int, timeout: float):
@@ -161,7 +225,8 @@ def _run_spawned(func, args, memory: int, timeout: float):
             ok, value = pickle.loads(receive.recv_bytes())
         except (EOFError, OSError):  # it died before answering
             child.join(5)
-            raise IsolatedFailure("memory" if child.exitcode in (-9, -6, 3) else "crash") from None
+            died = child.exitcode in (MEMORY_EXIT, -getattr(signal, "SIGKILL", 9), -signal.SIGABRT, 3)  # 3: abort() on Windows
+            raise IsolatedFailure("memory" if died else "crash") from None
     finally:
         receive.close()
         if child.is_alive():
@@ -176,8 +241,7 @@ def _spawned_child(send, func, args, memory: int) -> None:
     import faulthandler
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # a native abort is reported by the parent
-    if _current_vsize():
-        cap_address_space(_current_vsize() + memory)
+    _memory_guard(memory)  # the parent keeps the time
     send.send_bytes(_outcome(func, args))
     send.close()
 

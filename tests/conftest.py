@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,31 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"  # the whole shared corpus: only where it is beside the checkout
 FIXTURES = ROOT / "tests" / "fixtures" / "corpus"  # a few of its files, always here
 FIXED_NOW = dt.datetime(2026, 11, 1, 9, 0, 0)
+
+
+WINDOWS_EMULATION = ROOT / "tests" / "windows_emulation"  # a sitecustomize: no fork, pread, resource...
+
+
+def _console() -> str:
+    """The installed ``kpi-workbook``: $KPI_WORKBOOK_EXE, else the one beside this Python."""
+    if os.environ.get("KPI_WORKBOOK_EXE"):
+        return os.environ["KPI_WORKBOOK_EXE"]
+    scripts = Path(sys.executable).parent
+    found = [p for p in (scripts / "kpi-workbook", scripts / "kpi-workbook.exe") if p.exists()]
+    return str(found[0] if found else scripts / "kpi-workbook")
+
+
+CONSOLE = _console()
+
+
+def run_console(*args, cwd=None, timeout=300, windows=False):
+    """Run the installed command as a user does; *windows*: under the Windows emulation."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env.pop("KPI_WORKBOOK_DEBUG", None)
+    if windows:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(WINDOWS_EMULATION), env.get("PYTHONPATH")]))
+    return subprocess.run([CONSOLE, *map(str, args)], capture_output=True, text=True, encoding="utf-8",
+                          cwd=cwd, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def make_zip_bomb(path: Path, member_mb: int = 150) -> Path:

@@ -6,34 +6,19 @@ these tests from a folder with no checkout in it.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES
+from .conftest import CONSOLE, SAMPLES, run_console
 
 
-def _exe() -> str:
-    if os.environ.get("KPI_WORKBOOK_EXE"):
-        return os.environ["KPI_WORKBOOK_EXE"]
-    scripts = Path(sys.executable).parent
-    return str(next((p for p in (scripts / "kpi-workbook", scripts / "kpi-workbook.exe") if p.exists()),
-                    scripts / "kpi-workbook"))
-
-
-EXE = _exe()
-pytestmark = pytest.mark.skipif(not Path(EXE).exists(), reason=f"{EXE} is not installed")
+pytestmark = pytest.mark.skipif(not Path(CONSOLE).exists(), reason=f"{CONSOLE} is not installed")
 
 
 def run(*args, cwd=None, timeout=300):
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    env.pop("KPI_WORKBOOK_DEBUG", None)
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, encoding="utf-8",
-                          cwd=cwd, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return run_console(*args, cwd=cwd, timeout=timeout)
 
 
 def test_surveys_lists_both_definitions(tmp_path):

@@ -14,8 +14,8 @@ def test_objects_parked_come_back_from_one_file_per_process(tmp_path):
     second = scratch.park(["二つ目"] * 1000, str(tmp_path))
     assert first.path == second.path and second.offset == first.offset + first.size
     assert scratch.unpark(second) == ["二つ目"] * 1000 and scratch.unpark(first) == {"rows": [1, 2]}
-    queue = multiprocessing.get_context("fork").Queue()
-    child = multiprocessing.get_context("fork").Process(target=_park_in_child, args=(str(tmp_path), queue))
+    queue = multiprocessing.get_context().Queue()  # fork here; spawn under the Windows emulation
+    child = multiprocessing.get_context().Process(target=_park_in_child, args=(str(tmp_path), queue))
     child.start()
     theirs = queue.get(timeout=30)
     child.join(timeout=30)
@@ -41,3 +41,12 @@ def test_a_session_closes_what_this_process_read_and_wrote(tmp_path):
         raise AssertionError("a short read must not pass")
     finally:
         scratch.close()
+
+
+def test_read_back_without_pread(tmp_path, monkeypatch):
+    """Windows has no os.pread: a seek and reads on the kept descriptor give the same bytes."""
+    first = scratch.park(list(range(5000)), str(tmp_path))
+    second = scratch.park("二つ目", str(tmp_path))
+    monkeypatch.delattr(os, "pread", raising=False)
+    assert scratch.unpark(second) == "二つ目" and scratch.unpark(first) == list(range(5000))
+    scratch.close()

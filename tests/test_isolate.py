@@ -1,0 +1,100 @@
+"""isolate: a risky call in a capped, timed child — forked here, spawned where there is no fork.
+
+Run a second time under the Windows emulation (tests/windows_emulation), these same tests
+check the spawned child and the watchdog thread.
+"""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kpi_workbook import isolate
+from kpi_workbook.isolate import IsolatedFailure, run_isolated
+
+from .conftest import FIXTURES, ROOT
+
+WINDOWS_LIKE = not hasattr(os, "fork")
+
+
+def _double(x):
+    return 2 * x
+
+
+def _raise():
+    raise ValueError("bad cell")
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+    return "woke"
+
+
+def _abort():
+    os.abort()  # what a native abort inside python-calamine does
+
+
+def _allocate(mb):
+    chunks = [b"x" * (1 << 20) for _ in range(mb)]  # pages written, so they count as used everywhere
+    return sum(map(len, chunks))
+
+
+def test_value_and_exception_come_back():
+    assert run_isolated(_double, 21) == 42
+    with pytest.raises(ValueError, match="bad cell"):
+        run_isolated(_raise)
+
+
+def test_a_call_past_its_time_is_stopped():
+    start = time.monotonic()
+    with pytest.raises(IsolatedFailure) as failure:
+        run_isolated(_sleep, 30, timeout=1.0)
+    assert failure.value.reason == "timeout" and time.monotonic() - start < 15
+
+
+def test_a_native_abort_is_a_failure_not_the_end_of_us():
+    with pytest.raises(IsolatedFailure) as failure:
+        run_isolated(_abort)
+    assert failure.value.reason in ("memory", "crash")
+
+
+@pytest.mark.skipif(not isolate._memory_in_use(), reason="no memory cap or watch on this platform")
+def test_memory_beyond_the_cap_is_refused():
+    with pytest.raises(IsolatedFailure) as failure:
+        run_isolated(_allocate, 900, memory=200 << 20)
+    assert failure.value.reason == "memory"
+    assert run_isolated(_allocate, 50, memory=200 << 20) == 50 << 20
+
+
+@pytest.mark.skipif(WINDOWS_LIKE, reason="resource is what this platform lacks")
+def test_a_hard_limit_below_the_cap_is_kept_and_worked_within():
+    """Under `ulimit -v` of 450 MB (below what the cap asks for) a valid file still reads."""
+    code = ("import resource, sys; lim = 450 << 20; resource.setrlimit(resource.RLIMIT_AS, (lim, lim)); "
+            "from kpi_workbook.reader import read_workbook; "
+            f"book, problems = read_workbook({str(FIXTURES / 'xlsx-hostile' / 'control_valid.xlsx')!r}); "
+            "print(book is not None, [p.code for p in problems]); "
+            "print(resource.getrlimit(resource.RLIMIT_AS)[1] == lim)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.split("\n")[:2] == ["True []", "True"], done.stderr
+
+
+def test_worker_mode_timer_ends_the_process():
+    """A worker's call past its time ends the worker (its pool then redoes the file)."""
+    code = ("from kpi_workbook import isolate; import time; isolate.enter_worker_mode(timeout=1.0); "
+            "isolate.run_isolated(time.sleep, 30); print('survived')")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode != 0 and "survived" not in done.stdout and time.monotonic() - start < 20
+
+
+def test_cap_address_space_never_raises_a_limit():
+    if WINDOWS_LIKE:
+        assert isolate.cap_address_space(1 << 30) is False
+        return
+    code = ("import resource; from kpi_workbook.isolate import cap_address_space; "
+            "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 700 << 20)); "
+            "print(cap_address_space(2 << 30), resource.getrlimit(resource.RLIMIT_AS) == (600 << 20, 700 << 20)); "
+            "print(cap_address_space(300 << 20), resource.getrlimit(resource.RLIMIT_AS) == (300 << 20, 300 << 20))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.split() == ["True", "True", "True", "True"], done.stderr
