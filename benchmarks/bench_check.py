@@ -50,6 +50,7 @@ def main() -> None:
         check_workbook(paths[0])  # warm caches (survey definitions, imports)
         ours = timed(check_workbook, paths)
         bare = timed(openpyxl_loop, paths)
+        startup = _startup(paths[0])
         cli = []
         for path in paths[:5]:
             start = time.perf_counter()
@@ -59,6 +60,18 @@ def main() -> None:
     print(f"bare openpyxl read-only loop, median:            {bare * 1000:.1f} ms per return")
     print(f"ratio check / openpyxl loop: {ours / bare:.2f}")
     print(f"`kpi-workbook check FILE` from the command line, median of 5: {statistics.median(cli) * 1000:.0f} ms")
+    print(f"start-up (import of the CLI and what check needs), median of 5: {startup[0] * 1000:.0f} ms; "
+          f"pandas imported by check: {startup[1]}")
+
+
+def _startup(path) -> tuple:
+    """Seconds to import what ``check`` needs, in a fresh interpreter; and whether pandas came too."""
+    code = ("import sys, time; t = time.perf_counter(); import kpi_workbook.cli, kpi_workbook.check; "
+            "s = time.perf_counter() - t; from kpi_workbook.check import check_workbook; "
+            f"check_workbook({str(path)!r}); print(s, 'pandas' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+            for _ in range(5)]
+    return statistics.median(float(r[0]) for r in runs), runs[0][1]
 
 
 if __name__ == "__main__":

@@ -4,14 +4,16 @@ Public API (the CLI calls exactly these):
 
 - :func:`kpi_workbook.generate.generate` — one pre-filled workbook per roster region;
 - :func:`kpi_workbook.check.check_files` — read back returns, normalize, report findings;
-- :func:`kpi_workbook.consolidate.consolidate` — a folder of returns to the national summary.
+- :func:`kpi_workbook.consolidate.consolidate` — a folder of returns to the national summary;
+- :func:`kpi_workbook.analysis.load_round` — a round's CSVs as pandas DataFrames.
 
 Submodules are imported lazily so that ``kpi-workbook check`` starts fast.
 """
 __version__ = "0.1.0"
 
 _API = {"generate": "generate", "check_files": "check", "check_workbook": "check",
-        "consolidate": "consolidate", "load_survey": "survey", "read_roster": "roster"}
+        "consolidate": "consolidate", "load_survey": "survey", "read_roster": "roster",
+        "load_round": "analysis"}
 
 
 def __getattr__(name):

@@ -36,6 +36,16 @@ def neutralize(text: str) -> str:
     return text
 
 
+def unneutralize(text: str) -> str:
+    """The text as typed, from a CSV field :func:`neutralize` may have prefixed.
+
+    (A text typed with that very prefix, ``'=x``, reads as ``=x``: Excel keeps no such
+    text — its leading ``'`` only marks a cell as text — so the two are not told apart.)"""
+    if len(text) > 1 and text[0] == "'" and neutralize(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def plain(value) -> str:
     """The normalized value as text: numbers exact, times as labels, flags as ○."""
     kind = type(value)
@@ -96,14 +106,14 @@ class CsvExport:
     def __init__(self, directory: Path, columns: dict):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.columns = columns  # table -> [(name, type, description)]
+        self.columns = columns  # table -> [(name, type, description[, more properties])]
         self._files, self._contexts = {}, {}
         for table, fields in columns.items():
             context = atomic_path(self.directory / f"{table}.csv")
             tmp = context.__enter__()
             self._contexts[table], self._files[table] = context, open(tmp, "wb")
             self._files[table].write(codecs.BOM_UTF8)  # UTF-8 with BOM: Excel opens it as UTF-8
-            self._write(table, [[name for name, _, _ in fields]])
+            self._write(table, [[field[0] for field in fields]])
 
     def add(self, table: str, row: list) -> None:
         self._write(table, [[neutralize(v) if isinstance(v, str) else v for v in row]])
@@ -123,7 +133,8 @@ class CsvExport:
             self._contexts[table].__exit__(None, None, None)
         package = {"profile": "tabular-data-package", **description, "resources": [
             {"name": table, "path": f"{table}.csv", "format": "csv", "encoding": "utf-8-sig",
-             "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in fields]}}
+             "schema": {"fields": [{"name": f[0], "type": f[1], "description": f[2], **(f[3] if len(f) > 3 else {})}
+                                   for f in fields]}}
             for table, fields in self.columns.items()]}
         with atomic_path(self.directory / "datapackage.json") as tmp:
             Path(tmp).write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")

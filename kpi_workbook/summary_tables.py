@@ -96,7 +96,8 @@ def finding_row(finding) -> list:
 
 
 def csv_columns(survey) -> dict:
-    """Table -> [(column name, type, description)] for the CSVs and datapackage.json."""
+    """Table -> [(column name, type, description[, more properties])] for the CSVs and
+    datapackage.json (a choice column's values are its ``enum`` constraint)."""
     suffix = survey.summary["typed_suffix"]
     L = survey.summary["labels"]
     types = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
@@ -105,11 +106,14 @@ def csv_columns(survey) -> dict:
     for key in ("projects", "costs", "kpis", "actuals"):
         fields = [(L["region_code"], "string", "圏域コード"), ("行", "integer", "記入されていた行番号")]
         for column in survey.sheet(key).columns:
-            fields.append((column.label, types.get(column.type, "string"), f"{column.label}（正規化した値）"))
+            codes = survey.choice_codes(column) if column.type == "choice" and not column.multiple else []
+            extra = {"constraints": {"enum": codes}} if codes else {}
+            fields.append((column.label, types.get(column.type, "string"), f"{column.label}（正規化した値）", extra))
             fields.append((column.label + suffix, "string", f"{column.label}（記入されたとおり）"))
         if key == "kpis":
             fields += [("最新値", "number", "現状値または最新の実績値"), ("最新値の時点", "string", ""),
-                       (L["achievement"], "number", "達成率（%）"), (L["progress"], "string", "区分")]
+                       (L["achievement"], "number", "達成率（%）"),
+                       (L["progress"], "string", "区分", {"constraints": {"enum": list(survey.progress.values())}})]
         out[key] = fields
     out["findings"] = [(L[k], "string", "") for k in ("severity", "file", "sheet", "cell", "item", "typed", "message", "code")]
     out["regions"] = [(L["region_code"], "string", ""), (L["region_name"], "string", ""), (L["status"], "string", ""),

@@ -1,0 +1,60 @@
+"""analysis.load_round: the demo's CSVs as typed DataFrames (golden values from the seeds)."""
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from kpi_workbook import load_round
+from kpi_workbook.demo import run_demo
+from kpi_workbook.errors import KpiWorkbookError
+from kpi_workbook.export import neutralize, unneutralize
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, jobs=1)
+    return load_round(out / "csv"), out / "csv"
+
+
+def test_every_table_with_every_row(tables):
+    frames, folder = tables
+    assert sorted(frames) == sorted(["regions", "projects", "costs", "kpis", "actuals", "findings", "submissions"])
+    for name, frame in frames.items():
+        with open(folder / f"{name}.csv", encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert len(frame) == len(rows) - 1 and list(frame.columns) == rows[0], name
+
+
+def test_columns_are_typed(tables):
+    kpis = tables[0]["kpis"]
+    assert str(kpis["行"].dtype) == "Int64" and str(kpis["達成率（%）"].dtype) == "Float64"
+    assert isinstance(kpis["取組分類"].dtype, pd.CategoricalDtype) and "アb" in kpis["取組分類"].cat.categories
+    assert list(kpis["区分"].cat.categories[:4]) == ["達成", "A", "B", "N"]
+    assert str(kpis["指標名"].dtype) == "string"
+    kumamoto = kpis[(kpis["圏域コード"] == "R01") & (kpis["KPI番号"] == "K001")].iloc[0]
+    assert kumamoto["達成率（%）"] == 108.4 and kumamoto["現状値"] == 1084 and kumamoto["現状値（記入）"] == "１，０８４"
+    assert kumamoto["区分"] == "達成"
+    assert pd.isna(kumamoto["備考"])  # empty is missing, not ""
+
+
+def test_neutralized_text_reads_as_typed():
+    for text in ("=SUM(A1)", "@x", "-5", "+81-3-1234-5678", "'quoted", "-1-1", "plain"):
+        assert unneutralize(neutralize(text)) == text
+
+
+def test_a_folder_without_a_package_is_a_clear_error(tmp_path):
+    with pytest.raises(KpiWorkbookError, match="datapackage.json"):
+        load_round(tmp_path)
+
+
+def test_check_never_imports_pandas(tmp_path):
+    code = ("import sys; from kpi_workbook.cli import main\n"
+            "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print('pandas' in sys.modules, 'numpy' in sys.modules)")
+    bad = tmp_path / "x.xlsx"
+    bad.write_bytes(b"not a workbook")
+    done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "False False", done.stderr
