@@ -34,13 +34,21 @@ _XM_SQREF = re.compile(rb"<xm:sqref>(.*?)</xm:sqref>", re.DOTALL)
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
-def annotate(result, out_dir) -> Path | None:
-    """Write the annotated copy of one checked return into *out_dir*; return its path."""
+def annotated_name(result, variant: int = 0) -> str:
+    """The copy's file name: ``<stem>_確認結果.xlsx``; *variant* 1, 2... when that is taken
+    (``C.xls`` and ``C.ods``: ``C_xls_確認結果.xlsx``, then numbered)."""
+    source = Path(result.file)
+    suffix = result.survey.words.get("annotate_suffix", "_確認結果")
+    tag = "" if variant == 0 else f"_{source.suffix.lstrip('.') or 'file'}" + (f"_{variant}" if variant > 1 else "")
+    return safe_stem(source.stem + tag + suffix) + ".xlsx"
+
+
+def annotate(result, target) -> Path | None:
+    """Write the annotated copy of one checked return as *target*; return its path."""
     if not result.readable or result.survey is None:
         return None
     words = result.survey.words
-    source = Path(result.file)
-    target = inside(Path(out_dir), safe_stem(source.stem + words.get("annotate_suffix", "_確認結果")) + ".xlsx")
+    target = inside(Path(target).parent, Path(target).name)
     book = _editable_copy(result)
     _mark_cells(book, result.findings)
     _findings_sheet(book, result.findings, words)

@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import findings as F
 from . import metadata
 from .normalize import EMPTY, Value, converter, normalize_cell
+from .outputs import Claimed, writable
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
@@ -102,20 +103,26 @@ def check_files(paths, survey=None, roster=None, secret=None, annotate_dir=None)
     """Check each file; one result per file, in order.  With *annotate_dir*, also write
     each readable return's annotated copy there (see :mod:`kpi_workbook.annotate`)."""
     results = []
+    claimed = None
+    if annotate_dir is not None:
+        writable(annotate_dir)
+        claimed = Claimed(inputs=paths)  # a copy never replaces an input, nor another copy
     for path in paths:
         result = check_workbook(path, survey=survey, roster=roster, secret=secret)
-        if annotate_dir is not None:
-            _annotate(result, annotate_dir)
+        if claimed is not None:
+            _annotate(result, annotate_dir, claimed)
         results.append(result)
     return results
 
 
-def _annotate(result: ReturnResult, out_dir) -> None:
-    from .annotate import annotate
+def _annotate(result: ReturnResult, out_dir, claimed: Claimed) -> None:
+    from .annotate import annotate, annotated_name
     from .errors import OutputError
 
+    if not result.readable or result.survey is None:
+        return
     try:
-        written = annotate(result, out_dir)
+        written = annotate(result, claimed.claim(out_dir, lambda variant: annotated_name(result, variant)))
     except OutputError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on odd files

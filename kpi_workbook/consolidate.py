@@ -36,6 +36,9 @@ from . import findings as F
 from . import isolate, scratch
 from .scratch import Parked
 from .atomic import TMP_PREFIX
+from .export import TABLES
+from .filenames import region_filename
+from .outputs import refuse_inputs, writable
 from .roster import read_roster, regions_for
 from .survey import Survey, load_survey
 
@@ -257,6 +260,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     definition = survey if isinstance(survey, Survey) else load_survey(survey)
     regions, roster_findings = read_roster(roster, definition)
     regions, _ = regions_for(regions, definition, Path(roster).name)
+    _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions)
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
@@ -295,6 +299,19 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         del draft, offer  # free the draft's memory before the summary is written again
         write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
+
+
+def _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions) -> None:
+    """Before anything is read: no output onto the roster or into the returns folder, and
+    every output folder writable (else the run would fail only at its end)."""
+    outputs = [output]
+    if csv_dir:
+        outputs += [Path(csv_dir), *(Path(csv_dir) / f"{t}.csv" for t in TABLES), Path(csv_dir) / "datapackage.json"]
+    if evaluation_dir:
+        outputs += [Path(evaluation_dir), *(Path(evaluation_dir) / region_filename(r.code, r.name) for r in regions)]
+    refuse_inputs(outputs, inputs=[roster], folder=folder)
+    for directory in {output.parent, *(Path(d) for d in (csv_dir, evaluation_dir) if d)}:
+        writable(directory)
 
 
 class _Drafting:

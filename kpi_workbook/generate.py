@@ -21,6 +21,7 @@ from . import findings as F
 from . import metadata
 from .atomic import atomic_path
 from .filenames import inside, region_filename
+from .outputs import refuse_inputs, writable
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey
 
@@ -52,11 +53,12 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
         result.findings.append(F.make("ROSTER_EMPTY", file=Path(roster).name))
         return result
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    writable(out)
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     todo = []
     for region in regions:
         target = inside(out, region_filename(region.code, region.name))
+        refuse_inputs([target], inputs=[roster])  # even with --force
         if target.exists() and not force:
             result.findings.append(F.make("OUTPUT_EXISTS", file=target.name, value=target.name))
             if progress:

@@ -222,7 +222,7 @@ def test_cli_exit_codes(returns, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = runner.invoke(cli, ["consolidate", str(clean), "--roster", str(roster), "-o", str(blocker / "s.xlsx")])
-    assert result.exit_code == 2 and "書き出せません" in result.output
+    assert result.exit_code == 2 and "書き込めません" in result.output
 
 
 def test_chart_plots_its_hidden_data(summary):

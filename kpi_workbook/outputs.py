@@ -1,0 +1,64 @@
+"""Where a run may write: never onto what it reads, never among the returns it reads.
+
+Every command states its outputs before it reads anything: :func:`refuse_inputs` stops
+the run (exit 2) when an output is an input — the roster, a return, a file under the
+returns folder — or lies in that folder, and :func:`writable` when a folder cannot be
+written, so a long run never fails at its end.  Paths are compared resolved (links,
+``..``) and case-folded where the file system folds case.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def _key(path) -> str:
+    return os.path.normcase(os.path.realpath(os.fspath(path)))
+
+
+def _under(path, folder) -> bool:
+    path, folder = _key(path), _key(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def refuse_inputs(outputs, inputs=(), folder=None) -> None:
+    """Raise :class:`OutputError` if an output is one of *inputs* or lies under *folder*."""
+    taken = {_key(p): p for p in inputs}
+    for output in outputs:
+        if _key(output) in taken:
+            raise OutputError(f"出力先「{output}」は入力のファイル（{taken[_key(output)]}）と同じです。"
+                              "入力を上書きしないよう、別の場所を指定してください。")
+        if folder is not None and _under(output, folder):
+            raise OutputError(f"出力先「{output}」は提出ファイルのフォルダ「{folder}」の中にあります。"
+                              "提出ファイルを上書き・混入させないよう、フォルダの外を指定してください。")
+
+
+def writable(folder) -> None:
+    """Raise :class:`OutputError` unless files can be created in *folder* (made if missing)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(f"出力先のフォルダ「{folder}」に書き込めません（{exc.strerror or exc}）。") from exc
+
+
+class Claimed:
+    """Output paths handed out in one run: none twice, none equal to an input."""
+
+    def __init__(self, inputs=()):
+        self.taken = {_key(p) for p in inputs}
+
+    def claim(self, directory, name_for) -> Path:
+        """The first of ``directory / name_for(0)``, ``name_for(1)``... not taken yet."""
+        variant = 0
+        while True:
+            target = Path(directory) / name_for(variant)
+            if _key(target) not in self.taken:
+                self.taken.add(_key(target))
+                return target
+            variant += 1
