@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import findings as F
 from . import metadata
 from .normalize import EMPTY, Value, converter, normalize_cell
+from .filenames import shown
 from .outputs import Claimed, writable
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
@@ -82,7 +83,7 @@ class ReturnResult:
         return self.readable and not F.has_errors(self.findings)
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "survey": self.survey.id if self.survey else "",
+        return {"file": shown(self.file), "survey": self.survey.id if self.survey else "",
                 "region_code": self.region_code, "region_name": self.region_name,
                 "readable": self.readable, "meta": self.meta, "annotated": self.annotated,
                 "findings": [f.to_dict() for f in self.findings],

@@ -186,6 +186,9 @@ def surveys():
 
 def main(argv=None):
     """Entry point of the ``kpi-workbook`` console script."""
+    for stream in (sys.stdout, sys.stderr):  # a console in cp932, or a name the OS gave
+        if hasattr(stream, "reconfigure"):     # as undecodable bytes: never a crash for it
+            stream.reconfigure(errors="replace")
     try:
         # Outside standalone mode click *returns* the code given to ctx.exit (our errors,
         # --help, --version) instead of exiting with it.

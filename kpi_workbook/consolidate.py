@@ -37,7 +37,7 @@ from . import isolate, scratch
 from .scratch import Parked
 from .atomic import TMP_PREFIX
 from .export import TABLES
-from .filenames import region_filename
+from .filenames import region_filename, shown
 from .outputs import refuse_inputs, writable
 from .roster import read_roster, regions_for
 from .survey import Survey, load_survey
@@ -77,7 +77,7 @@ class Submission:
     def to_dict(self) -> dict:
         """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
         return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_at")} | {
-            "findings": [f.to_dict() for f in self.findings]}
+            "file": shown(self.file), "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,12 @@ class ConsolidateResult:
 def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
     """Spreadsheets under *folder*, sorted; everything else as a skipped-file note."""
     files, notes = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()):
         rel = path.relative_to(folder)
         name = path.name
-        if any(part.startswith(".") for part in rel.parts) or name.startswith(TMP_PREFIX):
+        if not path.is_symlink() and not path.is_file():
+            reason = "通常のファイルではない（デバイス・名前付きパイプなど）"
+        elif any(part.startswith(".") for part in rel.parts) or name.startswith(TMP_PREFIX):
             reason = "隠しファイル・作業用ファイル"
         elif name.startswith("~$"):
             reason = "Excelが作業中に作る一時ファイル（~$）"
@@ -126,7 +128,7 @@ def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
         else:
             files.append(path)
             continue
-        notes.append(F.make("FILE_SKIPPED", file=str(rel), detail=reason))
+        notes.append(F.make("FILE_SKIPPED", file=shown(rel), detail=reason))
     return files, notes
 
 
@@ -423,7 +425,7 @@ def _relative_paths(folder):
     prefix = os.path.join(str(folder), "")
 
     def relative(path: str) -> str:
-        return path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, folder)
+        return shown(path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, folder))
     return relative
 
 
@@ -467,13 +469,13 @@ def _extract_batch(paths: list, relatives: list, modified: list) -> list:
 
 def _safe_extract(path: str, folder, run: _Run, modified: str | None = None) -> Submission:
     try:
-        return _extract(path, os.path.relpath(path, folder), run, modified)
+        return _extract(path, shown(os.path.relpath(path, folder)), run, modified)
     except Exception as exc:  # noqa: BLE001
         return _failed(path, folder, type(exc).__name__)
 
 
 def _failed(path: str, folder: Path, why: str) -> Submission:
-    rel = os.path.relpath(path, folder)
+    rel = shown(os.path.relpath(path, folder))
     finding = F.make("FILE_READ_FAILED", file=rel, detail=why)
     return Submission(file=path, relative=rel, status="failed", errors=1, findings=(finding,))
 

@@ -20,18 +20,24 @@ from pathlib import Path
 from .atomic import TMP_PREFIX, atomic_path
 from .values import Time
 
-_NUMBERLIKE = re.compile(r"^[+-][\d\s,.()\-]*$")
+# After a leading sign, what stays as typed: a plain number (-5, -1,084, +0.5, -5%) or a
+# phone number (+81-3-1234-5678).  Anything else (-1-1, -(1), -A1) could start a formula.
+_NUMBERLIKE = re.compile(r"[+-](?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|\+\d{1,3}(?:-\d{1,4}){1,3}-\d{3,4}", re.ASCII)
+_WIDE_SIGNS = str.maketrans("＋－", "+-")
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
 
 
-_RISKY_FIELD = re.compile("\x1f[=@\t\r\x00+-]")  # after a separator: a field neutralize looks at
+_RISKY_FIELD = re.compile("\x1f[=@\t\r\x00+\\-＝＠＋－]")  # after a separator: a field neutralize looks at
 
 
 def neutralize(text: str) -> str:
     if not text:
         return text
     first = text[0]
-    if first in "=@\t\r\0" or (first in "+-" and not _NUMBERLIKE.match(text)):
+    if first in "=@\t\r\0＝＠":  # Excel reads a full-width ＝ as = when Japanese input is on
+        return "'" + text
+    if first in "+-＋－" and not _NUMBERLIKE.fullmatch(text.translate(_WIDE_SIGNS).translate(_WIDE_DIGITS)):
         return "'" + text
     return text
 

@@ -1,6 +1,7 @@
 """File names built from region codes and names: safe on Windows and POSIX alike."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -25,6 +26,20 @@ def safe_stem(text: str) -> str:
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
     return text[:MAX_STEM].rstrip(". ") or "_"
+
+
+def shown(path) -> str:
+    """A path as text that can be printed and written anywhere: bytes of a name that are
+    not UTF-8 (cp932 names unpacked from a Windows zip) become U+FFFD."""
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        return text.decode("utf-8", "replace")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # lone surrogates: undecodable bytes the OS gave back
+        return os.fsencode(text).decode("utf-8", "replace") if os.name != "nt" else \
+            text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def region_filename(code: str, name: str, suffix: str = ".xlsx") -> str:

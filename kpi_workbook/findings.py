@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, asdict
 
+from .filenames import shown
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
@@ -49,6 +51,8 @@ CATALOGUE: dict[str, Spec] = {
         "ファイル名と場所を確認してください。"),
     "FILE_UNREADABLE": _spec(ERROR, "ファイルを開けません（アクセス権がないか、他のプログラムが使用中です）。",
         "ファイルを開いているプログラムを閉じ、読み取り権限を確認してから実行し直してください。"),
+    "FILE_NOT_REGULAR": _spec(ERROR, "通常のファイルではありません（フォルダ・デバイス・名前付きパイプなど）。読み込みませんでした。",
+        "提出された調査票のファイル（.xlsx など）を指定してください。"),
     "FILE_EMPTY": _spec(ERROR, "ファイルが空です（0バイト）。",
         "保存に失敗した可能性があります。記入した調査票を保存し直して、もう一度提出してもらってください。"),
     "FILE_NOT_SPREADSHEET": _spec(ERROR, "Excelのファイルではありません（{detail}）。Excelで開き、「Excelブック（*.xlsx）」形式で保存し直してください。",
@@ -194,7 +198,7 @@ def make(code: str, *, file: str = "", sheet: str = "", cell: str = "", label: s
     fmt.update(label=label, value=text_value, sheet=sheet, suggestion=suggestion)
     fmt.setdefault("hint", f"「{suggestion}」ではありませんか。" if suggestion else "一覧から選んでください。")
     message = spec.template.format(**fmt)
-    return Finding(code=code, severity=spec.severity, message=message, file=file,
+    return Finding(code=code, severity=spec.severity, message=message, file=shown(file) if file else file,
                    sheet=sheet, cell=cell, column=label, value=text_value,
                    suggestion=suggestion, row=row)
 

@@ -12,7 +12,9 @@ return, before the checks start).
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -53,12 +55,19 @@ class Sniffed:
 def sniff(path) -> Sniffed:
     """Classify *path* by content, or raise :class:`Refusal`."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(PROLOGUE_BYTES)
+        # non-blocking: a FIFO opened for reading would wait for a writer for ever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise Refusal("FILE_NOT_FOUND") from None
-    except (PermissionError, IsADirectoryError, OSError):
+    except OSError:
         raise Refusal("FILE_UNREADABLE") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # a device, FIFO, socket, folder
+            raise Refusal("FILE_NOT_REGULAR")
+        try:
+            head = fh.read(PROLOGUE_BYTES)
+        except OSError:
+            raise Refusal("FILE_UNREADABLE") from None
     if not head:
         raise Refusal("FILE_EMPTY")
     if head.startswith(OLE_MAGIC):

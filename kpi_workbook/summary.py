@@ -23,7 +23,7 @@ from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
 from .export import CsvExport
-from .filenames import inside, region_filename
+from .filenames import inside, region_filename, shown
 from .row_sheet import Rendered, RowBook
 from .summary_tables import cell, csv_columns, finding_row, formats, write_matrix, write_overview, \
     write_setting, write_submissions
@@ -315,7 +315,7 @@ class _Writer:
         if self.export:
             for table, text in part.csv.items():
                 self.export.add_text(table, text)
-        target = os.path.relpath(sub.file, self.links_from) if part.findings else ""
+        target = shown(os.path.relpath(sub.file, self.links_from)) if part.findings else ""
         for values, sheet, ref in part.findings:
             self._finding_row(values, f"external:{target}#'{sheet}'!{ref}" if ref else "", ref)
 

@@ -4,12 +4,15 @@ import io
 
 from hypothesis import given, settings, strategies as st
 
-from kpi_workbook.export import csv_columns_text, csv_text, plain
+from kpi_workbook.export import csv_columns_text, csv_text, neutralize, plain
 
 
 def test_csv_text_neutralizes_the_risky_fields_and_only_those():
     risky = {"=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx", "+x": "'+x", "-x": "'-x",
-             "-5": "-5", "+81-3-1234-5678": "+81-3-1234-5678"}
+             "-5": "-5", "+81-3-1234-5678": "+81-3-1234-5678",
+             "-1-1": "'-1-1", "-(1)": "'-(1)", "+1-1": "'+1-1", "-A1": "'-A1", "- 5": "'- 5",
+             "＝SUM(A1)": "'＝SUM(A1)", "＠x": "'＠x", "＋x": "'＋x", "－1+1": "'－1+1",
+             "－５": "－５", "-1,084": "-1,084", "+0.5": "+0.5", "-5%": "-5%", "+1-800-555-0100": "+1-800-555-0100"}
     for typed, written in risky.items():  # each alone in its row: the row test must see it
         out = list(csv.reader(io.StringIO(csv_text([["R01", "ok", typed, "1,000"]]), newline="")))
         assert out == [["R01", "ok", written, "1,000"]]
@@ -41,3 +44,15 @@ def test_plain_values_are_exact_text():
     from kpi_workbook.values import parse_time
     assert plain(Decimal("1234.50")) == "1234.50" and plain(None) == "" and plain(True) == "○"
     assert plain(parse_time("R5")[0]) == "2023年度" and plain(("①", "③")) == "①、③"
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.text(alphabet="+-＋－=＝@＠0123456789０１２３４５６７８９,.()%A ", min_size=1, max_size=12))
+def test_what_stays_unprefixed_after_a_sign_is_a_plain_number_or_phone(text):
+    import re
+    out = neutralize(text)
+    if out == text and text[0] in "+-＋－":
+        plain_text = text.translate(str.maketrans("＋－０１２３４５６７８９", "+-0123456789"))
+        assert re.fullmatch(r"[+-][\d,.]+%?|\+[\d-]+", plain_text), text
+    if text[0] in "=＝@＠":
+        assert out == "'" + text

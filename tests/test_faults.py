@@ -3,6 +3,9 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
+import zipfile
 
 import pytest
 
@@ -11,7 +14,7 @@ import kpi_workbook.summary as S
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import FIXTURES, SAMPLES
+from .conftest import CONSOLE, FIXTURES, SAMPLES
 
 
 def _digest(folder):
@@ -136,3 +139,25 @@ def test_a_worker_out_of_memory_does_not_fail_a_valid_return(folder, tmp_path, m
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
     assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"]
     assert not [s for s in result.submissions if s.status == "failed"]
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="this file system keeps names as any bytes")
+def test_a_file_name_that_is_not_utf8_is_shown_replaced(folder, tmp_path):
+    """cp932 bytes, as unzip leaves names from a Windows archive: the run completes and the
+    name appears with U+FFFD in the terminal, JSON, the summary and the CSVs."""
+    from .conftest import run_console
+    kumamoto = next(folder.glob("R01_*.xlsx"))
+    odd = os.fsdecode(os.fsencode(str(folder)) + b"/R01_\x8c\x46\x96\x7b.xlsx")
+    os.rename(kumamoto, odd)
+    out = tmp_path / "out"
+    done = run_console("consolidate", folder, "--roster", SAMPLES / "roster.csv", "-o", out / "s.xlsx",
+                       "--csv", out / "csv", "--json", cwd=tmp_path)
+    assert done.returncode == 1 and "内部エラー" not in done.stderr, done.stderr
+    data = json.loads(done.stdout)
+    assert "R01_\ufffdF\ufffd{.xlsx" in {s["relative"] for s in data["submissions"]}
+    assert "R01_\ufffdF\ufffd{.xlsx" in (out / "csv" / "submissions.csv").read_text(encoding="utf-8-sig")
+    with zipfile.ZipFile(out / "s.xlsx") as zf:
+        assert any("R01_\ufffdF\ufffd{.xlsx" in zf.read(n).decode() for n in zf.namelist() if n.endswith(".xml"))
+    env_strict = dict(os.environ, PYTHONIOENCODING="utf-8:strict")
+    checked = subprocess.run([CONSOLE, "check", odd], capture_output=True, env=env_strict, timeout=120)
+    assert checked.returncode in (0, 1) and "R01_\ufffdF\ufffd{.xlsx".encode() in checked.stdout, checked.stderr

@@ -29,3 +29,13 @@ def test_nothing_lands_outside(tmp_path):
     assert inside(tmp_path, "a.xlsx").parent == tmp_path.resolve()
     with pytest.raises(OutputError):
         inside(tmp_path, "../a.xlsx")
+
+
+def test_shown_replaces_what_is_not_utf8():
+    import os
+
+    from kpi_workbook.filenames import shown
+    assert shown("R01_熊本.xlsx") == "R01_熊本.xlsx"
+    assert shown(b"R01_\x8c\x46.xlsx") == "R01_\ufffdF.xlsx"
+    if os.name != "nt":
+        assert shown(os.fsdecode(b"R01_\x8c\x46.xlsx")) == "R01_\ufffdF.xlsx"

@@ -1,7 +1,10 @@
 """safety: a part read straight from a zip's central directory, or None (ask zipfile)."""
 import glob
+import os
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from kpi_workbook.safety import peek_members
 
@@ -50,3 +53,20 @@ def test_anything_but_a_plain_zip_is_left_to_zipfile(tmp_path):
         assert peek_members(path, NAMES) is None, name
     big = _zip(tmp_path / "big.xlsx", {"docProps/core.xml": b"0" * 5000})
     assert peek_members(big, NAMES, limit=4000) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
+    """Opening a FIFO for reading waits for a writer: it must be refused, not read."""
+    import time
+
+    from kpi_workbook.check import check_workbook
+    from kpi_workbook.consolidate import discover
+    fifo = tmp_path / "R01_pipe.xlsx"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    for path in (fifo, Path(os.devnull)):
+        assert [f.code for f in check_workbook(path).findings] == ["FILE_NOT_REGULAR"]
+    assert time.monotonic() - start < 5
+    files, notes = discover(tmp_path)
+    assert files == [] and [n.code for n in notes] == ["FILE_SKIPPED"]
