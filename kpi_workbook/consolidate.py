@@ -44,7 +44,7 @@ from .survey import Survey, load_survey
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
-_MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)[^>]*>([^<]+)<")
+_MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)\b[^<>]*>([^<]{1,64})<")  # linear: see xlsx_scan
 _STAMPED = ("docProps/core.xml", "meta.xml")  # where xlsx and ods keep it
 BATCH = 8  # files a worker is given at a time
 GC_YOUNG = 5000  # a worker's threshold for collecting young objects (Python's default: 700)

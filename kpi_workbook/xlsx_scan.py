@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 
 from .safety import check_member_prologue, check_prologue, read_member, read_whole_by_scan
 
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+# Every pattern here is linear in its input, whatever the input: attribute runs stop at
+# "<" as well as ">" (neither may appear inside a tag), element bodies stop at the next
+# cell's start or end, closing tags allow the white space XML allows (</c >).
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^<>]*)/?>")
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*)/?>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^<>]*?)(?:/>|>([^<]*(?:<(?!/?(?:\w+:)?c[\s/>])[^<]*)*)</(?:\w+:)?c\s*>)")
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 # Searches without a namespace prefix are much faster; a prefix is looked for once.
 _PLAIN_FORMULA = re.compile(rb"<f\b")
@@ -34,9 +37,10 @@ _PREFIXED = re.compile(rb":(?:c|f|v|is)\b")  # absent: no element below can carr
 _PREFIXED_FORMULA = re.compile(rb":f\b")  # where <x:f> may be (a regex finds it faster than `in`)
 _ERROR_TYPE = re.compile(rb't="e"')  # a regex finds a literal faster than bytes.find here
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)/?>")
-_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.DOTALL)
-_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^<>]*)/?>")
+_CELLXFS_START = re.compile(rb"<(?:\w+:)?cellXfs\b[^<>]*>")
+_CELLXFS_END = re.compile(rb"</(?:\w+:)?cellXfs\s*>")
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^<>]*)")
 _PERCENT_BUILTIN = {9, 10}
 STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 
@@ -156,11 +160,12 @@ def _percent_formats(styles: bytes) -> frozenset:
                 percent_ids.add(int(attrs.get("numFmtId", "-1")))
             except ValueError:
                 pass
-    match = _CELLXFS.search(styles)
-    if not match:
+    start = _CELLXFS_START.search(styles)
+    end = _CELLXFS_END.search(styles, start.end()) if start else None
+    if not end:
         return frozenset()
     out = set()
-    for index, raw in enumerate(_XF.findall(match.group(1))):
+    for index, raw in enumerate(_XF.findall(styles, start.end(), end.start())):
         try:
             if int(_attrs(raw).get("numFmtId", "0")) in percent_ids:
                 out.add(index)
@@ -171,10 +176,10 @@ def _percent_formats(styles: bytes) -> frozenset:
 
 # A cell that holds a value (<v> or an inline string), possibly after its formula.
 _VALUE_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^>/]*>\s*'
-    rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?(?:v|is)\b')
+    rb'<(?:\w+:)?c\b[^<>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^<>/]*>\s*'
+    rb'(?:<(?:\w+:)?f\b[^<>]*?(?:/>|>[^<]*</(?:\w+:)?f\s*>)\s*)?<(?:\w+:)?(?:v|is)\b')
 _PLAIN_VALUE_CELL = re.compile(  # the same where no element can carry a prefix: faster
-    rb'<c\b[^>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^>/]*>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<(?:v|is)\b')
+    rb'<c\b[^<>]*?\sr=["\']([A-Z]{1,3})([0-9]{1,7})["\'][^<>/]*>\s*(?:<f\b[^<>]*?(?:/>|>[^<]*</f\s*>)\s*)?<(?:v|is)\b')
 # A reference that is not "one letter, at most five digits" (or any attribute ending in r
 # that looks like one: that only costs the exact count).  Absent, every cell lies within
 # A1:Z99999, fewer cells than any reader's limit: no need to find the farthest one.

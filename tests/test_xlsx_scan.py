@@ -49,3 +49,49 @@ def test_a_dtd_in_a_part_the_scan_reads_whole_is_refused_before_any_parser(tmp_p
         book, findings = read_workbook(_with_part(tmp_path, part, dtd))
         assert book is None and [f.code for f in findings] == ["FILE_UNSAFE"], part
 
+
+
+# ---- every pattern run on file content is linear in its input (no backtracking blow-up)
+
+import time  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from kpi_workbook.consolidate import _stamp_in  # noqa: E402
+from kpi_workbook.xlsx_scan import _percent_formats, _scan_cells  # noqa: E402
+
+_CLOSES = ["</c>", "</c >", "</c\n>", "</c\t >"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(1, 300), st.integers(1, 30), st.sampled_from(["n", "e", "f", "blank"]),
+                          st.integers(0, 3)), max_size=40))
+def test_closing_tags_with_white_space_scan_as_without(cells):
+    """`</c >` is the same XML as `</c>`: the scan sees the same cells either way."""
+    def sheet(closes):
+        parts = []
+        for row, col, kind, close in cells:
+            ref = f"{chr(64 + col % 26 + 1)}{row}"
+            body = {"n": "<v>1</v>", "e": "<v>#DIV/0!</v>", "f": "<f>A1+1</f>", "blank": ""}[kind]
+            attrs = f' r="{ref}"' + (' t="e"' if kind == "e" else "") + ' s="1"'
+            parts.append(f"<c{attrs}>{body}{closes[close]}")
+        return ("<worksheet><sheetData><row>" + "".join(parts) + "</row></sheetData></worksheet>").encode()
+    plain, spaced = _scan_cells(sheet(["</c>"] * 4), {1}), _scan_cells(sheet(_CLOSES), {1})
+    assert (plain.max_row, plain.max_col, plain.errors, plain.no_value, plain.percent) == \
+        (spaced.max_row, spaced.max_col, spaced.errors, spaced.no_value, spaced.percent)
+
+
+def _quick(func, data, limit=2.0):
+    start = time.monotonic()
+    func(data)
+    return time.monotonic() - start < limit
+
+
+def test_adversarial_parts_take_linear_time():
+    assert _quick(lambda d: _scan_cells(d, {1}), b'<sheetData>' + b'<c r="A1" s="1"><v>1</v></c >' * 20_000)
+    assert _quick(lambda d: _scan_cells(d, {1}), b'<c r="A1">' * 200_000)  # never closed
+    assert _quick(lambda d: _scan_cells(d, {1}), b'<c r="A1"' * 200_000)  # tags never ended
+    assert _quick(_percent_formats, b"<styleSheet><!-- " + b"<cellXfs " * 100_000 + b"-->")
+    assert _quick(_percent_formats, b"<styleSheet>" + b"<cellXfs>" * 100_000)
+    assert _quick(_stamp_in, b"<cp:coreProperties>" + b"<dc:date" * 100_000)
+    assert _quick(_stamp_in, b"<dc:date>" + b"x" * 1_000_000)
