@@ -135,7 +135,8 @@ def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
 def workbook_modified(path: Path) -> str:
     """The modified time the workbook records about itself (xlsx/ods), else the file's."""
     try:
-        from .safety import peek_members
+        from .safety import directory_limits, peek_members
+        directory_limits(path)  # a hostile directory is never parsed here, in the main process
         parts = peek_members(path, _STAMPED)  # fast; None: let zipfile read the parts
         stamp = _stamp_by_zipfile(path) if parts is None else _first_stamp(parts)
         if stamp:

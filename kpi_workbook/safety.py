@@ -28,7 +28,9 @@ MAX_MEMBER_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 100  # for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 10_000
-PROLOGUE_BYTES = 4096
+MAX_DIRECTORY_BYTES = MAX_MEMBERS * 1024  # a central directory larger than this is refused unread
+PROLOGUE_BYTES = 4096  # the encoding declaration is looked for here
+MAX_PROLOGUE = 16 * 1024 * 1024  # comments and PIs before the root element, at most
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -108,7 +110,38 @@ def _check_ole(path) -> Sniffed:
     return Sniffed("xls")
 
 
+def directory_limits(path) -> None:
+    """Refuse a zip whose end record declares more members, or a larger central
+    directory, than the limits, or a directory the file is too short to hold: before
+    anything (zipfile included) parses that directory.  A file with no end record is
+    left to zipfile, which calls it damaged."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - 65_557))
+        tail = fh.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end < 0 or end + _END_RECORD.size > len(tail):
+            return
+        _, _, _, _, entries, cd_size, cd_offset, _ = _END_RECORD.unpack_from(tail, end)
+        at = size - len(tail) + end
+        if 0xFFFF in (entries,) or 0xFFFFFFFF in (cd_size, cd_offset):  # ZIP64: its own end record
+            locator = tail[end - 20:end] if end >= 20 else b""
+            if locator[:4] == b"PK\x06\x07":
+                fh.seek(struct.unpack_from("<Q", locator, 8)[0])
+                record = fh.read(56)
+                if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                    entries, cd_size, cd_offset = struct.unpack_from("<QQQ", record, 32)
+                    at = size  # where the directory must end at the latest
+    if entries > MAX_MEMBERS:
+        raise Refusal("FILE_TOO_LARGE", f"構成ファイル数{entries}")
+    if cd_size > MAX_DIRECTORY_BYTES:
+        raise Refusal("FILE_TOO_LARGE", f"ZIPの目次が{cd_size // 1_000_000}MBあります")
+    if cd_offset + cd_size > at:
+        raise Refusal("FILE_CORRUPT", "ZIPの目次がファイルの大きさと合いません")
+
+
 def _check_zip(path) -> Sniffed:
+    directory_limits(path)
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -125,10 +158,10 @@ def _check_zip(path) -> Sniffed:
             raise Refusal("FILE_ENCRYPTED")  # a password-protected .ods
         ooxml = "mimetype" not in names
         for info in infos:
-            if info.filename.lower().endswith((".xml", ".rels")) or info.filename == "mimetype":
-                if ooxml and read_whole_by_scan(info.filename):
-                    continue  # xlsx_scan checks it as it reads it, before any parser
-                check_member_prologue(zf, info)
+            if ooxml and read_whole_by_scan(info.filename):
+                continue  # xlsx_scan checks it as it reads it, before any parser
+            if not info.is_dir():
+                check_member_prologue(zf, info)  # any member that is XML, whatever its name
         if "mimetype" in names:
             mime = zf.read("mimetype")[:100]
             if b"opendocument.spreadsheet" in mime:
@@ -188,32 +221,75 @@ def read_whole_by_scan(name: str) -> bool:
 
 
 def check_member_prologue(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Refuse DTDs, entity declarations and exotic encodings in the first bytes of a part."""
+    """Refuse DTDs, entity declarations and exotic encodings anywhere before the root
+    element of a member that is XML (read only as far as that root)."""
+    data, want = b"", 64 * 1024
     try:
         with zf.open(info) as fh:
-            head = fh.read(PROLOGUE_BYTES)
+            while True:
+                chunk = fh.read(want - len(data))
+                data += chunk
+                if not chunk or _prologue_end(_as_utf8(data)) >= 0 or len(data) >= MAX_PROLOGUE:
+                    break
+                want *= 2  # read on geometrically: each look at the bytes so far is paid once
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
     except Exception as exc:  # zlib.error and friends
         raise Refusal("FILE_CORRUPT", f"{info.filename}: {type(exc).__name__}") from None
-    check_prologue(info.filename, head)
+    if len(data) >= MAX_PROLOGUE and _prologue_end(_as_utf8(data)) < 0:
+        raise Refusal("FILE_UNSAFE", f"{info.filename}: 本体の前の注釈が長すぎます")
+    check_prologue(info.filename, data)
+
+
+def _as_utf8(head: bytes) -> bytes:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    if head[:4] in (b"\x00<\x00?", b"<\x00?\x00"):
+        return head.decode("utf-16-be" if head[0] == 0 else "utf-16-le", errors="ignore").encode()
+    return head
+
+
+def _prologue_end(data: bytes) -> int:
+    """Where the first thing that is not white space, an XML declaration, a processing
+    instruction or a comment starts in *data* (the root element, a DTD, or text);
+    -1 when *data* ends first."""
+    pos, size = (3 if data.startswith(b"\xef\xbb\xbf") else 0), len(data)
+    while True:
+        while pos < size and data[pos] in b" \t\r\n":
+            pos += 1
+        if pos >= size:
+            return -1
+        if data.startswith(b"<?", pos):
+            end, step = data.find(b"?>", pos + 2), 2
+        elif data.startswith(b"<!--", pos):
+            end, step = data.find(b"-->", pos + 4), 3
+        else:
+            return pos
+        if end < 0:
+            return -1
+        pos = end + step
+
+
+_XML_NAMES = (".xml", ".rels", ".vml")  # members that must be XML (a binary one is let be)
 
 
 def check_prologue(name: str, head: bytes) -> None:
-    """Refuse a part whose first bytes (*head*) hold a DTD, an entity declaration or an
-    exotic encoding."""
-    head = head[:PROLOGUE_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
-    elif head[:4] in (b"\x00<\x00?", b"<\x00?\x00"):
-        head = head.decode("utf-16-be" if head[0] == 0 else "utf-16-le", errors="ignore").encode()
+    """Refuse a part whose prologue (all before its root element, in *head*: the part,
+    or its start) holds a DTD or an entity declaration, or whose encoding is exotic."""
+    head = _as_utf8(head)
     match = _ENCODING.search(head[:200])
     if match and match.group(1).decode("ascii").lower() not in _SAFE_ENCODINGS:
         raise Refusal("FILE_UNSAFE", f"文字コード{match.group(1).decode('ascii')}")
-    if head.lstrip()[:1] not in (b"<", b"") and not head.startswith(b"\xef\xbb\xbf"):
-        if name != "mimetype":
+    end = _prologue_end(head)
+    first = head[end:end + 1] if end >= 0 else b""
+    if end >= 0 and first != b"<":  # text where the root should be: not XML
+        if name.lower().endswith(_XML_NAMES):
             raise Refusal("FILE_UNSAFE", f"{name}がXMLではありません")
-    if _DOCTYPE.search(head):
+        return  # a binary member (an image, vbaProject.bin): nothing for an XML parser
+    if end < 0 and not name.lower().endswith(_XML_NAMES) and not head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        return
+    prologue = head if end < 0 else head[:end + 16]  # what stands at the root's place too
+    if _DOCTYPE.search(prologue):
         raise Refusal("FILE_UNSAFE", "DTD・実体宣言")
 
 

@@ -70,3 +70,84 @@ def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
     assert time.monotonic() - start < 5
     files, notes = discover(tmp_path)
     assert files == [] and [n.code for n in notes] == ["FILE_SKIPPED"]
+
+
+# ---- the whole prologue, and the zip directory before anyone parses it
+
+import struct  # noqa: E402
+import time  # noqa: E402
+
+from kpi_workbook.check import check_workbook  # noqa: E402
+
+from .conftest import FIXTURES  # noqa: E402
+
+DTD = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def _with_part(src, dst, name, data):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != name:
+                zout.writestr(info, zin.read(info.filename))
+        zout.writestr(name, data)
+    return dst
+
+
+@pytest.mark.parametrize("name", ["xl/worksheets/sheet1.xml", "docProps/app.xml", "xl/drawings/vmlDrawing1.vml",
+                                  "xl/sharedStrings.xml", "customXml/item1.xml"])
+def test_a_dtd_after_a_long_comment_is_refused_in_any_part(tmp_path, name):
+    src = FIXTURES / "xlsx-hostile" / "control_valid.xlsx"
+    with zipfile.ZipFile(src) as zf:
+        original = zf.read(name) if name in zf.namelist() else b"<root/>"
+    body = original.split(b"?>", 1)[-1] if original.startswith(b"<?xml") else original
+    data = b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- ' + b"x" * 5000 + b" -->\n" + DTD + body
+    result = check_workbook(_with_part(src, tmp_path / "dtd.xlsx", name, data))
+    assert [f.code for f in result.findings] == ["FILE_UNSAFE"], name
+
+
+def test_a_long_comment_alone_is_still_read(tmp_path):
+    src = FIXTURES / "xlsx-hostile" / "control_valid.xlsx"
+    with zipfile.ZipFile(src) as zf:
+        strings = zf.read("xl/sharedStrings.xml")
+    data = strings.replace(b"?>", b"?><!-- " + b"x" * 200_000 + b" -->", 1)
+    result = check_workbook(_with_part(src, tmp_path / "ok.xlsx", "xl/sharedStrings.xml", data))
+    assert [f.code for f in result.findings] == [f.code for f in check_workbook(src).findings]
+
+
+def _lying_end_record(path, entries=None, cd_size=None):
+    data = bytearray((FIXTURES / "xlsx-hostile" / "control_valid.xlsx").read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    sig, disk, disk_cd, here, total, size, offset, comment = struct.unpack_from("<4s4H2LH", data, end)
+    if entries is not None:
+        here = total = entries
+    struct.pack_into("<4s4H2LH", data, end, sig, disk, disk_cd, here, total, size if cd_size is None else cd_size,
+                     offset, comment)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("case", ["entries", "sparse"])
+def test_a_directory_beyond_the_limits_is_refused_unread(tmp_path, case):
+    from kpi_workbook.consolidate import workbook_modified
+    if case == "entries":
+        path = _lying_end_record(tmp_path / "many.xlsx", entries=60_000)
+    else:  # 8 KB on disk, a 1.2 GB directory claimed
+        path = _lying_end_record(tmp_path / "sparse.xlsx", cd_size=1_200_000_000)
+    start = time.monotonic()
+    codes = [f.code for f in check_workbook(path).findings]
+    assert codes in (["FILE_TOO_LARGE"], ["FILE_CORRUPT"]), codes
+    assert workbook_modified(path)  # the file's own time, without parsing the directory
+    assert time.monotonic() - start < 5
+
+
+def test_the_end_record_is_read_before_any_directory_is_parsed(tmp_path, monkeypatch):
+    import kpi_workbook.safety as S
+
+    def no_zipfile(*args, **kwargs):
+        raise AssertionError("zipfile parsed a directory the end record already refuses")
+    monkeypatch.setattr(S.zipfile, "ZipFile", no_zipfile)
+    for path in (_lying_end_record(tmp_path / "many.xlsx", entries=60_000),
+                 _lying_end_record(tmp_path / "sparse.xlsx", cd_size=1_200_000_000)):
+        with pytest.raises(S.Refusal) as refusal:
+            S.sniff(path)
+        assert refusal.value.code in ("FILE_TOO_LARGE", "FILE_CORRUPT")
