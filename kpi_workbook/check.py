@@ -8,7 +8,7 @@ raises for bad data.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
@@ -22,6 +22,7 @@ from .survey import Survey, available, load_survey
 from .values import label_key as _label
 
 HEADER_SEARCH_ROWS = 30
+MAX_FINDINGS = 1_000  # per file; past it they are counted in one FINDINGS_TRUNCATED
 
 
 @dataclass
@@ -77,6 +78,14 @@ class ReturnResult:
     findings: list = field(default_factory=list)
     readable: bool = False
     annotated: str = ""  # path of the annotated copy, when one was written
+    dropped: dict = field(default_factory=dict)  # severity -> findings past MAX_FINDINGS, counted
+
+    def add(self, finding) -> None:
+        """Keep *finding*, or only count it once the file has MAX_FINDINGS of them."""
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(finding)
+        else:
+            self.dropped[finding.severity] = self.dropped.get(finding.severity, 0) + 1
 
     @property
     def ok(self) -> bool:
@@ -157,6 +166,11 @@ def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
     _check_region(result, definition, roster)
     from .rules import apply_rules
     apply_rules(result, definition)
+    if result.dropped:  # one finding for the rest, which still count
+        dropped = result.dropped
+        rest = F.make("FINDINGS_TRUNCATED", file=name, limit=MAX_FINDINGS, count=sum(dropped.values()),
+                      errors=dropped.get(F.ERROR, 0), warnings=dropped.get(F.WARNING, 0))
+        result.findings.append(replace(rest, severity=F.ERROR if dropped.get(F.ERROR) else F.WARNING))
     return result
 
 
@@ -300,6 +314,9 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
     kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
+    if data.rows_left:
+        result.findings.append(F.make("TABLE_TRUNCATED", file=name, sheet=sheet.name, row=data.height + 1,
+                                      cell=f"A{data.height + 1}", line=data.height + 1, count=data.rows_left))
     plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
     values = _convert_columns(sheet, data, kept, plan, result)
     keys = list(values)
@@ -357,7 +374,11 @@ def _letter(c: int) -> str:
 
 
 def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:
-    result.findings.append(F.make(
+    if len(result.findings) >= MAX_FINDINGS:  # counted only: not worth wording
+        severity = F.CATALOGUE[value.problem].severity
+        result.dropped[severity] = result.dropped.get(severity, 0) + 1
+        return
+    result.add(F.make(
         value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
         value=value.typed, suggestion=value.suggestion, row=r + 1,
         unit=value.typed_unit or value.unit, expected=unit or column.unit))

@@ -131,6 +131,10 @@ CATALOGUE: dict[str, Spec] = {
     "PERCENT_AS_RATIO": _spec(WARNING, "「{label}」の{value}を割合とみなし{suggestion}%と読み取りました。",
         "読み取った値でよければ対処は不要です。%で記入すると確実です（例：50%）。"),
     # ---- rows and tables
+    "TABLE_TRUNCATED": _spec(ERROR, "シート「{sheet}」は{line}行目から先（{count}行）を読み込んでいません。表が長すぎます。",
+        "表の下に不要な行（書式や数式のコピーなど）があれば削除して保存し直してください。"),
+    "FINDINGS_TRUNCATED": _spec(WARNING, "指摘が多いため最初の{limit}件のみ示しています。ほかに{count}件（エラー{errors}件、警告{warnings}件）あります。",
+        "示された指摘を直して、もう一度確認してください。配布した調査票に記入したファイルかも確認します。"),
     "DUPLICATE_KEY": _spec(ERROR, "「{label}」の「{value}」が重複しています（{first_cell}と同じ）。",
         "番号が重ならないように直してください。"),
     "REFERENCE_UNKNOWN": _spec(ERROR, "「{label}」の「{value}」は「{target_sheet}」シートにありません。",

@@ -23,6 +23,7 @@ import python_calamine as pc  # imported here, once: a forked child inherits it
 from .xlsx_scan import ref_to_rc, scan_xlsx
 
 MAX_CELLS = 4_000_000  # dense cells one sheet may occupy (rows x columns)
+MAX_ROWS = 10_000  # rows of one sheet read (entry tables have 200-400): the rest are counted, not read
 
 
 class CellError(str):
@@ -40,6 +41,7 @@ class SheetData:
     merged: list = field(default_factory=list)  # [((r0, c0), (r1, c1)), ...] 0-based inclusive
     percent: set = field(default_factory=set)  # {(r, c)} numeric cells shown as %
     hidden: bool = False
+    rows_left: int = 0  # rows past MAX_ROWS not read (the sheet had that many more)
 
     def value(self, r: int, c: int):
         if 0 <= r < len(self.rows):
@@ -132,9 +134,10 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
     if (end_row + 1) * (end_col + 1) > MAX_CELLS:
         raise Refusal("FILE_TOO_LARGE", f"シート「{name}」の使用範囲が広すぎます")
     try:
-        grid = sheet.to_python(skip_empty_area=False) if sheet.height else []
+        grid = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS) if sheet.height else []
     except Exception as exc:  # noqa: BLE001
         raise _calamine_refusal(exc) from None
+    rows_left = max(0, end_row + 1 - len(grid)) if len(grid) >= MAX_ROWS else 0
     rows = [[None if v == "" else v for v in row] for row in grid]
     percent = set()
     if scan is not None:
@@ -145,7 +148,7 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
     except Exception:  # noqa: BLE001 - not every format reports merges
         merged = []
     hidden = bool(meta) and "Visible" not in str(meta.visible)
-    return SheetData(name=name, rows=rows, merged=merged, percent=percent, hidden=hidden)
+    return SheetData(name=name, rows=rows, merged=merged, percent=percent, hidden=hidden, rows_left=rows_left)
 
 
 def _apply_scan(rows: list, scan) -> None:

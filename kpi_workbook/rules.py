@@ -14,7 +14,7 @@ from .survey import COST_PARTS
 
 
 def apply_rules(result, survey) -> None:
-    add = result.findings.append
+    add = result.add
     for sheet in survey.sheets:
         records = result.records.get(sheet.key, [])
         _required(result, sheet, records, add)
