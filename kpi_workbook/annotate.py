@@ -28,9 +28,11 @@ from .filenames import inside, safe_stem
 from .safety import read_member
 
 FILLS = {F.ERROR: "FFC7CE", F.WARNING: "FFEB9C", F.INFO: "DDEBF7"}
-_X14_DV = re.compile(rb"<x14:dataValidation\b([^>]*)>(.*?)</x14:dataValidation>", re.DOTALL)
-_XM_F = re.compile(rb"<xm:f>(.*?)</xm:f>", re.DOTALL)
-_XM_SQREF = re.compile(rb"<xm:sqref>(.*?)</xm:sqref>", re.DOTALL)
+# Linear whatever the input (see xlsx_scan): a body never runs past the next validation.
+_X14_DV = re.compile(rb"<x14:dataValidation\b([^<>]*)>([^<]*(?:<(?!/?x14:dataValidation[\s>])[^<]*)*)"
+                     rb"</x14:dataValidation\s*>")
+_XM_F = re.compile(rb"<xm:f\s*>([^<]*)</xm:f\s*>")
+_XM_SQREF = re.compile(rb"<xm:sqref\s*>([^<]*)</xm:sqref\s*>")
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
@@ -43,8 +45,10 @@ def annotated_name(result, variant: int = 0) -> str:
     return safe_stem(source.stem + tag + suffix) + ".xlsx"
 
 
-def annotate(result, target) -> Path | None:
-    """Write the annotated copy of one checked return as *target*; return its path."""
+def annotate(result, target, into=None) -> Path | None:
+    """Write the annotated copy of one checked return as *target* (atomically), or, with
+    *into*, write it to that path (a caller's temporary file) and let the caller move it
+    onto *target*; return *target*."""
     if not result.readable or result.survey is None:
         return None
     words = result.survey.words
@@ -52,6 +56,9 @@ def annotate(result, target) -> Path | None:
     book = _editable_copy(result)
     _mark_cells(book, result.findings)
     _findings_sheet(book, result.findings, words)
+    if into is not None:
+        book.save(into)
+        return target
     with atomic_path(target) as tmp:
         book.save(tmp)
     return target

@@ -16,12 +16,16 @@ from . import findings as F
 from . import metadata
 from .normalize import EMPTY, Value, converter, normalize_cell
 from .filenames import shown
+from .atomic import Pending
+from .errors import OutputError
+from .isolate import IsolatedFailure, run_isolated
 from .outputs import Claimed, writable
 from .reader import SheetData, read_workbook
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
 
 HEADER_SEARCH_ROWS = 30
+ANNOTATE_TIMEOUT = 20.0  # seconds for one annotated copy
 MAX_FINDINGS = 1_000  # per file; past it they are counted in one FINDINGS_TRUNCATED
 
 
@@ -126,19 +130,28 @@ def check_files(paths, survey=None, roster=None, secret=None, annotate_dir=None)
 
 
 def _annotate(result: ReturnResult, out_dir, claimed: Claimed) -> None:
+    """Write *result*'s annotated copy (openpyxl, on a clerk's file) in a child under the
+    reader's caps; a failure is a warning on the file, never the clerk's error."""
     from .annotate import annotate, annotated_name
-    from .errors import OutputError
 
     if not result.readable or result.survey is None:
         return
+    target = claimed.claim(out_dir, lambda variant: annotated_name(result, variant))
+    pending = Pending(target)  # the child writes here; the copy appears only complete
     try:
-        written = annotate(result, claimed.claim(out_dir, lambda variant: annotated_name(result, variant)))
+        if run_isolated(annotate, result, target, pending.path, timeout=ANNOTATE_TIMEOUT):
+            pending.commit()
+            result.annotated = str(target)
     except OutputError:
         raise
+    except IsolatedFailure as failure:
+        why = {"timeout": "時間内に終わりませんでした", "memory": "必要なメモリが上限を超えました"}
+        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file,
+                                      detail=why.get(failure.reason, "処理が異常終了しました")))
     except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on odd files
         result.findings.append(F.make("ANNOTATE_FAILED", file=result.file, detail=type(exc).__name__))
-        return
-    result.annotated = str(written) if written else ""
+    finally:
+        pending.abort()  # a no-op once committed
 
 
 def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:

@@ -75,7 +75,7 @@ CATALOGUE: dict[str, Spec] = {
         "対処は不要です（マクロは読み込みにも確認結果にも使いません）。"),
     "FILE_SKIPPED": _spec(INFO, "{detail}のため読み込み対象外としました。",
         "対処は不要です。集計に含めるべきファイルなら、名前・拡張子を確認してください。"),
-    "ANNOTATE_FAILED": _spec(ERROR, "確認結果のファイルを作成できませんでした（{detail}）。",
+    "ANNOTATE_FAILED": _spec(WARNING, "確認結果のファイルは作成できませんでした（{detail}）。",
         "記入者の誤りではありません。指摘の一覧（画面・JSON）をそのまま伝えてください。"),
     # ---- which survey, which region
     "META_MISSING": _spec(ERROR, "調査票の管理情報が見つかりません。配布した調査票に記入したファイルか確認してください。",

@@ -80,7 +80,7 @@ def test_text_that_looks_like_a_formula_stays_text(annotated):
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
 
 
-def _move_validation_to_x14(path, sheet_part, sqref):
+def _move_validation_to_x14(path, sheet_part, sqref, close="</x14:dataValidation>"):
     """Rewrite one data validation the way Excel 2010+ stores cross-sheet lists."""
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
@@ -96,7 +96,7 @@ def _move_validation_to_x14(path, sheet_part, sqref):
            '<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
            'promptTitle="区分" prompt="選んでください">'
            f'<x14:formula1><xm:f>{formula}</xm:f></x14:formula1><xm:sqref>{sqref}</xm:sqref>'
-           '</x14:dataValidation></x14:dataValidations></ext></extLst>')
+           f'{close}</x14:dataValidations></ext></extLst>')
     xml = xml.replace("</worksheet>", ext + "</worksheet>")
     parts[sheet_part] = xml.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -105,11 +105,13 @@ def _move_validation_to_x14(path, sheet_part, sqref):
 
 
 @pytest.mark.filterwarnings("ignore:Data Validation extension")
-def test_extension_validations_are_restored(generated, tmp_path):
+@pytest.mark.parametrize("close", ["</x14:dataValidation>", "</x14:dataValidation >"])
+def test_extension_validations_are_restored(generated, tmp_path, close):
+    """Closed as `</x14:dataValidation >` (valid XML) too: once 250 s, now read at once."""
     path = fill_workbook(generated["R02"], {"事業費": ANSWERS["事業費"][:1]}, tmp_path / "x14.xlsx")
     book = openpyxl.load_workbook(path)
     part = f"xl/worksheets/sheet{book.sheetnames.index('事業費') + 1}.xml"
-    _move_validation_to_x14(path, part, "B4:B203")
+    _move_validation_to_x14(path, part, "B4:B203", close)
     assert "B4:B203" not in _validations(openpyxl.load_workbook(path))["事業費"]  # openpyxl's trap
     result = check_files([path], annotate_dir=tmp_path / "out")[0]
     copy = openpyxl.load_workbook(result.annotated)
@@ -148,3 +150,15 @@ def test_xls_and_ods_returns_get_a_rebuilt_copy(annotated, tmp_path, fmt):
     assert copy["KPI"]["A4"].value == "K001" and copy["事業"]["D6"].value == "ｱ-c"
     rechecked = check_files([result.annotated])[0]
     assert {(f.code, f.sheet, f.cell) for f in rechecked.findings if f.cell} == EXPECTED
+
+
+def test_a_copy_past_its_time_is_a_warning_not_the_clerks_error(generated, tmp_path, monkeypatch):
+    import kpi_workbook.check as C
+    path = fill_workbook(generated["R05"], {}, tmp_path / "R05.xlsx")
+    before = [f.code for f in check_files([path])[0].findings]
+    monkeypatch.setattr(C, "ANNOTATE_TIMEOUT", 0.001)
+    result = check_files([path], annotate_dir=tmp_path / "out")[0]
+    failed = [f for f in result.findings if f.code == "ANNOTATE_FAILED"]
+    assert len(failed) == 1 and failed[0].severity == "warning" and "時間内に終わりませんでした" in failed[0].message
+    assert [f.code for f in result.findings if f.code != "ANNOTATE_FAILED"] == before
+    assert not result.annotated and not list((tmp_path / "out").glob("*.xlsx"))
