@@ -6,6 +6,7 @@ and exit code 2 here, and only here; nothing else ever shows a traceback to a us
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 
@@ -184,8 +185,15 @@ def surveys():
         click.echo(f"{name}\t{s.id} {s.version}\t{s.title}")
 
 
+def _stop_cleanly(signum, frame):  # noqa: ARG001 - a signal handler's signature
+    raise KeyboardInterrupt()  # unwinds as Ctrl-C does: temporaries and workers cleaned up
+
+
 def main(argv=None):
     """Entry point of the ``kpi-workbook`` console script."""
+    for name in ("SIGTERM", "SIGHUP"):  # a closed terminal, a kill, a scheduler's stop
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_cleanly)
     for stream in (sys.stdout, sys.stderr):  # a console in cp932, or a name the OS gave
         if hasattr(stream, "reconfigure"):     # as undecodable bytes: never a crash for it
             stream.reconfigure(errors="replace")

@@ -446,6 +446,7 @@ _WORKER: dict = {}
 def _start_worker(run: _Run, fast: bool) -> None:
     """Pool initializer: the survey and roster arrive once per worker, not once per file."""
     _WORKER["run"] = run
+    isolate.die_with_parent()  # a killed consolidate leaves no worker behind
     # A return makes some 10,000 short-lived objects, nearly all freed as they go: the
     # collector need not look at them 700 at a time, nor ever at what every file shares
     # (the survey, the roster, the modules).  That was ~0.35 ms a file.

@@ -21,6 +21,7 @@ from . import findings as F
 from . import metadata
 from .atomic import atomic_path
 from .filenames import inside, region_filename
+from .isolate import die_with_parent
 from .outputs import refuse_inputs, writable
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey
@@ -73,7 +74,7 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
             if progress:
                 progress(1)
         return result
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
         for written in pool.map(_write_one, ((survey, region, target, options) for region, target in todo),
                                 chunksize=chunk):

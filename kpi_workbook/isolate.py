@@ -135,6 +135,7 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
         os.close(read_fd)
         code = 0
         try:
+            die_with_parent()
             import faulthandler
             faulthandler.disable()  # an expected native abort is reported by the parent
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -168,6 +169,33 @@ def enter_worker_mode(memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIM
     elif watchdog is None:
         watchdog = _Watchdog(0)
     _WORKER.update(on=True, timeout=timeout, watchdog=watchdog)
+
+
+def die_with_parent() -> None:
+    """Make this child process end when the process that started it ends (even killed).
+
+    Linux: the parent-death signal.  Elsewhere: a thread that waits on the sentinel
+    multiprocessing gives every child of its parent (a pipe, or a process handle on
+    Windows) and ends this process when it fires."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # the parent died before the signal was asked for
+                os._exit(1)
+            return
+    except (OSError, AttributeError, ValueError):
+        pass
+    import multiprocessing
+    from multiprocessing.connection import wait
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch():
+        wait([parent.sentinel])
+        os._exit(1)
+    threading.Thread(target=watch, name="kpi-workbook-parent-watch", daemon=True).start()
 
 
 def cap_address_space(limit: int) -> bool:
@@ -238,6 +266,7 @@ def _run_spawned(func, args, memory: int, timeout: float):
 
 
 def _spawned_child(send, func, args, memory: int) -> None:
+    die_with_parent()
     import faulthandler
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # a native abort is reported by the parent

@@ -13,7 +13,9 @@ import contextlib
 import datetime as dt
 import itertools
 import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
 from .export import CsvExport
 from .filenames import inside, region_filename, shown
+from .isolate import die_with_parent
 from .row_sheet import Rendered, RowBook
 from .summary_tables import cell, csv_columns, finding_row, formats, write_matrix, write_overview, \
     write_setting, write_submissions
@@ -63,11 +66,12 @@ class SummaryFile:
         self.evaluation_dir = evaluation_dir
         self.added = []
         self.export = None
+        self.rows_dir = tempfile.mkdtemp(prefix="kpi-workbook-rows-")  # xlsxwriter's row files: gone with us
         try:
             self.pending = Pending(self.output)
             self.book = RowBook(str(self.pending.path), {
                 "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                "strings_to_urls": False})
+                "strings_to_urls": False, "tmpdir": self.rows_dir})
             self.book.set_properties({"title": survey.summary["title"], "subject": survey.title,
                                       "author": survey.author, "created": stamp})
             self.export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
@@ -92,6 +96,7 @@ class SummaryFile:
         if self.export:
             self._guard(self.export.close, {"name": self.survey.id, "title": self.survey.summary["title"]})
         self._guard(self.pending.commit)
+        shutil.rmtree(self.rows_dir, ignore_errors=True)
         self.result.output = self.output
 
     def discard(self) -> None:
@@ -99,6 +104,10 @@ class SummaryFile:
             self.export.abort()
         if hasattr(self, "pending"):
             self.pending.abort()
+        for sheet in self.book.worksheets() if hasattr(self, "book") else ():
+            with contextlib.suppress(Exception):  # so that the folder can go, on Windows too
+                sheet.fh.close()
+        shutil.rmtree(self.rows_dir, ignore_errors=True)
 
     def _guard(self, func, *args):
         try:
@@ -121,7 +130,7 @@ def region_evaluations(result, survey, folder, stamp, jobs):
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1))
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1), initializer=die_with_parent)
     try:
         futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),
                                survey, sub, stamp) for sub in result.used]
