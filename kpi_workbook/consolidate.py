@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import gc
+import hashlib
 import os
 import re
 import sys
@@ -46,6 +47,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)\b[^<>]*>([^<]{1,64})<")  # linear: see xlsx_scan
 _STAMPED = ("docProps/core.xml", "meta.xml")  # where xlsx and ods keep it
+STAMP_PART_LIMIT = 1 << 20  # bytes of such a part the main process reads, at most
 BATCH = 8  # files a worker is given at a time
 GC_YOUNG = 5000  # a worker's threshold for collecting young objects (Python's default: 700)
 IN_FLIGHT = 2  # batches queued per worker at a time: memory does not grow with the folder
@@ -71,6 +73,7 @@ class Submission:
     projects: int = 0           # projects kept (the 事務事業評価 blocks it makes)
     rows_at: Parked | None = None     # its rows, parked in scratch (while consolidate runs)
     summary_at: Parked | None = None  # its Contribution to the summary, parked (ditto)
+    digest: str = ""            # of the bytes checked, when its rows may be read again (not parked)
     status: str = ""            # "used" | "superseded" | "failed" | "skipped"
     findings: tuple = ()        # file-level findings kept in the header
 
@@ -137,7 +140,7 @@ def workbook_modified(path: Path) -> str:
     try:
         from .safety import directory_limits, peek_members
         directory_limits(path)  # a hostile directory is never parsed here, in the main process
-        parts = peek_members(path, _STAMPED)  # fast; None: let zipfile read the parts
+        parts = peek_members(path, _STAMPED, STAMP_PART_LIMIT)  # fast; None: let zipfile read the parts
         stamp = _stamp_by_zipfile(path) if parts is None else _first_stamp(parts)
         if stamp:
             return stamp
@@ -151,9 +154,9 @@ def workbook_modified(path: Path) -> str:
 
 def _stamp_by_zipfile(path: Path) -> str:
     from .safety import read_member
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(path) as zf:  # the directory was vetted (directory_limits)
         for member in _STAMPED:
-            if member in zf.namelist():
+            if member in zf.namelist() and zf.getinfo(member).file_size <= STAMP_PART_LIMIT:
                 stamp = _stamp_in(read_member(zf, member))
                 if stamp:
                     return stamp
@@ -181,6 +184,8 @@ def _extract(path: str, relative: str, run: _Run, modified: str | None = None) -
 
     sub = Submission(file=path, relative=relative,
                      modified=workbook_modified(Path(path)) if modified is None else modified)
+    if not run.park_rows:  # its rows may be read again: that read must find these bytes
+        sub.digest = file_digest(path)
     survey = run.survey
     result = check_workbook(path, survey=survey, roster=run.regions, secret=run.secret)
     result.findings = [replace(f, file=relative) for f in result.findings]
@@ -232,10 +237,24 @@ def load_rows(submission: Submission, survey: Survey) -> dict:
     from .check import check_workbook
     from .errors import InputChangedError
     rows, _ = _rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
-    if len(rows.get("projects", [])) != submission.projects or \
-            workbook_modified(Path(submission.file)) != submission.modified:
+    if len(rows.get("projects", [])) != submission.projects or file_digest(submission.file) != submission.digest:
         raise InputChangedError(f"集計中にファイルが変更されました：{submission.relative}。もう一度実行してください。")
     return {"rows": rows}
+
+
+def file_digest(path, limit: int = 256 << 20) -> str:
+    """A digest of the file's bytes (read first, so that a change while it is checked is
+    caught too); "" for a file past *limit*, which no check accepts anyway."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                if fh.tell() > limit:
+                    return ""
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def load_contribution(submission: Submission):

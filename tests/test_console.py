@@ -81,3 +81,33 @@ def test_demo_writes_its_summary(tmp_path):
         assert zf.testzip() is None and "xl/workbook.xml" in zf.namelist()
     assert sorted(p.name for p in (tmp_path / "demo" / "csv").glob("*.csv"))
     assert "集計結果" in done.stdout
+
+
+def test_unwritable_output_exits_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = run("generate", "--roster", SAMPLES / "roster.csv", "--out", blocker / "out", cwd=tmp_path)
+    assert done.returncode == 2 and "書き込めません" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork") or not Path("/proc/self/statm").exists(),
+                    reason="address-space limits are a Linux matter")
+def test_under_a_low_address_space_limit_valid_returns_still_read(tmp_path):
+    """`ulimit -v 450000`: below what the reader's cap asks for; the limit is kept and worked in."""
+    import resource
+    import subprocess
+
+    from .conftest import CONSOLE
+    out = tmp_path / "demo"
+    assert run("demo", "--out", out, cwd=tmp_path).returncode == 0
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (450 << 20, 450 << 20))
+    done = subprocess.run([CONSOLE, "consolidate", str(out / "returns"), "--roster", str(SAMPLES / "roster.csv"),
+                           "-o", str(tmp_path / "s.xlsx"), "--jobs", "2", "--json"], preexec_fn=limit,
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    import json
+    subs = json.loads(done.stdout)["submissions"]
+    assert sum(s["status"] == "used" for s in subs) == 8
+    assert not [f for s in subs for f in s["findings"] if f["code"].startswith("FILE_")]

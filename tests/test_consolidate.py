@@ -407,14 +407,21 @@ def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_p
     assert projects and sheet.max_row > 10 * projects  # a block per project, not an index
 
 
-def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei):
-    path = next(returns.glob("R01_*.xlsx"))
+def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei, tmp_path):
+    path = tmp_path / next(returns.glob("R01_*.xlsx")).name
+    shutil.copy(next(returns.glob("R01_*.xlsx")), path)
+    digest = C.file_digest(path)
     rows, _ = C._rows(check_workbook(path, survey=renkei), renkei, path.name)
     as_checked = C.Submission(file=str(path), relative=path.name, modified=C.workbook_modified(path),
-                              projects=len(rows["projects"]))
+                              projects=len(rows["projects"]), digest=digest)
     assert C.load_rows(as_checked, renkei)["rows"] == rows  # unchanged: read again, the same
-    for changed in (replace(as_checked, projects=as_checked.projects + 1),
-                    replace(as_checked, modified="2020-01-01T00:00:00Z")):  # saved again since
-        with pytest.raises(InputChangedError) as caught:
-            C.load_rows(changed, renkei)
-        assert path.name in str(caught.value) and caught.value.exit_code == 2
+    with pytest.raises(InputChangedError):
+        C.load_rows(replace(as_checked, projects=as_checked.projects + 1), renkei)
+    # edited in place, same projects and the same modified stamp (a program, not Excel)
+    book = openpyxl.load_workbook(path)
+    book["事業"]["C4"].value = "書き換えた事業名"
+    book.save(path)
+    set_modified(path, as_checked.modified)
+    with pytest.raises(InputChangedError) as caught:
+        C.load_rows(as_checked, renkei)
+    assert path.name in str(caught.value) and caught.value.exit_code == 2
