@@ -233,9 +233,11 @@ def _choice(typed: str, codes: list, survey, column) -> Value:
 
 
 def _multichoice(typed: str, column, survey) -> Value:
+    """Several choices joined by 、 , ・ / ; or white space (line breaks too).  A choice's
+    own text is never cut, even where it holds a separator (「①デジタル化・DX」)."""
     choices = list(column.choices)
     picked, unknown = [], []
-    for token in (t for t in _SPLIT.split(typed.strip()) if t):
+    for token in _choice_tokens(typed.strip(), choices):
         match = _match_viewpoint(token, choices)
         if match is None:
             unknown.append(token)
@@ -245,6 +247,31 @@ def _multichoice(typed: str, column, survey) -> Value:
         return Value(typed, tuple(picked) or None, problem="CHOICE_INVALID",
                      suggestion="")
     return Value(typed, tuple(picked))
+
+
+def _choice_tokens(text: str, choices: list) -> list:
+    """*text* cut into tokens: at each place the longest choice written there (with or
+    without its circled number) is one token; elsewhere a token runs to a separator."""
+    whole = sorted({c for c in choices} | {c[1:] for c in choices if c[:1] in _CIRCLED and len(c) > 1},
+                   key=len, reverse=True)
+    tokens, pos = [], 0
+    while pos < len(text):
+        if _SPLIT.match(text, pos):
+            pos = _SPLIT.match(text, pos).end()
+            continue
+        found = next((c for c in whole if text.startswith(c, pos) and _ends_token(text, pos + len(c))), None)
+        if found is None:  # up to a separator, or to the next circled number (「①②」: two)
+            stop = _SPLIT.search(text, pos)
+            end = stop.start() if stop else len(text)
+            circled = next((i for i in range(pos + 1, end) if text[i] in _CIRCLED), end)
+            found = text[pos:circled]
+        tokens.append(found)
+        pos += len(found)
+    return tokens
+
+
+def _ends_token(text: str, end: int) -> bool:
+    return end == len(text) or bool(_SPLIT.match(text, end)) or text[end] in _CIRCLED
 
 
 def _match_viewpoint(token: str, choices: list):

@@ -56,3 +56,54 @@ def test_converters_are_kept_per_survey_and_remember_a_bounded_number_of_texts(m
 def test_every_column_type_of_the_survey_is_covered():
     kinds = {column.type for column in COLUMNS}
     assert {"text", "code", "amount", "measure", "time", "choice", "flag", "multichoice"} <= kinds
+
+
+# ---- a choice is never cut, whatever it holds (「①デジタル化・DX」 and 「・」 as a separator)
+
+import itertools  # noqa: E402
+
+import pytest  # noqa: E402
+
+from kpi_workbook.normalize import normalize_cell  # noqa: E402
+from kpi_workbook.survey import available, load_survey  # noqa: E402
+
+
+def _choice_columns():
+    for name in available():
+        survey = load_survey(name)
+        for sheet in survey.sheets:
+            for column in sheet.columns:
+                if column.type in ("choice", "multichoice") and not column.choices_from == "members":
+                    yield survey, column
+
+
+def test_every_choice_reads_back_as_itself():
+    checked = 0
+    for survey, column in _choice_columns():
+        for shown, code in zip(survey.choice_values(column), survey.choice_codes(column)):
+            value = normalize_cell(shown, column, survey)
+            assert not value.problem, (survey.name, column.key, shown, value)
+            assert value.value == ((code,) if column.type == "multichoice" else code)
+            checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize("joint", ["、", ",", "\n", " ", "，", "・"])
+def test_two_or_three_choices_read_back_as_themselves(joint):
+    for survey, column in _choice_columns():
+        if column.type != "multichoice":
+            continue
+        choices = survey.choice_values(column)
+        for size in (2, 3):
+            for combo in itertools.permutations(choices, size):
+                value = normalize_cell(joint.join(combo), column, survey)
+                assert not value.problem and value.value == combo, (joint, combo, value)
+
+
+def test_circled_numbers_alone_or_run_together():
+    survey = load_survey("renkei")
+    column = survey.sheet("projects").column("viewpoints")
+    assert normalize_cell("①②", column, survey).value == ("①デジタル化・DX", "②アウトソーシング")
+    assert normalize_cell("③、⑦", column, survey).value == ("③業務の効率化", "⑦職員能力・組織力の向上")
+    assert normalize_cell("デジタル化・DX", column, survey).value == ("①デジタル化・DX",)
+    assert normalize_cell("①デジタル化・DXと何か", column, survey).problem == "CHOICE_INVALID"
