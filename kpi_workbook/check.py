@@ -16,6 +16,7 @@ from . import findings as F
 from . import metadata
 from .normalize import EMPTY, Value, converter, normalize_cell
 from .filenames import shown
+from .asides import check_totals, set_aside
 from .atomic import Pending
 from .errors import OutputError
 from .isolate import IsolatedFailure, run_isolated
@@ -327,11 +328,14 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
     kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
+    kept, totals = set_aside(sheet, data, kept, columns, survey, result)
     if data.rows_left:
         result.findings.append(F.make("TABLE_TRUNCATED", file=name, sheet=sheet.name, row=data.height + 1,
                                       cell=f"A{data.height + 1}", line=data.height + 1, count=data.rows_left))
     plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
     values = _convert_columns(sheet, data, kept, plan, result)
+    if totals:
+        check_totals(sheet, data, kept, totals, plan, values, result)
     keys = list(values)
     letters = {key: letter for key, _, _, letter, _ in plan}
     return [Record(sheet.key, r + 1, dict(zip(keys, row)), CellRefs(letters, str(r + 1)))

@@ -1,0 +1,89 @@
+"""Rows of an entry table that are not records: remarks and total rows.
+
+Clerks leave a remark on its own row under a table (「※ K004の目標値は見直し予定」) and add
+合計 / 小計 rows under 事業費.  Read as records, a remark became an extra KPI and a total
+doubled the costs.  Such a row is set aside here: it is counted nowhere and draws one
+finding at its row (NOTE_ROW, TOTAL_ROW); a total whose amounts differ from the sum of the
+records above it (since the previous total) draws a warning with the difference.
+
+- a **total row**: a cell of a non-numeric column of the table (the key, a name, a
+  choice) that is exactly one of the survey's ``words.total_row`` (合計, 小計, 計…), white
+  space ignored;
+- a **remark**: its first filled cell starts with one of ``words.note_marks`` (※, 注,
+  （注）…), or it has a single filled cell and that cell is not the table's key (its
+  first column).
+
+The words live in the survey definition's ``[words]``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from . import findings as F
+
+_SPACES = re.compile(r"\s+")
+_NUMERIC_TYPES = frozenset({"number", "amount", "percent", "measure"})
+
+
+def _plain(raw) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw)) if isinstance(raw, str) else ""
+
+
+def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[list, list]:
+    """The rows of *kept* that are records, and the total rows (indexes) set aside.
+
+    *columns*: key -> (Column, index) as found in the sheet.  Each row set aside gets
+    its finding in *result*."""
+    words = survey.words
+    totals_words = {_plain(w) for w in words.get("total_row", ())}
+    marks = tuple(unicodedata.normalize("NFKC", m) for m in words.get("note_marks", ()))
+    key_index = columns[sheet.columns[0].key][1] if sheet.columns[0].key in columns else None
+    text_indexes = {c for column, c in columns.values() if column.type not in _NUMERIC_TYPES}
+    records, totals = [], []
+    for r in kept:
+        row = data.rows[r]
+        filled = [(c, v) for c, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
+        total = next((c for c, v in filled if c in text_indexes and _plain(v) in totals_words), None)
+        first = filled[0][1] if filled else None
+        if total is not None:
+            totals.append(r)
+            result.add(F.make("TOTAL_ROW", file=result.file, sheet=sheet.name, row=r + 1,
+                              cell=_ref(total, r), value=str(row[total])))
+        elif (isinstance(first, str) and unicodedata.normalize("NFKC", first.strip()).startswith(marks)) or \
+                (len(filled) == 1 and filled[0][0] != key_index):
+            result.add(F.make("NOTE_ROW", file=result.file, sheet=sheet.name, row=r + 1,
+                              cell=_ref(filled[0][0], r), value=str(first)[:60]))
+        else:
+            records.append(r)
+    return records, totals
+
+
+def check_totals(sheet, data, records: list, totals: list, plan: list, values: dict, result) -> None:
+    """Warn where a total row's amount differs from the sum of the records above it."""
+    sums = [(key, column, c, convert) for key, column, c, _letter, convert in plan
+            if column.type in ("amount", "number")]
+    start = 0
+    for total_row in totals:
+        above = [i for i, r in enumerate(records) if start <= r < total_row]
+        for key, column, c, convert in sums:
+            raw = data.value(total_row, c)
+            if raw is None:
+                continue
+            stated = convert(raw, False, "").value
+            summed = sum((values[key][i].value or Decimal(0) for i in above), Decimal(0))
+            if isinstance(stated, Decimal) and stated != summed:
+                result.add(F.make("TOTAL_MISMATCH", file=result.file, sheet=sheet.name, row=total_row + 1,
+                                  cell=_ref(c, total_row), label=column.label, value=_number(stated),
+                                  expected=_number(summed), difference=_number(stated - summed)))
+        start = total_row + 1
+
+
+def _ref(c: int, r: int) -> str:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+    return xl_rowcol_to_cell(r, c)
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,f}"
