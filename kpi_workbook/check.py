@@ -8,20 +8,23 @@ raises for bad data.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import findings as F
 from . import metadata
-from .normalize import EMPTY, Value, converter, normalize_cell
-from .filenames import shown
 from .asides import check_totals, set_aside
 from .atomic import Pending
 from .errors import OutputError
+from .filenames import shown
 from .isolate import IsolatedFailure, run_isolated
+from .normalize import EMPTY, Value, converter, normalize_cell
 from .outputs import Claimed, writable
 from .reader import SheetData, read_workbook
+from .roster import split_names
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
 
@@ -220,9 +223,11 @@ def _identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
         result.findings.append(F.make("META_SURVEY_MISMATCH", file=name,
                                       value=meta.get("survey_id", ""), expected=survey.id))
         return
-    if meta.get("survey_version") != survey.version:
-        result.findings.append(F.make("META_VERSION_MISMATCH", file=name,
-                                      value=meta.get("survey_version", ""), expected=survey.version))
+    round_, version = meta.get("survey_round", ""), meta.get("survey_version", "")
+    if (round_ and round_ != survey.round) or version != survey.version:
+        older = (round_ and round_ != survey.round) or _version(version) < _version(survey.version)
+        result.findings.append(F.make("META_PREVIOUS_ROUND" if older else "META_VERSION_MISMATCH", file=name,
+                                      value=round_ or version, expected=survey.round if round_ else survey.version))
     if meta.get("layout_fingerprint") != survey.fingerprint:
         result.findings.append(F.make("META_TAMPERED", file=name))
     key = metadata.secret_from(secret)
@@ -231,6 +236,14 @@ def _identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
             result.findings.append(F.make("SIGNATURE_MISSING", file=name))
         elif not metadata.verify(meta, key):
             result.findings.append(F.make("SIGNATURE_INVALID", file=name))
+
+
+def _version(text: str) -> tuple:
+    """"2026.1" -> (2026, 1); what does not parse sorts first (an older, odd workbook)."""
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        return ()
 
 
 def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
@@ -264,6 +277,30 @@ def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
                                       label=sheet.column("region_name").label,
                                       value=typed_name.value, expected=region.name))
     result.region_name = region.name
+    _check_borrowed(result, survey, region, by_code)
+
+
+def _check_borrowed(result: ReturnResult, survey: Survey, region, by_code: dict) -> None:
+    """A workbook of region B filled with region A's answers: its file name (generate's
+    ``<code>_…``) or its 実施市町村 point at A while its metadata and 圏域情報 say B."""
+    def conflict(where: str, other) -> None:
+        result.findings.append(F.make("REGION_CONFLICT", file=result.file, where=where,
+                                      value=f"{other.code} {other.name}", expected=f"{region.code} {region.name}"))
+    head = Path(shown(result.file)).name.split("_", 1)[0]
+    if head in by_code and head != region.code:
+        conflict("ファイル名", by_code[head])
+        return
+    named = [n for record in result.records.get("projects", ())
+             for n in split_names(_text(record.values.get("municipalities")))]
+    if not named or any(n in region.members for n in named):
+        return
+    elsewhere = Counter(r.code for n in named for r in by_code.values() if n in r.members)
+    if elsewhere:
+        conflict("実施市町村", by_code[elsewhere.most_common(1)[0][0]])
+
+
+def _text(value) -> str:
+    return value.typed if value is not None and isinstance(value.typed, str) else ""
 
 
 # --------------------------------------------------------------------------- locating

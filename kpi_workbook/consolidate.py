@@ -54,6 +54,7 @@ IN_FLIGHT = 2  # batches queued per worker at a time: memory does not grow with 
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
 # or --evaluation); otherwise load_rows reads the file again in the rare case they are.
 PARK_ROWS_UP_TO = 200
+JAPAN = dt.timezone(dt.timedelta(hours=9), "JST")
 
 
 @dataclass(slots=True)
@@ -74,7 +75,7 @@ class Submission:
     rows_at: Parked | None = None     # its rows, parked in scratch (while consolidate runs)
     summary_at: Parked | None = None  # its Contribution to the summary, parked (ditto)
     digest: str = ""            # of the bytes checked, when its rows may be read again (not parked)
-    status: str = ""            # "used" | "superseded" | "failed" | "skipped"
+    status: str = ""            # "used" | "superseded" | "held" | "failed" | "skipped"
     findings: tuple = ()        # file-level findings kept in the header
 
     def to_dict(self) -> dict:
@@ -290,7 +291,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     codes = {r.code for r in regions}
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
-        guess = now or parse_stamp(max(modified.values(), default=""))
+        guess = now or parse_stamp(max(modified.values(), key=instant, default=""))
         draft = SummaryFile(result, definition, output, csv_dir, guess, evaluation_dir)
         try:
             offer = _Drafting(draft, codes, used_order)
@@ -344,7 +345,8 @@ class _Drafting:
         self.draft, self.codes, self.order, self.last = draft, roster_codes, order, None
 
     def __call__(self, sub: Submission) -> None:
-        if sub.status or not sub.readable or sub.region_code not in self.codes:
+        if sub.status or not sub.readable or sub.region_code not in self.codes or \
+                any(f.code in F.HOLDS for f in sub.findings):
             return
         key = self.order(sub)
         if self.last is not None and key[0] <= self.last[0]:
@@ -360,7 +362,7 @@ def _likely_order(files, folder: Path, codes: set, modified: dict) -> list:
     def code(path):
         head = path.name.split("_", 1)[0]
         return head if head in codes else "~"
-    newest_first = sorted(files, key=lambda p: (modified[str(p)], str(p.relative_to(folder))), reverse=True)
+    newest_first = sorted(files, key=lambda p: (instant(modified[str(p)]), str(p.relative_to(folder))), reverse=True)
     return sorted(newest_first, key=code)
 
 
@@ -502,8 +504,19 @@ def _failed(path: str, folder: Path, why: str) -> Submission:
     return Submission(file=path, relative=rel, status="failed", errors=1, findings=(finding,))
 
 
+def instant(stamp: str) -> dt.datetime:
+    """A modified time as an instant: ``…+09:00`` and ``…Z`` compare as times, not text; a
+    time without a zone (an .ods ``dc:date``) is Japan time; an unreadable one is oldest."""
+    try:
+        when = dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=JAPAN)
+
+
 def _select(submissions: list, regions: list) -> list:
-    """One return per region: the newest wins; the rest are superseded or failed."""
+    """One return per region: the newest wins; the rest are superseded or failed.  A
+    file held for attention (another region's workbook, last round's) takes no part."""
     out = []
     by_region = {}
     for sub in submissions:
@@ -512,10 +525,13 @@ def _select(submissions: list, regions: list) -> list:
         if not sub.readable or not sub.region_code:
             sub.status = "failed"
             continue
+        if any(f.code in F.HOLDS for f in sub.findings):
+            sub.status = "held"
+            continue
         by_region.setdefault(sub.region_code, []).append(sub)
     roster_codes = {r.code for r in regions}
     for code, subs in sorted(by_region.items()):
-        subs.sort(key=lambda s: (s.modified, s.relative), reverse=True)
+        subs.sort(key=lambda s: (instant(s.modified), s.relative), reverse=True)
         winner = subs[0]
         winner.status = "used" if code in roster_codes else "failed"
         names = {s.claimed_name for s in subs if s.claimed_name}

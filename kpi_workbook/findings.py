@@ -82,7 +82,9 @@ CATALOGUE: dict[str, Spec] = {
         "配布した調査票（generate で作成したファイル）に記入し直してもらってください。"),
     "META_SURVEY_MISMATCH": _spec(ERROR, "別の調査の調査票です（このファイル：{value}、期待：{expected}）。",
         "この調査の調査票に記入し直してもらうか、正しい調査（--survey）で確認してください。"),
-    "META_VERSION_MISMATCH": _spec(WARNING, "調査票の版が異なります（このファイル：{value}、現在：{expected}）。",
+    "META_PREVIOUS_ROUND": _spec(ERROR, "前回の調査票です（このファイル：{value}、今回：{expected}）。今回の調査票に記入してください。集計には使いません。",
+        "今回配布した調査票に記入し直してもらってください（前回の内容は写して構いません）。"),
+    "META_VERSION_MISMATCH": _spec(ERROR, "調査票の版が異なります（このファイル：{value}、今回：{expected}）。集計には使いません。",
         "今回配布した版の調査票に記入し直してもらってください。"),
     "META_TAMPERED": _spec(ERROR, "調査票の様式が配布時から変更されています（管理情報の照合に失敗）。",
         "シートの追加・削除や見出しの変更をせず、配布した調査票に記入し直してもらってください。"),
@@ -90,6 +92,8 @@ CATALOGUE: dict[str, Spec] = {
         "署名付きで配布した調査票に記入し直してもらってください。"),
     "SIGNATURE_INVALID": _spec(ERROR, "調査票の署名が一致しません。配布後に管理情報が変更されたか、別に作成されたファイルです。",
         "配布した調査票に記入し直してもらってください。署名の鍵（--secret）が配布時と同じかも確認します。"),
+    "REGION_CONFLICT": _spec(ERROR, "{where}では圏域「{value}」ですが、調査票（管理情報・圏域情報）は圏域「{expected}」のものです。別の圏域の調査票に記入した可能性があります。集計には使いません。",
+        "記入した圏域の調査票（名前がその圏域コードで始まるファイル）に記入し直してもらってください。"),
     "REGION_NOT_IN_ROSTER": _spec(ERROR, "圏域コード「{value}」は名簿にありません。",
         "名簿に圏域を加えるか、正しい圏域の調査票か確認してください。"),
     "REGION_MISMATCH": _spec(ERROR, "「{label}」が配布時の値と異なります（記入：{value}、配布時：{expected}）。",
@@ -211,6 +215,11 @@ def make(code: str, *, file: str = "", sheet: str = "", cell: str = "", label: s
     return Finding(code=code, severity=spec.severity, message=message, file=shown(file) if file else file,
                    sheet=sheet, cell=cell, column=label, value=text_value,
                    suggestion=suggestion, row=row)
+
+
+# A file with one of these is held out of the summary (never used, never supersedes a
+# return) until it is resolved; 提出状況 lists it among the files needing attention.
+HOLDS = frozenset({"REGION_CONFLICT", "META_PREVIOUS_ROUND", "META_VERSION_MISMATCH"})
 
 
 def has_errors(findings) -> bool:

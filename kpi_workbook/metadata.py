@@ -16,7 +16,7 @@ import os
 SHEET = "_kpi_workbook"
 ENV_SECRET = "KPI_WORKBOOK_SECRET"
 FIELDS = ("survey_id", "survey_version", "layout_fingerprint", "region_code", "region_name",
-          "generated_at", "tool_version", "signature")
+          "generated_at", "survey_round", "tool_version", "signature")
 SIGNED = FIELDS[:-2]
 
 
@@ -37,7 +37,7 @@ def verify(meta: dict, secret: str) -> bool:
 def build(survey, region, generated_at: str, tool_version: str, secret: str | None) -> dict:
     meta = {"survey_id": survey.id, "survey_version": survey.version,
             "layout_fingerprint": survey.fingerprint, "region_code": region.code,
-            "region_name": region.name, "generated_at": generated_at,
+            "region_name": region.name, "generated_at": generated_at, "survey_round": survey.round,
             "tool_version": tool_version, "signature": ""}
     if secret:
         meta["signature"] = sign(meta, secret)

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from .atomic import Pending
-from .consolidate import load_contribution, load_rows
+from .consolidate import instant, load_contribution, load_rows
 from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet
@@ -148,7 +148,7 @@ def _region_evaluation(path, survey, sub, stamp) -> None:
 
 def stamp_of(result) -> dt.datetime:
     """Fixed per input: the newest modified time among the returns used, else 2000-01-01."""
-    return parse_stamp(max((s.modified for s in result.used if s.modified), default=""))
+    return parse_stamp(max((s.modified for s in result.used if s.modified), key=instant, default=""))
 
 
 def parse_stamp(text: str) -> dt.datetime:

@@ -137,6 +137,7 @@ def write_overview(w) -> None:
             (L["files"], sum(1 for x in result.submissions if x.status != "skipped")),
             (L["superseded"], sum(1 for x in result.submissions if x.status == "superseded")),
             (L["failed"], sum(1 for x in result.submissions if x.status == "failed")),
+            (L["held"], sum(1 for x in result.submissions if x.status == "held")),
             (L["skipped"], sum(1 for x in result.submissions if x.status == "skipped")),
             (L["kpis"], s["kpis"]), (L["regions_with_kpi"], len(s["regions_with_kpi"])),
             (L["outcome_share"], share(s["outcome"], s["kinds"])),
@@ -246,7 +247,7 @@ def write_submissions(w) -> None:
             w.export.add("regions", [region.code, region.name, values[2], values[3], values[5], values[6]])
         r += 1
     status_label = {"superseded": L["superseded_file"], "failed": L["failed_file"], "skipped": L["skipped_file"],
-                    "used": L["used"]}
+                    "held": L["held_file"], "used": L["used"]}
     for sub in sorted(result.submissions, key=lambda x: x.relative):
         if w.export:
             w.export.add("submissions", [sub.relative, sub.region_code, status_label.get(sub.status, sub.status),
