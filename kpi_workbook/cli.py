@@ -124,7 +124,7 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     from pathlib import Path
 
     from .consolidate import consolidate as run, discover
-    from .report import format_findings, summary_line, to_json
+    from .report import format_consolidation, to_json
 
     total = len(discover(Path(folder))[0])
     bar = _progress(2 * total, "提出ファイルを確認中")
@@ -135,22 +135,22 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
             bar.update(n)
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
-                         progress=tick, secret=secret, evaluation_dir=evaluation_dir)
+                         progress=tick, secret=secret, evaluation_dir=evaluation_dir, keep_findings=as_json)
     else:
         result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
-                     evaluation_dir=evaluation_dir)
+                     evaluation_dir=evaluation_dir, keep_findings=as_json)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
+    counts = result.finding_counts()
     if as_json:
-        click.echo(to_json({"output": str(result.output), "totals": result.totals,
+        click.echo(to_json({"output": str(result.output), "totals": result.totals, "counts": counts,
                             "submissions": [s.to_dict() for s in result.submissions],
                             "findings": [f.to_dict() for f in findings]}))
     else:
-        if findings:
-            click.echo(format_findings(findings, show_info=True))
+        click.echo(format_consolidation(result))
         t = result.totals
         click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
         click.echo(f"名簿 {len(result.regions)}圏域、提出 {len(result.used)}圏域、未提出 {len(result.missing)}圏域。"
-                   f"{summary_line(findings)}")
+                   f"エラー {counts['error']}件、警告 {counts['warning']}件")
         click.echo(f"集計結果：{result.output}")
         if evaluation_dir:
             click.echo(f"圏域ごとの事務事業評価：{evaluation_dir}（{len(result.used)}ファイル）")

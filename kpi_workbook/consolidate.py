@@ -92,6 +92,7 @@ class _Run:
     scratch: str
     secret: str | None = None
     park_rows: bool = True
+    keep_findings: bool = False  # every finding in the header (--json), not the file-level ones only
 
 
 @dataclass
@@ -111,6 +112,20 @@ class ConsolidateResult:
     @property
     def used(self) -> list:
         return [s for s in self.submissions if s.status == "used"]
+
+    def finding_counts(self) -> dict:
+        """Errors and warnings as 指摘一覧 lists them: every finding of each return used,
+        what is said about every other file, and about the run (missing regions...)."""
+        out = {F.ERROR: 0, F.WARNING: 0}
+        for sub in self.submissions:
+            if sub.status == "used":
+                out[F.ERROR] += sub.errors
+                out[F.WARNING] += sub.warnings
+        for finding in self.findings + [f for s in self.submissions if s.status != "used" for f in s.findings
+                                        if not f.sheet or not f.cell]:
+            if finding.severity in out:
+                out[finding.severity] += 1
+        return out
 
 
 def discover(folder: Path) -> tuple[list[Path], list[F.Finding]]:
@@ -201,7 +216,8 @@ def _extract(path: str, relative: str, run: _Run, modified: str | None = None) -
     sub.rows_read = sum(len(v) for k, v in result.records.items() if k in KEY_COLUMNS)
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
-    sub.findings = tuple(f for f in findings if not f.sheet or not f.cell)  # () costs nothing
+    sub.findings = tuple(findings) if run.keep_findings else \
+        tuple(f for f in findings if not f.sheet or not f.cell)  # () costs nothing
     if run.park_rows:
         sub.rows_at = scratch.park({"rows": rows}, run.scratch)
     if sub.readable:
@@ -265,7 +281,7 @@ def load_contribution(submission: Submission):
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
                 survey="renkei", progress=None, now: dt.datetime | None = None,
-                secret: str | None = None, evaluation_dir=None) -> ConsolidateResult:
+                secret: str | None = None, evaluation_dir=None, keep_findings: bool = False) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
@@ -277,6 +293,8 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
 
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
+    *keep_findings*: each submission keeps all its findings, cell by cell (for ``--json``;
+    otherwise only those about the file as a whole, to keep a national round small).
     """
     from .summary import SummaryFile, parse_stamp, stamp_of, used_order, write_outputs
 
@@ -299,7 +317,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             count = len(files)
             del files
             run = _Run(definition, {r.code: r for r in regions}, scratch_dir, secret,
-                       park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO)
+                       park_rows=bool(evaluation_dir) or count <= PARK_ROWS_UP_TO, keep_findings=keep_findings)
             try:
                 result.submissions = _check_all(ordered, folder, run, jobs, progress, on_result=offer,
                                                 modified=modified)

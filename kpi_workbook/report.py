@@ -33,6 +33,31 @@ def format_findings(findings, *, show_info: bool = True) -> str:
     return "\n".join(lines)
 
 
+_STATUS = {"used": "集計に使用", "superseded": "差し替え前（集計に不使用）", "held": "要確認（集計に不使用）",
+           "failed": "読み込めず", "skipped": "対象外"}
+
+
+def format_consolidation(result) -> str:
+    """consolidate's report: what is wrong with the run (missing regions...), then each
+    file with errors or warnings or not used, with its counts and what is said about the
+    file as a whole; the details of each cell are in the summary's 指摘一覧."""
+    lines = []
+    run_level = [f for f in result.findings if f.severity != INFO]
+    if run_level:
+        lines.append(format_findings(run_level, show_info=False))
+    for sub in sorted(result.submissions, key=lambda s: s.relative):
+        if sub.status == "skipped" or (sub.status == "used" and not sub.errors and not sub.warnings):
+            continue
+        counts_text = f"エラー {sub.errors}件、警告 {sub.warnings}件" if sub.errors or sub.warnings else ""
+        lines.append(f"■ {sub.relative}：{_STATUS.get(sub.status, sub.status)}" + (f"、{counts_text}" if counts_text else ""))
+        for f in sorted((f for f in sub.findings if f.severity != INFO and (not f.sheet or not f.cell)),
+                        key=lambda f: (_ORDER[f.severity], f.code)):
+            lines.append(f"    {SEVERITY_LABELS[f.severity]} {f.message} [{f.code}]")
+    c = result.finding_counts()
+    lines.append(f"指摘の合計：エラー {c[ERROR]}件、警告 {c[WARNING]}件（セルごとの内容は集計結果の「指摘一覧」にあります）")
+    return "\n".join(lines)
+
+
 def summary_line(findings) -> str:
     c = counts(findings)
     return f"エラー {c[ERROR]}件、警告 {c[WARNING]}件、情報 {c[INFO]}件"

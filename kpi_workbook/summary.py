@@ -194,8 +194,8 @@ class _Writer:
             self.progress(1, "write")
 
     def end(self) -> None:
-        for finding in sorted(self.result.findings + [f for s in self.result.submissions
-                                                       if s.status != "used" for f in s.findings],
+        for finding in sorted(self.result.findings + [f for s in self.result.submissions if s.status != "used"
+                                                       for f in s.findings if not f.sheet or not f.cell],
                               key=lambda f: (f.file, f.code, f.value)):
             self._finding(finding)
         totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}

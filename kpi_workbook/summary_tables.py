@@ -139,6 +139,8 @@ def write_overview(w) -> None:
             (L["failed"], sum(1 for x in result.submissions if x.status == "failed")),
             (L["held"], sum(1 for x in result.submissions if x.status == "held")),
             (L["skipped"], sum(1 for x in result.submissions if x.status == "skipped")),
+            (L["error_count"], result.finding_counts()["error"]),
+            (L["warning_count"], result.finding_counts()["warning"]),
             (L["kpis"], s["kpis"]), (L["regions_with_kpi"], len(s["regions_with_kpi"])),
             (L["outcome_share"], share(s["outcome"], s["kinds"])),
             (L["cooperation_share"], share(s["cooperation"], s["kpis"]))]

@@ -272,6 +272,11 @@ def test_cli_json(returns, tmp_path):
     by_file = {s["relative"]: s for s in data["submissions"]}
     assert by_file["old/R02_初回.xlsx"]["status"] == "superseded"
     assert {f["code"] for f in data["findings"]} >= {"REGION_NOT_RETURNED", "RETURN_SUPERSEDED"}
+    bingo = next(s for s in data["submissions"] if s["region_code"] == "R08")  # the faulty return
+    assert bingo["errors"] and [f for f in bingo["findings"] if f["cell"]]  # cell by cell, not only file-level
+    assert sum(f["severity"] == "error" for f in bingo["findings"]) == bingo["errors"]
+    assert data["counts"]["error"] == sum(f["severity"] == "error" for f in data["findings"]
+                                          if f["file"] != "old/R02_初回.xlsx" or not f["cell"])
     assert not any(key.endswith("_path") for s in data["submissions"] for key in s)  # scratch: gone
 
 
@@ -425,3 +430,18 @@ def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(retur
     with pytest.raises(InputChangedError) as caught:
         C.load_rows(as_checked, renkei)
     assert path.name in str(caught.value) and caught.value.exit_code == 2
+
+
+def test_terminal_lists_each_file_with_errors_and_totals_equal_the_overview(returns, tmp_path):
+    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx"), "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    bingo = next(returns.glob("R08_*.xlsx")).name
+    line = next(line for line in result.output.splitlines() if line.startswith(f"■ {bingo}"))
+    errors = int(re.search(r"エラー (\d+)件", line).group(1))
+    assert "集計に使用" in line and errors >= 1
+    overview = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "s.xlsx")["概要"].iter_rows(values_only=True)
+                if row and row[0]}
+    total = re.search(r"指摘の合計：エラー (\d+)件、警告 (\d+)件", result.output)
+    assert (int(total.group(1)), int(total.group(2))) == (overview["指摘の件数（エラー）"], overview["指摘の件数（警告）"])
+    assert int(total.group(1)) >= errors + 2  # 備後's, and the two regions that sent nothing
