@@ -172,6 +172,9 @@ def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
     result.meta = meta or {}
     definition = _pick_survey(survey, meta, workbook)
     result.survey = definition
+    if meta is None and not any(sheet.name in workbook.sheets for sheet in definition.sheets):
+        result.findings.append(F.make("META_MISSING", file=name))  # no survey workbook: one finding, not one a sheet
+        return result
     _identify(result, definition, meta, secret)
     for sheet in definition.sheets:
         data = workbook.sheets.get(sheet.name)
@@ -220,8 +223,9 @@ def _identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
     result.region_code = meta.get("region_code", "")
     result.region_name = meta.get("region_name", "")
     if meta.get("survey_id") != survey.id:
-        result.findings.append(F.make("META_SURVEY_MISMATCH", file=name,
-                                      value=meta.get("survey_id", ""), expected=survey.id))
+        other = next((d for d in map(load_survey, available()) if d.id == meta.get("survey_id")), None)
+        result.findings.append(F.make("META_SURVEY_MISMATCH", file=name, value=other.title if other else
+                                      meta.get("survey_id", ""), expected=survey.title))
         return
     round_, version = meta.get("survey_round", ""), meta.get("survey_version", "")
     if (round_ and round_ != survey.round) or version != survey.version:
@@ -248,8 +252,8 @@ def _version(text: str) -> tuple:
 
 def _check_region(result: ReturnResult, survey: Survey, roster) -> None:
     records = result.records.get("region") or []
-    if not records:
-        return
+    if not records or any(f.code == "META_SURVEY_MISMATCH" for f in result.findings):
+        return  # another survey's workbook: its region is not this roster's business
     values = records[0].values
     typed_code = values.get("region_code")
     code = typed_code.value if typed_code else None

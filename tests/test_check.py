@@ -139,7 +139,7 @@ def test_renamed_required_header(generated, tmp_path):
 
 def test_foreign_and_broken_files(tmp_path):
     result = check_workbook(FIXTURES / "xlsx-hostile" / "control_valid.xlsx")
-    assert {"META_MISSING", "SHEET_MISSING"} <= {f.code for f in result.findings}
+    assert [f.code for f in result.findings] == ["META_MISSING"]  # no survey workbook: one finding, not six
     text = tmp_path / "notes.xlsx"
     text.write_text("圏域コード,圏域名\n", encoding="utf-8")
     result = check_workbook(text)
@@ -147,9 +147,13 @@ def test_foreign_and_broken_files(tmp_path):
     assert "CSV" in result.findings[0].message
 
 
-def test_other_survey_and_tampered_layout(generated, tmp_path, teiju):
-    result = check_workbook(generated["R01"], survey=teiju)
-    assert "META_SURVEY_MISMATCH" in {f.code for f in result.findings}
+def test_other_survey_and_tampered_layout(generated, tmp_path, teiju, renkei, roster_path):
+    from kpi_workbook.roster import read_roster
+    result = check_workbook(generated["R01"], survey=teiju, roster=read_roster(roster_path, teiju)[0])
+    mismatch = [f for f in result.findings if f.code == "META_SURVEY_MISMATCH"]
+    assert len(mismatch) == 1 and renkei.title in mismatch[0].message and teiju.title in mismatch[0].message
+    assert "renkei-kpi" not in mismatch[0].message
+    assert "REGION_NOT_IN_ROSTER" not in {f.code for f in result.findings}
 
 
 @needs_soffice
