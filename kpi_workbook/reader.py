@@ -115,6 +115,9 @@ def _read_in_child(path: str, kind: str, wanted):
                 continue
             sheet_scan = scan.sheets.get(sheet_name) if scan else None
             sheets[sheet_name] = _read_sheet(book, sheet_name, sheet_scan, metadata.get(sheet_name))
+        for sheet_name, cells in _percent_cells(path, kind, list(sheets)).items():
+            if sheet_name in sheets:
+                sheets[sheet_name].percent |= cells
         return Workbook(path=path, kind=kind, sheets=sheets, sheet_names=names,
                         strict=bool(scan and scan.strict)), missing
     finally:
@@ -149,6 +152,19 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
         merged = []
     hidden = bool(meta) and "Visible" not in str(meta.visible)
     return SheetData(name=name, rows=rows, merged=merged, percent=percent, hidden=hidden, rows_left=rows_left)
+
+
+def _percent_cells(path: str, kind: str, sheets: list) -> dict:
+    """What .ods and .xls say about percentages (.xlsx: the scan did it); {} if unsure."""
+    from .percent_cells import ods_percent_cells, xls_percent_cells
+    try:
+        if kind == "ods":
+            return ods_percent_cells(path, MAX_ROWS)
+        if kind == "xls":
+            return xls_percent_cells(path, sheets, MAX_ROWS)
+    except Exception:  # noqa: BLE001 - values are still read; only the % marks are missing
+        pass
+    return {}
 
 
 def _apply_scan(rows: list, scan) -> None:
