@@ -132,7 +132,8 @@ def _mark_cells(book, findings) -> None:
     by_cell = {}
     for finding in findings:
         if finding.sheet in book.sheetnames and finding.cell:
-            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
+            ref = _merge_anchor(book[finding.sheet], finding.cell)  # a merged cell: its first cell
+            by_cell.setdefault((finding.sheet, ref), []).append(finding)
     for (sheet, ref), items in by_cell.items():
         items.sort(key=lambda f: order[f.severity])
         cell = book[sheet][ref]
@@ -141,6 +142,15 @@ def _mark_cells(book, findings) -> None:
         comment = Comment(text, "kpi-workbook")
         comment.width, comment.height = 320, 40 + 40 * len(items)
         cell.comment = comment
+
+
+def _merge_anchor(ws, ref: str) -> str:
+    """*ref*, or the first cell of the merged range it lies in (only that one can carry a
+    fill and a comment)."""
+    for merged in ws.merged_cells.ranges:
+        if ref in merged:
+            return merged.start_cell.coordinate
+    return ref
 
 
 def _findings_sheet(book, findings, words) -> None:

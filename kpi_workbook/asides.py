@@ -1,4 +1,5 @@
-"""Rows of an entry table that are not records: remarks and total rows.
+"""What an entry table holds besides its records: remarks, total rows, rows shifted by a
+column, and columns or cells that are not read — each said, never silently dropped.
 
 Clerks leave a remark on its own row under a table (「※ K004の目標値は見直し予定」) and add
 合計 / 小計 rows under 事業費.  Read as records, a remark became an extra KPI and a total
@@ -14,6 +15,12 @@ records above it (since the previous total) draws a warning with the difference.
   first column).
 
 The words live in the survey definition's ``[words]``.
+
+A row typed one column to the right (its key empty, and every value reads cleanly one
+column further) is one error ROW_SHIFTED, not an error per cell, and is not counted.  A
+column inserted into the table (a header the survey does not have: 担当課, うち委託料) is
+one info HEADER_UNKNOWN; a value in a column with no header (a note beside the table) is
+an info FREE_CELL.
 """
 from __future__ import annotations
 
@@ -58,6 +65,49 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
         else:
             records.append(r)
     return records, totals
+
+
+def shifted_rows(sheet, data, kept: list, plan: list, columns: dict, result) -> list:
+    """*kept* without the rows typed one column to the right (each gets ROW_SHIFTED)."""
+    key = sheet.columns[0].key
+    if key not in columns:
+        return kept
+    key_index = columns[key][1]
+    out = []
+    for r in kept:
+        row = data.rows[r]
+        if data.value(r, key_index) is None and data.value(r, key_index + 1) is not None and \
+                _reads_cleanly(row, plan, 1) and not _reads_cleanly(row, plan, 0):
+            result.add(F.make("ROW_SHIFTED", file=result.file, sheet=sheet.name, row=r + 1,
+                              cell=_ref(key_index + 1, r)))
+        else:
+            out.append(r)
+    return out
+
+
+def _reads_cleanly(row: list, plan: list, shift: int) -> bool:
+    for _key, column, c, _letter, convert in plan:
+        raw = row[c + shift] if c + shift < len(row) else None
+        value = convert(raw, False, "") if raw is not None else None
+        if (value is not None and value.problem) or (column.required and (value is None or value.value is None)):
+            return False
+    return True
+
+
+def unread(sheet, data, header: int, columns: dict, kept: list, result) -> None:
+    """Info findings for an inserted column (its header) and for values in no column."""
+    read = {c for _column, c in columns.values()}
+    headed = set()
+    for c, text in enumerate(data.rows[header]):
+        if c not in read and isinstance(text, str) and text.strip():
+            headed.add(c)
+            result.add(F.make("HEADER_UNKNOWN", file=result.file, sheet=sheet.name, cell=_ref(c, header),
+                              label=text.strip()[:40]))
+    for r in kept:
+        for c, value in enumerate(data.rows[r]):
+            if c not in read and c not in headed and value is not None and not (isinstance(value, str) and not value.strip()):
+                result.add(F.make("FREE_CELL", file=result.file, sheet=sheet.name, row=r + 1, cell=_ref(c, r),
+                                  value=str(value)[:60]))
 
 
 def check_totals(sheet, data, records: list, totals: list, plan: list, values: dict, result) -> None:

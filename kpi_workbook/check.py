@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import findings as F
 from . import metadata
-from .asides import check_totals, set_aside
+from .asides import check_totals, set_aside, shifted_rows, unread
 from .atomic import Pending
 from .errors import OutputError
 from .filenames import shown
@@ -374,6 +374,8 @@ def _table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult)
         result.findings.append(F.make("TABLE_TRUNCATED", file=name, sheet=sheet.name, row=data.height + 1,
                                       cell=f"A{data.height + 1}", line=data.height + 1, count=data.rows_left))
     plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
+    kept = shifted_rows(sheet, data, kept, plan, columns, result)
+    unread(sheet, data, header, columns, kept, result)
     values = _convert_columns(sheet, data, kept, plan, result)
     if totals:
         check_totals(sheet, data, kept, totals, plan, values, result)
