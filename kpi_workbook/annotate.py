@@ -20,6 +20,7 @@ import html
 import re
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from . import findings as F
@@ -53,9 +54,10 @@ def annotate(result, target, into=None) -> Path | None:
         return None
     words = result.survey.words
     target = inside(Path(target).parent, Path(target).name)
-    book = _editable_copy(result)
-    _mark_cells(book, result.findings)
-    _findings_sheet(book, result.findings, words)
+    book, moved = _editable_copy(result)
+    findings = [_moved(f, moved) for f in result.findings] if moved is not None else result.findings
+    _mark_cells(book, findings)
+    _findings_sheet(book, findings, words)
     if into is not None:
         book.save(into)
         return target
@@ -74,7 +76,7 @@ def _editable_copy(result):
             warnings.simplefilter("ignore", UserWarning)  # put back just below
             book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
         _restore_x14_validations(source, book)
-        return book
+        return book, None
     return _rebuilt(result)
 
 
@@ -121,7 +123,45 @@ def _rebuilt(result):
     with tempfile.TemporaryDirectory() as tmp:
         blank = write_workbook(survey, region, Path(tmp) / "blank.xlsx")
         filled = fill_workbook(blank, answers, Path(tmp) / "filled.xlsx")
-        return openpyxl.load_workbook(filled)
+        book = openpyxl.load_workbook(filled)
+    return book, _new_places(book, survey, result)
+
+
+def _new_places(book, survey, result) -> dict:
+    """(sheet, cell in the return) -> where that value is in the rebuilt copy: each table
+    record one row below the other from the header down, each column under its label."""
+    from openpyxl.utils import get_column_letter
+
+    from .values import label_key
+    places = {}
+    for sheet in survey.sheets:
+        records = result.records.get(sheet.key, [])
+        if sheet.kind == "form" or not records or sheet.name not in book.sheetnames:
+            continue
+        ws = book[sheet.name]
+        places[(sheet.name, None)] = ""  # a table sheet: its cells move
+        header, found = 0, {}
+        for row in ws.iter_rows(min_row=1, max_row=10):
+            labels = {label_key(c.value): c.column for c in row if isinstance(c.value, str)}
+            if len(labels) > len(found):
+                header, found = row[0].row, labels
+        for i, record in enumerate(records, start=1):
+            for column in sheet.columns:
+                old, new = record.cells.get(column.key), found.get(label_key(column.label))
+                if old and new:
+                    places[(sheet.name, old)] = f"{get_column_letter(new)}{header + i}"
+    return places
+
+
+def _moved(finding, places: dict):
+    """*finding* pointing where its value is in the rebuilt copy; one about a cell the copy
+    does not have (a note beside the table, an inserted column) keeps the place in words."""
+    if not finding.cell or (finding.sheet, None) not in places:
+        return finding  # about the file, or on a form sheet (laid out as in the return)
+    new = places.get((finding.sheet, finding.cell))
+    if new is not None:
+        return replace(finding, cell=new)
+    return replace(finding, cell="", message=f"（提出ファイルの{finding.sheet}!{finding.cell}）{finding.message}")
 
 
 def _mark_cells(book, findings) -> None:

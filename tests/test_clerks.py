@@ -92,3 +92,30 @@ def test_a_finding_on_a_merged_cell_marks_its_first_cell(base, renkei, tmp_path)
     copy = openpyxl.load_workbook(result.annotated)["事業"]
     anchor = copy.cell(row, name_col)
     assert anchor.comment is not None and anchor.fill.start_color.rgb.endswith("FFC7CE")
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_rebuilt_copy_marks_where_each_value_now_is(base, renkei, tmp_path):
+    """An .ods with a column inserted: the copy is rebuilt from the survey, so the value
+    and its mark move back under their heading; the inserted column is listed."""
+    import subprocess
+    path, _ = base
+    book = openpyxl.load_workbook(path)
+    ws = book["事業"]
+    at = _col(ws, "取組分類")
+    ws.insert_cols(at)
+    header = _header_row(ws, "事業コード")
+    ws.cell(header, at, "担当課")
+    ws.cell(header + 1, at, "企画課")
+    ws.cell(header + 1, at + 1, "ｱ-c")  # the category, now one column further right
+    book.save(path)
+    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(path)],
+                   capture_output=True, timeout=180, check=True)
+    result = check_files([tmp_path / "ods" / "R07.ods"], survey=renkei, annotate_dir=tmp_path / "out")[0]
+    assert result.annotated
+    copy = openpyxl.load_workbook(result.annotated)
+    rebuilt = copy["事業"]
+    where = rebuilt.cell(_header_row(rebuilt, "事業コード") + 1, _col(rebuilt, "取組分類"))
+    assert where.value == "ｱ-c" and where.comment is not None and "選択肢にありません" in where.comment.text
+    listed = [row for row in copy["指摘一覧"].iter_rows(values_only=True) if row and any("担当課" in str(v) for v in row)]
+    assert listed  # the inserted column is listed, with where it was in the return
