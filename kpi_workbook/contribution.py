@@ -47,7 +47,7 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
         if finding.sheet and finding.row:
             notes[(finding.sheet, finding.row)].append(finding.message)
     sheet_name = survey.sheet("kpis").name
-    leaves = frozenset(n.code for n in survey.taxonomy.leaves)
+    leaves = frozenset(n.code for n in survey.taxonomy.nodes)  # a KPI may be set at a field, not a leaf
     assessed, results, messages = {}, [], []
     kpis = rows.get("kpis", [])
     for record in kpis:
@@ -76,8 +76,8 @@ def _status_row(sub, v, latest, latest_time, result) -> list:
     unit = v["unit"].value or ""
     target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
     actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
-    note = v["note"].typed if v.get("note") else ""
-    return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, note]
+    # 次回の把握時期と今後の方針 is the ministry's to write (seed 000), not the clerk's 備考
+    return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, ""]
 
 
 def _count(out: Contribution, survey, v, leaves) -> None:

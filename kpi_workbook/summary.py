@@ -28,7 +28,7 @@ from .export import CsvExport
 from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .row_sheet import Rendered, RowBook
-from .summary_tables import cell, csv_columns, finding_row, formats, write_matrix, write_overview, \
+from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, write_matrix, write_overview, \
     write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
@@ -305,7 +305,7 @@ class _Writer:
         regions = len(self.result.regions)
         actual = self.survey.summary["national_actual"].format(
             value=f"{regions}圏域" if national.get("measure") == "regions_formed" else "-",
-            date=self.stamp.date().isoformat())
+            date=japanese_date(self.stamp))
         target = f"{national.get('target', '')}（{national.get('target_time', '')}）"
         reached = _target_number(national.get("target", "")) is not None and regions >= _target_number(national["target"])
         status = self.survey.progress.get("achieved" if reached else "behind", "")

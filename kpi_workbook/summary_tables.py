@@ -29,6 +29,11 @@ def cell(value):
     return str(value) or None
 
 
+def japanese_date(when) -> str:
+    """2026年12月1日: how dates read in the summary."""
+    return f"{when.year}年{when.month}月{when.day}日"
+
+
 def write(ws, r: int, c: int, value, fmt=None) -> None:
     """One cell; strings are always written as strings (never a formula, URL or number)."""
     value = cell(value)
@@ -175,18 +180,30 @@ def write_setting(w) -> None:
     r = 2
     leaf_codes = {n.code for n in tax.leaves}
     chart_rows = []
+
+    def counts_row(code: str, label: str) -> None:
+        count = s["leaf_regions"].get(code, 0)
+        share = round(Decimal(count) * 100 / regions, 1) if regions else None
+        for c, value in enumerate([code, label, count, share, s["leaf_kpis"].get(code, 0)]):
+            write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
     for node in tax.nodes:
         if node.code in leaf_codes:
-            count = s["leaf_regions"].get(node.code, 0)
-            share = round(Decimal(count) * 100 / regions, 1) if regions else None
-            for c, value in enumerate([node.code, node.label, count, share, s["leaf_kpis"].get(node.code, 0)]):
-                write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
+            counts_row(node.code, node.label)
             chart_rows.append(r)
         else:
             heading = [node.code, node.label] + ([L["set_regions"], L["share"], L["kpi_count"]] if not node.parent else [])
             for c, value in enumerate(heading):
                 write(ws, r, c, value, fmt["header"])
+            if not node.parent or s["leaf_kpis"].get(node.code):  # KPIs set at the field itself
+                r += 1
+                counts_row(node.code, L["field_level"])
         r += 1
+    write(ws, r, 1, L["total"], fmt["header"])
+    write(ws, r, 4, sum(s["leaf_kpis"].values()), fmt["cell"])  # = KPIの総数, less those left out
+    r += 1
+    note = w.survey.summary["setting_note"].format(as_of=w.survey.as_of or japanese_date(w.stamp))
+    write(ws, r, 1, note, fmt["cell"])
+    r += 1
     if chart_rows:
         # The chart reads a contiguous copy of the leaf rows (columns G:H, hidden).
         first = r + 1

@@ -157,6 +157,7 @@ class Survey:
     summary: dict
     path: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+    as_of: str = ""  # the date the round's figures stand at (seed 002: 令和2年3月末); "" = the summary's date
 
     def sheet(self, key: str) -> Sheet:
         for sheet in self.sheets:
@@ -309,7 +310,7 @@ def _build(data: dict, source: str) -> Survey:
         ctx.get(guide, key, "guide", None)
     return Survey(
         id=head["id"], version=str(head["version"]), name=head["name"], title=head["title"],
-        regime=head["regime"], round=head["round"], author=head.get("author", ""),
+        regime=head["regime"], round=head["round"], author=head.get("author", ""), as_of=head.get("as_of", ""),
         font=head.get("font", "游ゴシック"),
         required_legend=head.get("required_legend", ""),
         locked_note=head.get("locked_note", ""),

@@ -93,7 +93,12 @@ def test_setting_table_counts_regions_per_leaf(summary):
     table = {r[0]: r[2:5] for r in rows(book["KPI設定状況"]) if r[0] and r[2] is not None and isinstance(r[2], (int, float))}
     assert table["アb"] == [1, 10, 1] and table["イa"] == [1, 10, 2]  # 久留米: two KPIs, one region
     assert table["アd"][0] == 1 and table["ウCd"] == [1, 10, 2] and table["アa"][0] == 0
-    assert sum(v[0] for v in table.values()) == 8
+    assert sum(v[0] for k, v in table.items() if len(k) > 1) == 8
+    assert table["ア"] == [1, 10, 1] and table["イ"] == [1, 10, 1]  # KPIs set at the role itself: their own row
+    sheet = rows(book["KPI設定状況"])
+    total = next(r for r in sheet if r[1] == "計")
+    assert total[4] == sum(v[2] for v in table.values()) == 12  # KPI数 adds up to KPIの総数
+    assert any(str(r[1]).startswith("※ ") and str(r[1]).endswith("時点の設定状況。") for r in sheet)
     matrix = rows(book["圏域別設定状況"])
     header = matrix[0]
     kurume = next(r for r in matrix if r[0] == "R03")
@@ -140,6 +145,8 @@ def test_status_sheet_has_national_kpi_first(summary):
     assert status[0][:4] == ["ＫＰＩ", "目標値（達成時期）", "実績値（時点）", "区分"]
     assert status[1][0] == "全国：「連携中枢都市圏」の形成数" and status[1][2].startswith("10圏域")
     assert ["高梁川流域連携中枢都市圏：倉敷・流域お試し住宅利用による移住者数", "100人（H27~R1）", "126人（H27~R1）", "達成"] in [r[:4] for r in status]
+    assert re.search(r"（\d{4}年\d{1,2}月\d{1,2}日現在）$", status[1][2])  # a date as Japanese read it
+    assert all(len(r) < 5 or r[4] in (None, "") for r in status[1:])  # 今後の方針: the ministry's, not 備考
 
 
 def test_submissions_sheet_lists_every_region(summary):
