@@ -60,7 +60,7 @@ def formats(book, font: str) -> dict:
     return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center_across", valign="vcenter"),
             "title": make(bold=True, font_size=14, font_color="#1F4E78"),
             "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
-            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format="0.0"),
+            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format='0.0"%"'),  # values are in %: 77.8 shows 77.8%
             "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
 
 
@@ -155,9 +155,10 @@ def write_overview(w) -> None:
     headline = survey.summary["headline"].format(regime=survey.regime, regions=regions,
                                                   with_kpi=len(s["regions_with_kpi"]))
     write(ws, 2, 0, headline, fmt["bold"])
+    shares = {L["outcome_share"], L["cooperation_share"]}
     for i, (label, value) in enumerate(rows, start=4):
         write(ws, i, 0, label, fmt["header"])
-        write(ws, i, 1, value, fmt["cell"])
+        write(ws, i, 1, value, fmt["percent"] if label in shares else fmt["cell"])
     r = 4 + len(rows) + 1
     write(ws, r, 0, L["reconciliation"], fmt["header"])
     write(ws, r, 1, survey.summary["reconciliation"].format(**totals), fmt["cell"])
