@@ -198,6 +198,7 @@ class _Writer:
                                                        for f in s.findings if not f.sheet or not f.cell],
                               key=lambda f: (f.file, f.code, f.value)):
             self._finding(finding)
+        self._second_layer()
         totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}
         totals["kept"] = totals["read"] - totals["rejected"]
         self.result.totals = {**totals, "kpis": self.stats["kpis"],
@@ -300,6 +301,15 @@ class _Writer:
             target = os.path.relpath(path.resolve(), self.links_from)
             self.ws["evaluation"].write_url(r, 3, f"external:{target}", string=path.name)
             self.stats["links"] += 1
+
+    def _second_layer(self) -> None:
+        """Seed 000's 第二階層 row: what the regions have done, under their KPIs (its figure
+        is known only once every return has been read)."""
+        words = self.survey.summary
+        actual = words["second_layer_actual"].format(with_kpi=len(self.stats["regions_with_kpi"]),
+                                                     regions=len(self.result.regions), date=japanese_date(self.stamp))
+        self.put("status", [words["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), ""],
+                 self.fmt["wrap"])
 
     def _national(self, national: dict) -> None:
         regions = len(self.result.regions)

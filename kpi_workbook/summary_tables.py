@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import findings as F
+from .consolidate import JAPAN, instant
 
 
 def cell(value):
@@ -32,6 +33,17 @@ def cell(value):
 def japanese_date(when) -> str:
     """2026年12月1日: how dates read in the summary."""
     return f"{when.year}年{when.month}月{when.day}日"
+
+
+def japanese_time(stamp: str) -> str:
+    """A workbook's modified time as read in Japan: 2026年12月1日 18:26 (Japan time)."""
+    if not stamp:
+        return ""
+    when = instant(stamp)
+    if when.year < 1900:
+        return stamp  # not a time: shown as it was
+    when = when.astimezone(JAPAN)
+    return f"{japanese_date(when)} {when.hour:02d}:{when.minute:02d}"
 
 
 def write(ws, r: int, c: int, value, fmt=None) -> None:
@@ -261,7 +273,8 @@ def write_submissions(w) -> None:
             values = [region.code, region.name, L["not_received"], "", "", "", "", ""]
         else:
             verdict = L["ok"] if not sub.errors and not sub.warnings else L["has_errors"] if sub.errors else L["has_warnings"]
-            values = [region.code, region.name, L["received"], sub.relative, sub.modified, sub.errors, sub.warnings, verdict]
+            values = [region.code, region.name, L["received"], sub.relative, japanese_time(sub.modified), sub.errors,
+                      sub.warnings, verdict]
         write_row(ws, r, values, fmt["cell"])
         if w.export:
             w.export.add("regions", [region.code, region.name, values[2], values[3], values[5], values[6]])
@@ -275,6 +288,6 @@ def write_submissions(w) -> None:
         if sub.status == "used":
             continue
         values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,
-                  sub.modified, sub.errors, sub.warnings, ""]
+                  japanese_time(sub.modified), sub.errors, sub.warnings, ""]
         write_row(ws, r + 1, values, fmt["cell"])
         r += 1

@@ -147,6 +147,8 @@ def test_status_sheet_has_national_kpi_first(summary):
     assert ["高梁川流域連携中枢都市圏：倉敷・流域お試し住宅利用による移住者数", "100人（H27~R1）", "126人（H27~R1）", "達成"] in [r[:4] for r in status]
     assert re.search(r"（\d{4}年\d{1,2}月\d{1,2}日現在）$", status[1][2])  # a date as Japanese read it
     assert all(len(r) < 5 or r[4] in (None, "") for r in status[1:])  # 今後の方針: the ministry's, not 備考
+    last = status[-1]
+    assert last[0] == "第二階層：各圏域において設定" and re.match(r"10圏域のうち、8圏域において指標を設定済み（", last[2])
 
 
 def test_submissions_sheet_lists_every_region(summary):
@@ -157,6 +159,7 @@ def test_submissions_sheet_lists_every_region(summary):
         by_code.setdefault(r[0], r)  # roster regions come first; other files are listed below
     assert by_code["R09"][2] == "未提出" and by_code["R08"][7] == "エラーあり"
     assert by_code["R02"][3] == "R02_播磨圏域連携中枢都市圏.xlsx"
+    assert by_code["R02"][4] == "2021年10月15日 18:00"  # 09:00Z, read in Japan time and Japanese form
     assert any(r[3] == "old/R02_初回.xlsx" and r[2] == "差し替え前（集計に不使用）" for r in table)
 
 
