@@ -194,22 +194,22 @@ def write_setting(w) -> None:
     leaf_codes = {n.code for n in tax.leaves}
     chart_rows = []
 
-    def counts_row(code: str, label: str) -> None:
+    def counts_row(code: str, label: str, shown_code: str) -> None:
         count = s["leaf_regions"].get(code, 0)
         share = round(Decimal(count) * 100 / regions, 1) if regions else None
-        for c, value in enumerate([code, label, count, share, s["leaf_kpis"].get(code, 0)]):
+        for c, value in enumerate([shown_code, label, count, share, s["leaf_kpis"].get(code, 0)]):
             write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
     for node in tax.nodes:
         if node.code in leaf_codes:
-            counts_row(node.code, node.label)
+            counts_row(node.code, node.label, node.code)
             chart_rows.append(r)
         else:
             heading = [node.code, node.label] + ([L["set_regions"], L["share"], L["kpi_count"]] if not node.parent else [])
             for c, value in enumerate(heading):
                 write(ws, r, c, value, fmt["header"])
-            if not node.parent or s["leaf_kpis"].get(node.code):  # KPIs set at the field itself
+            if s["leaf_kpis"].get(node.code):  # KPIs set at the field itself: a row of their own
                 r += 1
-                counts_row(node.code, L["field_level"])
+                counts_row(node.code, f"{node.code}{L['field_level']}", "")
         r += 1
     write(ws, r, 1, L["total"], fmt["header"])
     write(ws, r, 4, sum(s["leaf_kpis"].values()), fmt["cell"])  # = KPIの総数, less those left out
@@ -250,7 +250,8 @@ def write_matrix(w) -> None:
     ws.repeat_rows(0)
     for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=1):
         have = s["region_leaves"].get(region.code, ())
-        values = [region.code, region.name] + [True if leaf in have else "" for leaf in leaves] + [len(have)]
+        marks = [True if leaf in have else "" for leaf in leaves]
+        values = [region.code, region.name] + marks + [sum(1 for mark in marks if mark)]  # leaves, not fields
         write_row(ws, r, values, fmt["cell"])
     r = len(w.result.regions) + 1
     write_row(ws, r, [L["total"], ""] + [s["leaf_regions"].get(leaf, 0) for leaf in leaves] + [""], fmt["header"])

@@ -93,11 +93,13 @@ def test_setting_table_counts_regions_per_leaf(summary):
     table = {r[0]: r[2:5] for r in rows(book["KPI設定状況"]) if r[0] and r[2] is not None and isinstance(r[2], (int, float))}
     assert table["アb"] == [1, 10, 1] and table["イa"] == [1, 10, 2]  # 久留米: two KPIs, one region
     assert table["アd"][0] == 1 and table["ウCd"] == [1, 10, 2] and table["アa"][0] == 0
-    assert sum(v[0] for k, v in table.items() if len(k) > 1) == 8
-    assert table["ア"] == [1, 10, 1] and table["イ"] == [1, 10, 1]  # KPIs set at the role itself: their own row
+    assert sum(v[0] for v in table.values()) == 8 and len(table) == 27  # seed 002's 27 leaves
     sheet = rows(book["KPI設定状況"])
+    fields = {r[1]: r[2:5] for r in sheet if not r[0] and r[1] and str(r[1]).endswith("（分野全体で設定したKPI）")}
+    assert fields == {"ア（分野全体で設定したKPI）": [1, 10, 1], "イ（分野全体で設定したKPI）": [1, 10, 1]}
     total = next(r for r in sheet if r[1] == "計")
-    assert total[4] == sum(v[2] for v in table.values()) == 12  # KPI数 adds up to KPIの総数
+    kpis = sum(v[2] for v in table.values()) + sum(v[2] for v in fields.values())
+    assert total[4] == kpis == 12  # KPI数 adds up to KPIの総数
     assert any(str(r[1]).startswith("※ ") and str(r[1]).endswith("時点の設定状況。") for r in sheet)
     matrix = rows(book["圏域別設定状況"])
     header = matrix[0]
