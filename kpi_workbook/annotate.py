@@ -132,6 +132,7 @@ def _new_places(book, survey, result) -> dict:
     record one row below the other from the header down, each column under its label."""
     from openpyxl.utils import get_column_letter
 
+    from .fill import table_header
     from .values import label_key
     places = {}
     for sheet in survey.sheets:
@@ -140,11 +141,7 @@ def _new_places(book, survey, result) -> dict:
             continue
         ws = book[sheet.name]
         places[(sheet.name, None)] = ""  # a table sheet: its cells move
-        header, found = 0, {}
-        for row in ws.iter_rows(min_row=1, max_row=10):
-            labels = {label_key(c.value): c.column for c in row if isinstance(c.value, str)}
-            if len(labels) > len(found):
-                header, found = row[0].row, labels
+        header, found = table_header(ws)
         for i, record in enumerate(records, start=1):
             for column in sheet.columns:
                 old, new = record.cells.get(column.key), found.get(label_key(column.label))

@@ -57,13 +57,19 @@ def _column_styles(ws) -> dict:
     return out
 
 
-def _fill_table(ws, rows: list) -> None:
-    styles = _column_styles(ws)
+def table_header(ws) -> tuple[int, dict]:
+    """The header row of a generated table sheet (1-based) and {label key: column}."""
     header_row, columns = 0, {}
     for row in ws.iter_rows(min_row=1, max_row=10):
         found = {_key(c.value): c.column for c in row if isinstance(c.value, str)}
         if len(found) > len(columns):
             header_row, columns = row[0].row, found
+    return header_row, columns
+
+
+def _fill_table(ws, rows: list) -> None:
+    styles = _column_styles(ws)
+    header_row, columns = table_header(ws)
     for offset, record in enumerate(rows, start=1):
         for label, value in record.items():
             column = columns.get(_key(label))
