@@ -24,6 +24,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import threading
 import time
 
@@ -174,18 +175,23 @@ def enter_worker_mode(memory: int = DEFAULT_MEMORY, timeout: float = DEFAULT_TIM
 def die_with_parent() -> None:
     """Make this child process end when the process that started it ends (even killed).
 
-    Linux: the parent-death signal.  Elsewhere: a thread that waits on the sentinel
-    multiprocessing gives every child of its parent (a pipe, or a process handle on
-    Windows) and ends this process when it fires."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
-            if os.getppid() == 1:  # the parent died before the signal was asked for
-                os._exit(1)
-            return
-    except (OSError, AttributeError, ValueError):
-        pass
+    Linux: the parent-death signal.  Elsewhere: :func:`watch_parent`."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() == 1:  # the parent died before the signal was asked for
+                    os._exit(1)
+                return
+        except (OSError, AttributeError, TypeError, ValueError):
+            pass
+    watch_parent()
+
+
+def watch_parent() -> None:
+    """A thread that waits on the sentinel multiprocessing gives every child of its parent
+    (a pipe; a process handle on Windows) and ends this process when it fires."""
     import multiprocessing
     from multiprocessing.connection import wait
     parent = multiprocessing.parent_process()

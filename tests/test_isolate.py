@@ -98,3 +98,38 @@ def test_cap_address_space_never_raises_a_limit():
             "print(cap_address_space(300 << 20), resource.getrlimit(resource.RLIMIT_AS) == (300 << 20, 300 << 20))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.split() == ["True", "True", "True", "True"], done.stderr
+
+
+def _grandchild(queue):
+    isolate.watch_parent()  # the way children end with their parent where there is no prctl
+    queue.put(os.getpid())
+    time.sleep(60)
+
+
+def _child_that_dies(queue):
+    import multiprocessing
+    process = multiprocessing.get_context("spawn").Process(target=_grandchild, args=(queue,))
+    process.start()
+    time.sleep(30)
+
+
+def test_a_watched_parent_takes_its_child_with_it():
+    import multiprocessing
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_that_dies, args=(queue,))
+    child.start()
+    grandchild = queue.get(timeout=60)
+    child.kill()  # the parent of the grandchild dies without a word
+    child.join(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(grandchild, 0)
+        except OSError:
+            return  # gone
+        if os.path.exists(f"/proc/{grandchild}/stat") and \
+                open(f"/proc/{grandchild}/stat").read().split(")")[-1].split()[0] == "Z":
+            return  # ended, not yet reaped
+        time.sleep(0.1)
+    raise AssertionError("the grandchild outlived its parent")
