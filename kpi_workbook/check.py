@@ -290,7 +290,7 @@ def _check_borrowed(result: ReturnResult, survey: Survey, region, by_code: dict)
     def conflict(where: str, other) -> None:
         result.findings.append(F.make("REGION_CONFLICT", file=result.file, where=where,
                                       value=f"{other.code} {other.name}", expected=f"{region.code} {region.name}"))
-    head = Path(shown(result.file)).name.split("_", 1)[0]
+    head = Path(shown(result.file)).stem.split("_", 1)[0]  # "R01_熊本….xlsx", "R01.xlsx"
     if head in by_code and head != region.code:
         conflict("ファイル名", by_code[head])
         return
