@@ -295,21 +295,12 @@ def _outcome(func, args) -> bytes:
 
 
 def _collect(pid: int, read_fd: int, timeout: float):
-    chunks, deadline = [], time.monotonic() + timeout
-    with os.fdopen(read_fd, "rb") as pipe:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                raise IsolatedFailure("timeout")
-            ready, _, _ = select.select([pipe], [], [], min(left, 1.0))
-            if not ready:
-                continue
-            chunk = os.read(pipe.fileno(), 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
+    try:
+        chunks = _read_until_closed(read_fd, timeout)
+    except BaseException:  # our own stop (Ctrl-C, SIGTERM) or the timeout: the child goes first,
+        os.kill(pid, signal.SIGKILL)  # so that it writes nothing after we have cleaned up
+        os.waitpid(pid, 0)
+        raise
     _, status = os.waitpid(pid, 0)
     if not chunks:
         died = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV)
@@ -318,3 +309,19 @@ def _collect(pid: int, read_fd: int, timeout: float):
     if ok:
         return value
     raise value
+
+
+def _read_until_closed(read_fd: int, timeout: float) -> list:
+    chunks, deadline = [], time.monotonic() + timeout
+    with os.fdopen(read_fd, "rb") as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise IsolatedFailure("timeout")
+            ready, _, _ = select.select([pipe], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(pipe.fileno(), 1 << 20)
+            if not chunk:
+                return chunks
+            chunks.append(chunk)
