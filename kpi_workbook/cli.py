@@ -152,6 +152,8 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
         click.echo(f"名簿 {len(result.regions)}圏域、提出 {len(result.used)}圏域、未提出 {len(result.missing)}圏域。"
                    f"エラー {counts['error']}件、警告 {counts['warning']}件")
         click.echo(f"集計結果：{result.output}")
+        if csv_dir:
+            click.echo(f"CSV：{csv_dir}")
         if evaluation_dir:
             click.echo(f"圏域ごとの事務事業評価：{evaluation_dir}（{len(result.used)}ファイル）")
     problems = result.missing or any(s.errors for s in result.used) or any(f.is_error for f in findings)

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import findings as F
 from .achievement import kpi_assessment
 from .export import csv_columns_text, csv_text, plain
 from .normalize import EMPTY
@@ -68,7 +69,8 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
 
 
 def finding_csv_row(finding) -> list:
-    return [str(x) for x in (finding.severity, finding.file, finding.sheet, finding.cell, finding.column,
+    """findings.csv: 重要度 in Japanese (エラー / 警告 / 情報) like the sheet; the code is for machines."""
+    return [str(x) for x in (F.SEVERITY_LABELS[finding.severity], finding.file, finding.sheet, finding.cell, finding.column,
                              finding.value, finding.message, finding.code)]
 
 

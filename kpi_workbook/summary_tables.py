@@ -35,6 +35,12 @@ def japanese_date(when) -> str:
     return f"{when.year}年{when.month}月{when.day}日"
 
 
+def iso_time(stamp: str) -> str:
+    """A modified time in the one form every CSV uses: ISO 8601 with its offset."""
+    when = instant(stamp) if stamp else None
+    return when.isoformat() if when is not None and when.year >= 1900 else stamp
+
+
 def japanese_time(stamp: str) -> str:
     """A workbook's modified time as read in Japan: 2026年12月1日 18:26 (Japan time)."""
     if not stamp:
@@ -285,7 +291,7 @@ def write_submissions(w) -> None:
     for sub in sorted(result.submissions, key=lambda x: x.relative):
         if w.export:
             w.export.add("submissions", [sub.relative, sub.region_code, status_label.get(sub.status, sub.status),
-                                         sub.modified, sub.errors, sub.warnings])
+                                         iso_time(sub.modified), sub.errors, sub.warnings])
         if sub.status == "used":
             continue
         values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,

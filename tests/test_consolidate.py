@@ -457,3 +457,19 @@ def test_terminal_lists_each_file_with_errors_and_totals_equal_the_overview(retu
     total = re.search(r"指摘の合計：エラー (\d+)件、警告 (\d+)件", result.output)
     assert (int(total.group(1)), int(total.group(2))) == (overview["指摘の件数（エラー）"], overview["指摘の件数（警告）"])
     assert int(total.group(1)) >= errors + 2  # 備後's, and the two regions that sent nothing
+
+
+def test_csv_severity_in_japanese_and_times_with_their_offset(summary):
+    _, _, out = summary
+    with open(out / "csv" / "findings.csv", encoding="utf-8-sig", newline="") as fh:
+        findings = list(csv.DictReader(fh))
+    assert findings and {r["重要度"] for r in findings} <= {"エラー", "警告", "情報"} and all(r["コード"] for r in findings)
+    with open(out / "csv" / "submissions.csv", encoding="utf-8-sig", newline="") as fh:
+        stamps = [r["ファイルの更新日時"] for r in csv.DictReader(fh) if r["ファイルの更新日時"]]
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d", s) for s in stamps)
+
+
+def test_cli_says_where_the_csvs_went(returns, tmp_path):
+    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx"), "--csv", str(tmp_path / "csv"), "--jobs", "1"])
+    assert f"CSV：{tmp_path / 'csv'}" in result.output
