@@ -57,7 +57,9 @@ def annotate(result, target, into=None) -> Path | None:
     book, moved = _editable_copy(result)
     findings = [_moved(f, moved) for f in result.findings] if moved is not None else result.findings
     _mark_cells(book, findings)
-    _findings_sheet(book, findings, words)
+    heading = words.get("annotate_title", "{region}　{round}").format(
+        region=f"{result.region_code} {result.region_name}".strip(), round=result.survey.round)
+    _findings_sheet(book, findings, words, heading)
     if into is not None:
         book.save(into)
         return target
@@ -190,44 +192,61 @@ def _merge_anchor(ws, ref: str) -> str:
     return ref
 
 
-def _findings_sheet(book, findings, words) -> None:
+def _findings_sheet(book, findings, words, heading: str) -> None:
+    """The copy's first sheet: a heading (region, round), what to do, then the findings —
+    the message first, the code last and small — printed one page wide, headers repeated."""
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
 
     name = words.get("annotate_sheet", "指摘一覧")
     if name in book.sheetnames:
         del book[name]
     ws = book.create_sheet(name, 0)
-    headers = words.get("annotate_headers", ["重要度", "シート", "セル", "項目", "記入内容", "指摘内容", "コード"])
-    ws.append(headers)
-    for cell in ws[1]:
+    ws.cell(1, 1, heading).font = Font(bold=True, size=14)
+    lines = list(words.get("annotate_instructions", ()))
+    for i, line in enumerate(lines, start=2):
+        ws.cell(i, 1, line).alignment = Alignment(wrap_text=False, vertical="top")
+    top = len(lines) + 3  # the header row, after a blank one
+    headers = words.get("annotate_headers", ["重要度", "指摘内容", "シート", "セル", "項目", "記入内容", "コード"])
+    for c, label in enumerate(headers, start=1):
+        cell = ws.cell(top, c, label)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
     order = {F.ERROR: 0, F.WARNING: 1, F.INFO: 2}
-    for f in sorted(findings, key=lambda f: (order[f.severity], f.sheet, f.row, f.cell)):
-        row = [F.SEVERITY_LABELS[f.severity], f.sheet, f.cell, f.column, f.value, f.message, f.code]
-        ws.append([None] * len(row))
-        r = ws.max_row
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(r, c)
-            cell.value = value
-            cell.data_type = "s"  # text from a return stays text
-            cell.alignment = Alignment(wrap_text=c == 6, vertical="top")
-        if f.cell and f.sheet in book.sheetnames:
-            link = ws.cell(r, 3)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
-            link.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDEFG", (8, 12, 8, 16, 24, 70, 24)):
+    for r, f in enumerate(sorted(findings, key=lambda f: (order[f.severity], f.sheet, f.row, f.cell)), start=top + 1):
+        _finding_row(ws, r, f, book)
+    for letter, width in zip("ABCDEFG", (8, 60, 12, 8, 16, 20, 18)):
         ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{top + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = "1:1"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{top}:{top}"
     book.active = 0
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
+
+
+def _finding_row(ws, r: int, f, book) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    row = [F.SEVERITY_LABELS[f.severity], f.message, f.sheet, f.cell, f.column, f.value, f.code]
+    for c, value in enumerate(row, start=1):
+        cell = ws.cell(r, c)
+        cell.value = value
+        cell.data_type = "s"  # text from a return stays text
+        cell.alignment = Alignment(wrap_text=c in (2, 6), vertical="top")
+    ws.cell(r, 7).font = Font(size=8, color="808080")  # the code: for the coordinator's tools
+    # Readers do not size wrapped rows themselves: about 30 full-width characters a line
+    # at column B's width (60), and 10 at F's (20)
+    lines = max(1, -(-len(f.message) // 30), -(-len(str(f.value or "")) // 10))
+    ws.row_dimensions[r].height = 15 * min(lines, 12)
+    if f.cell and f.sheet in book.sheetnames:
+        link = ws.cell(r, 4)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
+        link.font = Font(color="0563C1", underline="single")
 
 
 def _restore_x14_validations(source: Path, book) -> None:

@@ -49,10 +49,14 @@ def test_findings_sheet_first_with_links(annotated):
     _, result = annotated
     book = openpyxl.load_workbook(result.annotated)
     ws = book.worksheets[0]
-    assert ws.title == "指摘一覧" and ws["A1"].value == "重要度"
-    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert ws.title == "指摘一覧" and "R01 熊本連携中枢都市圏" in ws["A1"].value and "令和8年度調査" in ws["A1"].value
+    assert "再提出" in ws["A4"].value  # what to do, in three lines
+    top = next(r for r in range(1, 10) if ws.cell(r, 1).value == "重要度")
+    assert [ws.cell(top, c).value for c in (1, 2, 7)] == ["重要度", "指摘内容", "コード"]  # message first, code last
+    assert ws.print_title_rows.replace("$", "") == f"{top}:{top}" and ws.page_setup.fitToWidth == 1
+    rows = list(ws.iter_rows(min_row=top + 1, values_only=True))
     assert len(rows) == len([f for f in result.findings])
-    links = {ws.cell(r, 3).hyperlink.location for r in range(2, ws.max_row + 1) if ws.cell(r, 3).hyperlink}
+    links = {ws.cell(r, 4).hyperlink.location for r in range(top + 1, ws.max_row + 1) if ws.cell(r, 4).hyperlink}
     assert "'事業'!D6" in links and "'KPI'!L6" not in links or "'KPI'!L6" in links
     assert {f"'{s}'!{c}" for _, s, c in EXPECTED} <= links
     assert rows[0][0] == "エラー"  # errors first
