@@ -294,7 +294,9 @@ def write_submissions(w) -> None:
                                          iso_time(sub.modified), sub.errors, sub.warnings])
         if sub.status == "used":
             continue
+        why = next((f.message for f in sorted(sub.findings, key=lambda f: f.severity != F.ERROR)
+                    if not f.sheet or not f.cell), "")  # why it was not used, in the clerk's words
         values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,
-                  japanese_time(sub.modified), sub.errors, sub.warnings, ""]
+                  japanese_time(sub.modified), sub.errors, sub.warnings, why]
         write_row(ws, r + 1, values, fmt["cell"])
         r += 1
