@@ -42,29 +42,68 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
     """The rows of *kept* that are records, and the total rows (indexes) set aside.
 
     *columns*: key -> (Column, index) as found in the sheet.  Each row set aside gets
-    its finding in *result*."""
+    its finding in *result*.  (Every row of every return passes here: the common case —
+    a record with several cells, no total word — is decided without looking at each cell.)"""
     words = survey.words
     totals_words = {_plain(w) for w in words.get("total_row", ())}
+    starts = {w[:1] for w in totals_words}  # a cell not starting so is no total: no need to normalize it
+    # a row none of whose cells starts so (the common case) is ruled out at C speed
+    maybe = re.compile("(?:^|\x1f)\\s*[" + re.escape("".join(sorted(starts))) + "]") if starts else None
     marks = tuple(unicodedata.normalize("NFKC", m) for m in words.get("note_marks", ()))
+    opening = {}  # first character -> can it open a mark (worked out once each)
     key_index = columns[sheet.columns[0].key][1] if sheet.columns[0].key in columns else None
-    text_indexes = {c for column, c in columns.values() if column.type not in _NUMERIC_TYPES}
+    text_indexes = sorted(c for column, c in columns.values() if column.type not in _NUMERIC_TYPES)
     records, totals = [], []
     for r in kept:
         row = data.rows[r]
-        filled = [(c, v) for c, v in enumerate(row) if v is not None and not (isinstance(v, str) and not v.strip())]
-        total = next((c for c, v in filled if c in text_indexes and _plain(v) in totals_words), None)
-        first = filled[0][1] if filled else None
+        total = _total_cell(row, text_indexes, starts, totals_words) \
+            if maybe is not None and maybe.search("\x1f".join(map(str, row))) else None
         if total is not None:
             totals.append(r)
             result.add(F.make("TOTAL_ROW", file=result.file, sheet=sheet.name, row=r + 1,
                               cell=_ref(total, r), value=str(row[total])))
-        elif (isinstance(first, str) and unicodedata.normalize("NFKC", first.strip()).startswith(marks)) or \
-                (len(filled) == 1 and filled[0][0] != key_index):
+            continue
+        first = _first_filled(row)
+        value = row[first] if first is not None else None
+        if (value.__class__ is str and _marked(value, marks, opening)) or \
+                (first is not None and first != key_index and _filled(row) == 1):
             result.add(F.make("NOTE_ROW", file=result.file, sheet=sheet.name, row=r + 1,
-                              cell=_ref(filled[0][0], r), value=str(first)[:60]))
+                              cell=_ref(first, r), value=str(value)[:60]))
         else:
             records.append(r)
     return records, totals
+
+
+def _total_cell(row: list, indexes: list, starts: set, words: set):
+    """The column of *row*'s total word (合計…), or None; white space and width ignored."""
+    for c in indexes:
+        v = row[c] if c < len(row) else None
+        if v.__class__ is str and (v[:1] in starts or v[:1].isspace()) and _plain(v) in words:
+            return c
+    return None
+
+
+def _marked(text: str, marks: tuple, opening: dict) -> bool:
+    """Does *text* start with a remark's mark (※, 注, （注）…), width ignored?"""
+    head = text.lstrip()[:1]
+    known = opening.get(head)
+    if known is None:
+        known = opening[head] = any(m.startswith(unicodedata.normalize("NFKC", head)) for m in marks if head)
+    return known and unicodedata.normalize("NFKC", text.strip()).startswith(marks)
+
+
+def _first_filled(row: list):
+    head = row[0] if row else None
+    if head is not None and not (head.__class__ is str and not head.strip()):
+        return 0  # the key, where records start
+    for c, v in enumerate(row):
+        if v is not None and not (v.__class__ is str and not v.strip()):
+            return c
+    return None
+
+
+def _filled(row: list) -> int:
+    return sum(1 for v in row if v is not None and not (isinstance(v, str) and not v.strip()))
 
 
 def shifted_rows(sheet, data, kept: list, plan: list, columns: dict, result) -> list:
@@ -103,9 +142,13 @@ def unread(sheet, data, header: int, columns: dict, kept: list, result) -> None:
             headed.add(c)
             result.add(F.make("HEADER_UNKNOWN", file=result.file, sheet=sheet.name, cell=_ref(c, header),
                               label=text.strip()[:40]))
-    for r in kept:
-        for c, value in enumerate(data.rows[r]):
-            if c not in read and c not in headed and value is not None and not (isinstance(value, str) and not value.strip()):
+    widest = max((len(data.rows[r]) for r in kept), default=0)
+    others = [c for c in range(widest) if c not in read and c not in headed]  # usually none
+    for r in kept if others else ():
+        row = data.rows[r]
+        for c in others:
+            value = row[c] if c < len(row) else None
+            if value is not None and not (isinstance(value, str) and not value.strip()):
                 result.add(F.make("FREE_CELL", file=result.file, sheet=sheet.name, row=r + 1, cell=_ref(c, r),
                                   value=str(value)[:60]))
 
