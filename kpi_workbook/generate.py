@@ -317,8 +317,9 @@ class _Builder:
         words = self.words
         rule = {"input_title": col.label[:32], "error_title": words.get("alert_title", "")[:32],
                 "ignore_blank": True}
-        if col.message:
-            rule["input_message"] = col.message[:255]
+        message = col.message or words.get(f"input_{col.type}", "")  # every entry column says what it wants
+        if message:
+            rule["input_message"] = message[:255]
         source = col.choices_from or col.choice_list
         if col.type in ("choice", "multichoice", "flag") or col.choices_from:
             if source not in self.lists:
@@ -333,7 +334,7 @@ class _Builder:
         elif col.type == "percent":
             rule.update(validate="decimal", criteria="between", minimum=0, maximum=100,
                         error_type="warning", error_message=words.get("alert_percent", ""))
-        elif col.message:
+        elif message:
             rule.update(validate="any")
         else:
             return

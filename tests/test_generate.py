@@ -178,3 +178,15 @@ def test_many_regions_are_written_in_parallel_with_the_same_bytes(tmp_path):
     assert len(both[1].written) == PARALLEL_FROM + 5
     for a, b in zip(both[0].written, both[1].written):
         assert a.read_bytes() == b.read_bytes()
+
+
+def test_every_entry_column_says_what_it_wants(generated, renkei):
+    """Each column of each entry table shows an input message (事業費's 区分 had none)."""
+    book = openpyxl.load_workbook(generated["R01"])
+    for sheet in (s for s in renkei.sheets if s.kind == "table"):
+        ws = book[sheet.name]
+        header = next(r for r in range(1, 10) if sum(1 for c in ws[r] if c.value) > 2)
+        labels = {c.column: c.value for c in ws[header] if c.value}
+        prompted = {col for dv in ws.data_validations.dataValidation if dv.prompt
+                    for rng in dv.sqref.ranges for col in range(rng.min_col, rng.max_col + 1)}
+        assert [label for column, label in labels.items() if column not in prompted] == [], sheet.name
