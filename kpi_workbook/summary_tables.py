@@ -251,16 +251,19 @@ def write_matrix(w) -> None:
     ws.set_column(0, 0, 9)
     ws.set_column(1, 1, 28)
     ws.set_column(2, len(leaves) + 2, 5)
-    write_row(ws, 0, [L["region_code"], L["region_name"]] + leaves + [L["total"]], fmt["header"])
-    ws.freeze_panes(1, 2)
-    ws.repeat_rows(0)
-    for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=1):
+    write(ws, 0, 0, w.survey.summary["sheets"]["matrix"], fmt["title"])
+    top = 2  # the header, under the title
+    write_row(ws, top, [L["region_code"], L["region_name"]] + leaves + [L["total"]], fmt["header"])
+    ws.freeze_panes(top + 1, 2)
+    ws.repeat_rows(top)
+    for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=top + 1):
         have = s["region_leaves"].get(region.code, ())
         marks = [True if leaf in have else "" for leaf in leaves]
         values = [region.code, region.name] + marks + [sum(1 for mark in marks if mark)]  # leaves, not fields
         write_row(ws, r, values, fmt["cell"])
-    r = len(w.result.regions) + 1
-    write_row(ws, r, [L["total"], ""] + [s["leaf_regions"].get(leaf, 0) for leaf in leaves] + [""], fmt["header"])
+    r = top + len(w.result.regions) + 1
+    per_leaf = [s["leaf_regions"].get(leaf, 0) for leaf in leaves]
+    write_row(ws, r, [L["total"], ""] + per_leaf + [sum(per_leaf)], fmt["header"])  # the grand total too
 
 
 def write_submissions(w) -> None:

@@ -102,7 +102,9 @@ def test_setting_table_counts_regions_per_leaf(summary):
     assert total[4] == kpis == 12  # KPI数 adds up to KPIの総数
     assert any(str(r[1]).startswith("※ ") and str(r[1]).endswith("時点の設定状況。") for r in sheet)
     matrix = rows(book["圏域別設定状況"])
-    header = matrix[0]
+    assert matrix[0][0] == "圏域別設定状況"  # its title
+    header = next(r for r in matrix if r[0] == "圏域コード")
+    assert matrix[-1][0] == "計" and matrix[-1][-1] == sum(v for v in matrix[-1][2:-1])  # and the grand total
     kurume = next(r for r in matrix if r[0] == "R03")
     assert kurume[header.index("イa")] == "○" and kurume[-1] == 1
     assert next(r for r in matrix if r[0] == "R09")[-1] == 0
