@@ -48,7 +48,9 @@ def cli():
 @click.option("--password", default=None, help="シート保護のパスワード（既定：なし）")
 @click.option("--secret", default=None, help="管理情報に署名する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
-def generate(roster, survey, out_dir, force, password, secret, jobs):
+@click.option("--deadline", default=None, help="提出期限（例：2026-10-31）。記入要領の冒頭に表示する")
+@click.option("--contact", default=None, help="問い合わせ先（部署・電話・メール）。記入要領の冒頭に表示する")
+def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
     from .generate import generate as run
     from .report import format_findings
@@ -61,9 +63,10 @@ def generate(roster, survey, out_dir, force, password, secret, jobs):
     if bar:
         with bar:
             result = run(roster, definition, out_dir, force=force, password=password,
-                         secret=secret, progress=bar.update, jobs=jobs)
+                         secret=secret, progress=bar.update, jobs=jobs, deadline=deadline, contact=contact)
     else:
-        result = run(roster, definition, out_dir, force=force, password=password, secret=secret, jobs=jobs)
+        result = run(roster, definition, out_dir, force=force, password=password, secret=secret, jobs=jobs,
+                     deadline=deadline, contact=contact)
     if result.findings:
         click.echo(format_findings(result.findings))
     click.echo(f"{len(result.written)}件の調査票を作成しました（対象 {result.regions}圏域）：{out_dir}")

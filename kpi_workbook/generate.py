@@ -6,6 +6,7 @@ from row 3 on.  Form sheets (圏域情報) have one label/value pair per row fro
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -43,10 +44,14 @@ class GenerateResult:
 
 def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
              password: str | None = None, secret: str | None = None, progress=None,
-             now: dt.datetime | None = None, jobs: int | None = None) -> GenerateResult:
+             now: dt.datetime | None = None, jobs: int | None = None,
+             deadline: str | None = None, contact: str | None = None) -> GenerateResult:
     """Write one workbook per roster region of the survey's regime into *out_dir*,
-    in *jobs* processes (default: the number of cores) when there are many."""
+    in *jobs* processes (default: the number of cores) when there are many.
+    *deadline* and *contact* (else the definition's) are printed on 記入要領."""
     survey = survey if isinstance(survey, Survey) else load_survey(survey)
+    if deadline or contact:
+        survey = dataclasses.replace(survey, deadline=deadline or survey.deadline, contact=contact or survey.contact)
     regions, findings = read_roster(roster, survey)
     regions, notes = regions_for(regions, survey, Path(roster).name)
     result = GenerateResult(findings=findings + notes, regions=len(regions))
@@ -227,6 +232,9 @@ class _Builder:
         ws.write_string(1, 0, f"{self.region.code}　{self.region.name}　（{self.survey.round}）",
                         self.fmt("subtitle"))
         row = 3
+        for line in self._round_lines(guide):  # 提出期限 and 問い合わせ先, first
+            ws.write_string(row, 0, line, self.fmt("subtitle"))
+            row += 1
         for line in guide["lines"]:
             ws.write_string(row, 0, line)
             row += 1
@@ -244,6 +252,19 @@ class _Builder:
                 for i, example in enumerate(rows):
                     ws.write_string(row + 2 + i, c, str(example.get(col.key, "")), self.fmt("example"))
         self.protect(ws)
+
+    def _round_lines(self, guide) -> list:
+        s, out = self.survey, []
+        if s.deadline:
+            try:
+                when = dt.date.fromisoformat(s.deadline)
+                text = f"{when.year}年{when.month}月{when.day}日"
+            except ValueError:
+                text = s.deadline  # worded already (令和8年10月31日)
+            out.append(guide.get("deadline_line", "{deadline}").format(deadline=text))
+        if s.contact:
+            out.append(guide.get("contact_line", "{contact}").format(contact=s.contact))
+        return out
 
     # ----------------------------------------------------------------- form sheet
     def write_form(self, sheet, ws) -> None:

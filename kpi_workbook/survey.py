@@ -158,6 +158,8 @@ class Survey:
     path: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
     as_of: str = ""  # the date the round's figures stand at (seed 002: 令和2年3月末); "" = the summary's date
+    deadline: str = ""  # 提出期限 (YYYY-MM-DD or as worded), shown on 記入要領; generate --deadline
+    contact: str = ""  # 問い合わせ先, shown on 記入要領; generate --contact
 
     def sheet(self, key: str) -> Sheet:
         for sheet in self.sheets:
@@ -314,6 +316,7 @@ def _build(data: dict, source: str) -> Survey:
         font=head.get("font", "游ゴシック"),
         required_legend=head.get("required_legend", ""),
         locked_note=head.get("locked_note", ""),
+        deadline=str(head.get("deadline", "")), contact=head.get("contact", ""),
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
         progress=ctx.get(data, "progress", "", dict, required=False, default={}),

@@ -190,3 +190,14 @@ def test_every_entry_column_says_what_it_wants(generated, renkei):
         prompted = {col for dv in ws.data_validations.dataValidation if dv.prompt
                     for rng in dv.sqref.ranges for col in range(rng.min_col, rng.max_col + 1)}
         assert [label for column, label in labels.items() if column not in prompted] == [], sheet.name
+
+
+def test_deadline_and_contact_head_the_guide(tmp_path, roster_path):
+    from kpi_workbook.generate import generate
+    written = generate(roster_path, "renkei", tmp_path, now=FIXED_NOW, deadline="2026-10-31",
+                       contact="総務省 地域力創造グループ 03-0000-0000").written[0]
+    guide = openpyxl.load_workbook(written)["記入要領"]
+    lines = [guide.cell(r, 1).value for r in range(1, 8)]
+    assert "提出期限：2026年10月31日" in lines and "問い合わせ先：総務省 地域力創造グループ 03-0000-0000" in lines
+    plain = generate(roster_path, "renkei", tmp_path / "plain", now=FIXED_NOW).written[0]
+    assert not any(str(c.value or "").startswith("提出期限") for c in openpyxl.load_workbook(plain)["記入要領"]["A"])
