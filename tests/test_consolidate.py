@@ -477,3 +477,15 @@ def test_cli_says_where_the_csvs_went(returns, tmp_path):
     result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
                                       "-o", str(tmp_path / "s.xlsx"), "--csv", str(tmp_path / "csv"), "--jobs", "1"])
     assert f"CSV：{tmp_path / 'csv'}" in result.output
+
+
+def test_teiju_summary_has_its_own_sentence(tmp_path, teiju):
+    from kpi_workbook.generate import generate
+    blanks = generate(SAMPLES / "roster.csv", teiju, tmp_path / "blank").written
+    folder = tmp_path / "in"
+    fill_workbook(blanks[0], {"KPI": [{"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
+                                       "単位": "人", "目標の方向": "増加", "目標値": "10", "目標時点": "R5"}]},
+                  folder / blanks[0].name)
+    consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", survey=teiju, jobs=1)
+    overview = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["概要"])
+    assert overview[2][0] == "共生ビジョンを策定している2圏域のうち、1圏域において指標を設定済み。"
