@@ -12,13 +12,28 @@ region's blocks as a workbook of its own (``consolidate --evaluation DIR``).
 """
 from __future__ import annotations
 
+import unicodedata
+
 from .achievement import kpi_assessment
 from .summary_tables import write
 
 WIDTH = 12  # columns A..L
+WIDTHS = (11, 8, 10) + (8,) * (WIDTH - 3)  # in Excel's character widths
 MAX_BREAKS = 1020  # Excel keeps at most 1,026 manual page breaks per sheet
 MAX_BLOCKS = 1000  # more projects than this: one workbook per region instead (--evaluation)
 COST_KEYS = ("stage", "fiscal_year", "cost", "national", "prefectural", "bonds", "tax_allocation", "other", "general")
+MAX_TIMES = 3  # actual columns in アウトカム (seed 004 shows two years)
+LINE, HEADER_ROW = 14.0, 28.0  # points: a line of 10 pt text, a two-line header
+
+
+def text_lines(text: str, c0: int, c1: int) -> int:
+    """Lines *text* takes wrapped in columns c0..c1 (a full-width character is two widths)."""
+    room = max(sum(WIDTHS[c0:c1 + 1]) - 1, 1)
+    lines = 0
+    for paragraph in str(text or "").split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
+        lines += max(1, -(-units // room))
+    return lines
 
 
 def span(ws, r: int, c0: int, c1: int, value, fmt) -> None:
@@ -40,19 +55,29 @@ def heading(ws, r: int, c0: int, c1: int, value, fmt) -> None:
 
 
 def _typed(record, key) -> str:
+    """A field as the clerk typed it; a time in the Japanese era (「令和2年度」) as seed 004."""
     value = record["values"].get(key)
-    return value.typed if value is not None else ""
+    if value is None:
+        return ""
+    return value.value.wareki if hasattr(value.value, "wareki") else value.typed
 
 
 class EvaluationSheet:
-    """The 事務事業評価 sheet being written: blocks go down the sheet, one page each."""
+    """The 事務事業評価 sheet being written: blocks go down the sheet, one A4 page each
+    (portrait, one page wide: a block of seed 004's size, four KPIs, fits a page).
 
-    def __init__(self, ws, survey, fmt: dict):
+    Rows that hold text get the height of their text: no viewer has to guess it."""
+
+    def __init__(self, ws, survey, fmt: dict, prefectures: dict | None = None):
         self.ws, self.survey, self.fmt, self.labels = ws, survey, fmt, survey.summary["labels"]
+        self.prefectures = prefectures or {}  # region code -> 都道府県 (its name heads a column)
         self.row, self.breaks = 0, []
-        ws.set_margins(left=0.4, right=0.4, top=0.4, bottom=0.5)
-        ws.set_column(0, 0, 14)
-        ws.set_column(1, WIDTH - 1, 10)
+        ws.set_portrait()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.4, bottom=0.6)
+        for c, width in enumerate(WIDTHS):
+            ws.set_column(c, c, width)
 
     def blocks(self, sub, rows: dict, actuals: dict, assessed: dict) -> None:
         """A block for each project of one return, in project-code order."""
@@ -76,8 +101,7 @@ class EvaluationSheet:
 
 def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
     ws, fmt, L = w.ws, w.fmt, w.labels
-    projects = w.survey.sheet("projects")
-    label = {c.key: c.label for c in projects.columns}
+    label = {c.key: c.label for c in w.survey.sheet("projects").columns}
     code = project["values"]["project_code"].value
     r = w.row
     heading(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
@@ -86,24 +110,25 @@ def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict
         heading(ws, r, c0, c1, label[key], fmt["header"])
     heading(ws, r, 4, WIDTH - 1, label["summary"], fmt["header"])
     r += 1
-    ws.set_row(r, 60)
-    span(ws, r, 0, 0, _typed(project, "project_code"), fmt["cell"])
-    span(ws, r, 1, 3, _typed(project, "project_name"), fmt["cell"])
-    span(ws, r, 4, WIDTH - 1, _typed(project, "summary"), fmt["cell"])
-    r = _inputs(w, ws, r + 2, project, rows, code)
+    texts = [(_typed(project, "project_code"), 0, 0), (_typed(project, "project_name"), 1, 3),
+             (_typed(project, "summary"), 4, WIDTH - 1)]
+    ws.set_row(r, LINE * max(text_lines(t, c0, c1) for t, c0, c1 in texts) + 4)
+    for text, c0, c1 in texts:
+        span(ws, r, c0, c1, text, fmt["cell"])
+    r = _inputs(w, ws, r + 2, project, rows, code, w.prefectures.get(sub.region_code, ""))
     r = _outcomes(w, ws, r + 1, rows, actuals, assessed, code)
     r = _context(w, ws, r + 1, project, label)
     r = _first_evaluation(w, ws, r + 1, project, label)
     for c0, c1, key in ((0, 5, "external"), (6, WIDTH - 1, "second")):
         heading(ws, r + 1, c0, c1, L[key], fmt["header"])
-    ws.set_row(r + 2, 60)  # empty boxes for the reviewers
+    ws.set_row(r + 2, 48)  # empty boxes for the reviewers
     span(ws, r + 2, 0, 5, "", fmt["cell"])
     span(ws, r + 2, 6, WIDTH - 1, "", fmt["cell"])
     w.row = r + 4
     w.breaks.append(r + 4)
 
 
-def region_workbook(path, survey, sub, rows: dict, stamp) -> None:
+def region_workbook(path, survey, sub, rows: dict, stamp, prefecture: str = "") -> None:
     """One region's 事務事業評価 as its own workbook (``consolidate --evaluation DIR``).
 
     Runs in a worker process, beside the summary being written.
@@ -120,23 +145,22 @@ def region_workbook(path, survey, sub, rows: dict, stamp) -> None:
         book.set_properties({"title": f"{name}（{sub.region_name}）", "subject": survey.title,
                              "author": survey.author, "created": stamp})
         ws = book.add_worksheet(name)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
         ws.set_footer("&C&P / &N")
-        sheet = EvaluationSheet(ws, survey, formats(book, survey.font))
+        sheet = EvaluationSheet(ws, survey, formats(book, survey.font), {sub.region_code: prefecture})
         sheet.blocks_for(sub, rows)
         sheet.finish()
         book.close()
 
 
-def _inputs(w, ws, r, project, rows, code) -> int:
+def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
     fmt, L = w.fmt, w.labels
     costs = w.survey.sheet("costs")
     heading(ws, r, 0, WIDTH - 1, L["input"], fmt["bold"])
     r += 1
-    for c, key in enumerate(COST_KEYS):
-        write(ws, r, c, costs.column(key).label, fmt["header"])
+    ws.set_row(r, HEADER_ROW)
+    for c, key in enumerate(COST_KEYS):  # seed 004 names the prefecture over its share
+        shown = prefecture if key == "prefectural" and prefecture else costs.column(key).label
+        write(ws, r, c, shown, fmt["header"])
     stages = list(w.survey.choices.get("stage", []))
     mine = [x for x in rows.get("costs", []) if x["values"]["project_code"].value == code]
     mine.sort(key=lambda x: (_fy(x), stages.index(x["values"]["stage"].value)
@@ -145,19 +169,22 @@ def _inputs(w, ws, r, project, rows, code) -> int:
         r += 1
         for c, key in enumerate(COST_KEYS):
             value = record["values"].get(key)
-            shown = value.typed if key in ("stage", "fiscal_year") or value is None or value.value is None else value.value
+            shown = _typed(record, key) if key in ("stage", "fiscal_year") or value is None or value.value is None \
+                else value.value
             write(ws, r, c, shown, fmt["number"] if c >= 2 else fmt["cell"])
     r += 1
     projects = w.survey.sheet("projects")
+    ws.set_row(r, HEADER_ROW)
     write(ws, r, 0, L["staffing"], fmt["header"])
-    for c, key in ((1, "staff_regular"), (4, "staff_fiscal")):
-        heading(ws, r, c, c + 1, projects.column(key).label, fmt["header"])
+    for c0, c1, key in ((1, 2, "staff_regular"), (4, 6, "staff_fiscal")):
+        heading(ws, r, c0, c1, projects.column(key).label, fmt["header"])
         value = project["values"].get(key)
-        write(ws, r, c + 2, value.value if value is not None else None, fmt["number"])
+        write(ws, r, c1 + 1, value.value if value is not None else None, fmt["number"])
     r += 1
     write(ws, r, 0, projects.column("output").label, fmt["header"])
-    ws.set_row(r, 45)
-    span(ws, r, 1, WIDTH - 1, _typed(project, "output"), fmt["cell"])
+    output = _typed(project, "output")
+    ws.set_row(r, LINE * text_lines(output, 1, WIDTH - 1) + 4)
+    span(ws, r, 1, WIDTH - 1, output, fmt["cell"])
     return r + 1
 
 
@@ -167,29 +194,42 @@ def _fy(record) -> int:
 
 
 def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
+    """Each KPI: its actuals for the latest times (its 現状値 among them, so a cumulative
+    KPI shows its cumulative figure), 達成率, target and 区分."""
     fmt, L = w.fmt, w.labels
     kpis = w.survey.sheet("kpis")
     mine = [k for k in rows.get("kpis", []) if k["values"]["project_code"].value == code]
     heading(ws, r, 0, WIDTH - 1, L["outcome"], fmt["bold"])
     r += 1
-    times = sorted({a["values"]["time"].value for k in mine for a in actuals.get(k["values"]["kpi_no"].value, [])
-                    if a["values"]["time"].value is not None}, key=lambda t: t.point)[-4:]
-    headers = [kpis.column("name").label, "", "", kpis.column("unit").label, kpis.column("baseline").label] \
-        + [f"{L['actual']} {t.raw}" for t in times] + [L["achievement"], L["target"], kpis.column("target_time").label, L["progress"]]
-    heading(ws, r, 0, 2, headers[0], fmt["header"])
-    for c, value in enumerate(headers[3:], start=3):
+    figures = {}
+    for record in mine:
+        number = record["values"]["kpi_no"].value
+        shown = figures[number] = {a["values"]["time"].value: a["values"]["value"].value
+                                   for a in actuals.get(number, []) if a["values"]["time"].value is not None}
+        latest, latest_time, _ = assessed[number]
+        if latest_time is not None and latest is not None:
+            shown.setdefault(latest_time, latest)
+    times = sorted({t for shown in figures.values() for t in shown}, key=lambda t: (t.point, t.start))[-MAX_TIMES:]
+    headers = [kpis.column("unit").label, kpis.column("baseline").label] \
+        + [f"{L['actual']}\n{t.wareki}" for t in times] \
+        + [L["achievement"], L["target"], kpis.column("target_time").label, L["progress"]]
+    ws.set_row(r, max([HEADER_ROW] + [LINE * text_lines(h, 3, 3) + 4 for h in headers]))
+    heading(ws, r, 0, 2, kpis.column("name").label, fmt["header"])
+    for c, value in enumerate(headers, start=3):
         write(ws, r, c, value, fmt["header"])
     for record in mine:
         r += 1
         v = record["values"]
-        by_time = {a["values"]["time"].value: a["values"]["value"].value
-                   for a in actuals.get(v["kpi_no"].value, []) if a["values"]["time"].value is not None}
         _, _, result = assessed[v["kpi_no"].value]
+        ws.set_row(r, LINE * text_lines(v["name"].typed, 0, 2) + 4)
         span(ws, r, 0, 2, v["name"].typed, fmt["cell"])
-        values = [v["unit"].value, v["baseline"].value] + [by_time.get(t) for t in times] \
-            + [result.rate, v["target"].value, v["target_time"].typed, result.status]
+        shown = figures[v["kpi_no"].value]
+        values = [v["unit"].value, v["baseline"].value] + [shown.get(t) for t in times] \
+            + [result.rate, v["target"].value, _typed(record, "target_time"), result.status]
+        rate_column = 5 + len(times)
         for c, value in enumerate(values, start=3):
-            write(ws, r, c, value, fmt["percent"] if c == 5 + len(times) else fmt["number"] if isinstance(value, (int, float)) or hasattr(value, "as_tuple") else fmt["cell"])
+            number = isinstance(value, (int, float)) or hasattr(value, "as_tuple")
+            write(ws, r, c, value, fmt["percent"] if c == rate_column else fmt["number"] if number else fmt["cell"])
     if not mine:
         r += 1
         span(ws, r, 0, WIDTH - 1, "-", fmt["cell"])
@@ -198,9 +238,13 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
 
 def _context(w, ws, r, project, label) -> int:
     fmt = w.fmt
-    parts = ((0, 1, "start_year"), (2, 5, "legal_basis"), (6, WIDTH - 1, "related_plans"))
+    parts = ((0, 1, "start_year"), (2, 3, "legal_basis"), (4, 6, "related_plans"),
+             (7, 9, "similar_services"), (10, WIDTH - 1, "reference_cases"))
+    parts = [(c0, c1, key) for c0, c1, key in parts if key in label]
+    ws.set_row(r, max(LINE * text_lines(label[key], c0, c1) + 4 for c0, c1, key in parts))
     for c0, c1, key in parts:  # row by row: constant-memory mode never returns to a row
         heading(ws, r, c0, c1, label[key], fmt["header"])
+    ws.set_row(r + 1, max(LINE * text_lines(_typed(project, key), c0, c1) + 4 for c0, c1, key in parts))
     for c0, c1, key in parts:
         span(ws, r + 1, c0, c1, _typed(project, key), fmt["cell"])
     return r + 2
@@ -223,9 +267,9 @@ def _first_evaluation(w, ws, r, project, label) -> int:
     choices = list(w.survey.sheet("projects").column("viewpoints").choices)
     marks = "\n".join(f"{choice}　{'○' if choice in chosen else ''}" for choice in choices)
     texts = {key: _typed(project, key) for _, _, key in parts[1:]}
-    lines = max([len(choices)] + [len(t) // 28 + t.count("\n") + 1 for t in texts.values()])
+    lines = max([text_lines(marks, 0, 2)] + [text_lines(texts[key], c0, c1) for c0, c1, key in parts[1:]])
     r += 1
-    ws.set_row(r, 14 * lines + 6)
+    ws.set_row(r, LINE * lines + 6)
     for c0, c1, key in parts:
         span(ws, r, c0, c1, marks if key == "viewpoints" else texts[key], fmt["cell"])
     return r + 1

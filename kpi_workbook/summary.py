@@ -23,13 +23,13 @@ from .atomic import Pending
 from .consolidate import instant, load_contribution, load_rows
 from .contribution import finding_csv_row
 from .errors import OutputError
-from .evaluation import MAX_BLOCKS, EvaluationSheet
+from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from .export import CsvExport
 from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .row_sheet import Rendered, RowBook
-from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, write_matrix, write_overview, \
-    write_setting, write_submissions
+from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, write_matrix, \
+    write_overview, write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
 MAX_ROWS = 1_048_576  # rows in an Excel sheet: rows beyond are counted in 概要, the CSVs keep them
@@ -132,8 +132,9 @@ def region_evaluations(result, survey, folder, stamp, jobs):
     folder.mkdir(parents=True, exist_ok=True)
     pool = ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1), initializer=die_with_parent)
     try:
+        prefectures = _prefectures(result)
         futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),
-                               survey, sub, stamp) for sub in result.used]
+                               survey, sub, stamp, prefectures.get(sub.region_code, "")) for sub in result.used]
         yield
         for future in futures:
             future.result()
@@ -141,9 +142,13 @@ def region_evaluations(result, survey, folder, stamp, jobs):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _region_evaluation(path, survey, sub, stamp) -> None:
-    from .evaluation import region_workbook
-    region_workbook(path, survey, sub, load_rows(sub, survey)["rows"], stamp)
+def _region_evaluation(path, survey, sub, stamp, prefecture) -> None:
+    region_workbook(path, survey, sub, load_rows(sub, survey)["rows"], stamp, prefecture)
+
+
+def _prefectures(result) -> dict:
+    """Region code -> its 都道府県 from the roster (「広島県・岡山県」 as the roster has it)."""
+    return {region.code: region.prefecture for region in result.regions}
 
 
 def stamp_of(result) -> dt.datetime:
@@ -178,10 +183,11 @@ class _Writer:
                       "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
                       "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0,
                       "overflow": Counter()}
-        for sheet in self.ws.values():
+        for key, sheet in self.ws.items():
             sheet.set_landscape()
             sheet.set_paper(9)
-            sheet.fit_to_pages(1, 0)
+            if key != "evaluation":  # its blocks set their own scale (or it becomes an index)
+                sheet.fit_to_pages(1, 0)
             sheet.set_footer("&C&P / &N")
 
     # ------------------------------------------------------------------ the pass
@@ -199,6 +205,7 @@ class _Writer:
                               key=lambda f: (f.file, f.code, f.value)):
             self._finding(finding)
         self._second_layer()
+        self.ws["kpis"].autofilter(0, 0, max(self.row["kpis"] - 1, 0), self.kpi_columns - 1)
         totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}
         totals["kept"] = totals["read"] - totals["rejected"]
         self.result.totals = {**totals, "kpis": self.stats["kpis"],
@@ -239,26 +246,36 @@ class _Writer:
                     self.put_cells(key, row, fmt)
 
     def _headers(self) -> None:
-        survey, L = self.survey, self.labels
-        kpis = survey.sheet("kpis")
-        self.put("kpis", [L["region_code"], L["region_name"]] + _typed_headers(survey, kpis)
-                 + [L["achievement"], L["progress"], L["findings"]], self.fmt["header"])
-        self.ws["kpis"].freeze_panes(1, 2)
-        self.ws["kpis"].repeat_rows(0)
+        L = self.labels
+        self._kpi_list_header()
         self.put("status", [L["kpi"], L["target_when"], L["actual_when"], L["progress"], L["policy"]],
                  self.fmt["header"])
         self.ws["status"].repeat_rows(0)
-        for national in survey.national_kpis:
+        for national in self.survey.national_kpis:
             self._national(national)
         self.put("findings", [L["severity"], L["file"], L["sheet"], L["cell"], L["item"], L["typed"],
                               L["message"], L["code"]], self.fmt["header"])
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
-        self.ws["kpis"].set_paper(8)  # A3: the full table, one page wide
-        for key, widths in (("kpis", [8, 16] + [10] * 40), ("status", [50, 22, 22, 8, 36]),
-                            ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
+        for key, widths in (("status", [50, 22, 22, 8, 36]), ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
+
+    def _kpi_list_header(self) -> None:
+        """KPI一覧: wrapped headers, the as-typed columns in a collapsed outline (not
+        printed; the + above the sheet shows them), A3 landscape one page wide."""
+        ws, columns = self.ws["kpis"], kpi_list_columns(self.survey)
+        ws.set_row(0, 42)
+        self.put("kpis", [column.label for column in columns], self.fmt["header"])
+        for c, column in enumerate(columns):
+            options = {"level": 1, "hidden": True} if column.as_typed else {}
+            if c and columns[c - 1].as_typed and not column.as_typed:
+                options["collapsed"] = True
+            ws.set_column(c, c, column.width, None, options)
+        ws.freeze_panes(1, 2)
+        ws.repeat_rows(0)
+        ws.set_paper(8)
+        self.kpi_columns = len(columns)
 
     def _evaluation_add(self, sub, projects: int) -> None:
         """Blocks in this sheet while they fit; else an index of the per-region workbooks.
@@ -277,6 +294,7 @@ class _Writer:
             folder = self.evaluation_dir.name if self.evaluation_dir else ""
             note = (texts["evaluation_split"] if folder else texts["evaluation_not_written"]).format(
                 limit=f"{MAX_BLOCKS:,}", folder=folder)
+            ws.fit_to_pages(1, 0)
             for c, width in enumerate((12, 30, 10, 60)):
                 ws.set_column(c, c, width)
             self.put("evaluation", [note], self.fmt["bold"])
@@ -289,7 +307,7 @@ class _Writer:
         if self.pending_blocks is None:
             self.put("evaluation", [self.labels["total"], "", self.projects, ""], self.fmt["header"])
             return
-        sheet = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt)
+        sheet = EvaluationSheet(self.ws["evaluation"], self.survey, self.fmt, _prefectures(self.result))
         for sub, _ in self.pending_blocks:
             sheet.blocks_for(sub, load_rows(sub, self.survey)["rows"])
         sheet.finish()
@@ -370,16 +388,6 @@ class _Writer:
 
 
 # ---------------------------------------------------------------------- helpers
-
-def _typed_headers(survey, sheet) -> list:
-    suffix = survey.summary["typed_suffix"]
-    out = []
-    for column in sheet.columns:
-        out.append(column.label)
-        if column.type in ("measure", "time", "number", "amount", "percent", "choice"):
-            out.append(column.label + suffix)
-    return out
-
 
 def _target_number(text: str):
     digits = "".join(ch for ch in text if ch.isdigit())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 from . import findings as F
 from .consolidate import JAPAN, instant
@@ -98,9 +99,33 @@ def _understood(value):
     return understood
 
 
+class ListColumn(NamedTuple):
+    """One column of KPI一覧: its header, its width, and whether it is the clerk's own text
+    beside an understood column (grouped in an outline, collapsed, left out of the print)."""
+
+    label: str
+    width: float
+    as_typed: bool = False
+
+
+def kpi_list_columns(survey) -> list:
+    """KPI一覧's columns, in order: the header, widths and outline all come from here, and
+    :func:`kpi_table` fills them in the same order."""
+    L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
+    out = [ListColumn(L["region_code"], 8), ListColumn(L["region_name"], 26)]
+    for column in survey.sheet("kpis").columns:
+        if column.type not in _TYPED_ONLY:  # what was understood (a time as 「2015～2019年度」)
+            out.append(ListColumn(column.label, max(column.width, 15) if column.type == "time" else column.width))
+        if column.type in _PAIRED:  # and, beside it, as typed
+            out.append(ListColumn(column.label + suffix, column.width, as_typed=True))
+        elif column.type in _TYPED_ONLY:
+            out.append(ListColumn(column.label, column.width))
+    return out + [ListColumn(L["achievement"], 8), ListColumn(L["progress"], 6), ListColumn(L["findings"], 60)]
+
+
 def kpi_table(survey, sub, records: list, results: list, messages: list) -> list:
     """The KPI一覧 rows of *records* (each with its Achievement and finding messages), as
-    :func:`cell` values, built a column at a time."""
+    :func:`cell` values, built a column at a time in :func:`kpi_list_columns`' order."""
     columns = [[cell(sub.region_code)] * len(records), [cell(sub.region_name)] * len(records)]
     for column in survey.sheet("kpis").columns:
         values = [record["values"].get(column.key) for record in records]

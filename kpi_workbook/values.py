@@ -230,6 +230,12 @@ class Time(NamedTuple):
     def label(self) -> str:
         return _time_label(self.kind, self.start, self.end)
 
+    @property
+    def wareki(self) -> str:
+        """The time in the Japanese era, as seed 004 writes years (「令和2年度」,
+        「平成27年度～令和元年度」, 「令和3年3月」)."""
+        return _time_wareki(self.kind, self.start, self.end)
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "label": self.label}
@@ -247,6 +253,36 @@ def _time_label(kind: str, start: dt.date, end: dt.date) -> str:
     if kind == "date":
         return f"{start.year}年{start.month}月{start.day}日"
     return f"{fiscal_year_of(start)}～{fiscal_year_of(end)}年度"
+
+
+# The first day of each era, newest first (a fiscal or calendar year takes the era of its
+# first of April or January: 2019年度 is 令和元年度, 1989年 is 平成元年).
+_ERA_STARTS = ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成"), (dt.date(1926, 12, 25), "昭和"),
+               (dt.date(1912, 7, 30), "大正"), (dt.date(1868, 1, 25), "明治"))
+
+
+def era_year(day: dt.date, whole_year: bool = False) -> str:
+    """「令和2」 for a date (「令和元」 in an era's first year); with *whole_year*, the era
+    the year is counted in (its new era's, even before the era began that year)."""
+    for start, era in _ERA_STARTS:
+        if day >= start or (whole_year and day.year == start.year):
+            n = day.year - start.year + 1
+            return f"{era}{'元' if n == 1 else n}"
+    return str(day.year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_wareki(kind: str, start: dt.date, end: dt.date) -> str:
+    if kind == "fy":
+        return f"{era_year(start, True)}年度"
+    if kind == "year":
+        return f"{era_year(start, True)}年"
+    if kind == "month":
+        return f"{era_year(end)}年{start.month}月"
+    if kind == "date":
+        return f"{era_year(start)}年{start.month}月{start.day}日"
+    first, last = fiscal_year_of(start), fiscal_year_of(end)
+    return f"{era_year(dt.date(first, 4, 1), True)}年度～{era_year(dt.date(last, 4, 1), True)}年度"
 
 
 def fiscal_year_of(day: dt.date) -> int:
