@@ -103,6 +103,7 @@ class ConsolidateResult:
     findings: list
     totals: dict
     csv_dir: Path | None = None
+    migrated: int = 0           # regions of the roster left out as 移行済み
 
     @property
     def missing(self) -> list:
@@ -301,11 +302,12 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     folder, output = Path(folder), Path(output)
     definition = survey if isinstance(survey, Survey) else load_survey(survey)
     regions, roster_findings = read_roster(roster, definition)
-    regions, _ = regions_for(regions, definition, Path(roster).name)
+    regions, left_out = regions_for(regions, definition, Path(roster).name)
     _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions)
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
-                               totals={}, csv_dir=Path(csv_dir) if csv_dir else None)
+                               totals={}, csv_dir=Path(csv_dir) if csv_dir else None,
+                               migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"))
     codes = {r.code for r in regions}
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact

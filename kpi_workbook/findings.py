@@ -42,6 +42,8 @@ CATALOGUE: dict[str, Spec] = {
         "圏域コードは圏域ごとに一つにしてください。どちらかの行のコードを直します。"),
     "ROSTER_OTHER_REGIME": _spec(INFO, "名簿の{line}行目：圏域の種別が「{value}」のため、この調査（{regime}）の対象外です。",
         "対処は不要です。その圏域はもう一方の調査（--survey）で作成します。"),
+    "ROSTER_MIGRATED": _spec(INFO, "名簿の{line}行目：「{value}」は移行済みのため、この調査（{regime}）の対象外です。",
+        "対処は不要です。概要の文に「移行済みの圏域を除く」と記載されます。"),
     "ROSTER_EMPTY": _spec(ERROR, "名簿に圏域が1件もありません。",
         "名簿に圏域の行を加えてください。"),
     "OUTPUT_EXISTS": _spec(ERROR, "出力先に同名のファイル「{value}」があるため作成しませんでした（上書きするには --force を指定してください）。",

@@ -30,6 +30,8 @@ class Region:
     members: tuple
     prefecture: str
     line: int = 0
+    migrated: bool = False  # moved to the other regime (定住自立圏 → 連携中枢都市圏): not surveyed
+    vision: bool = True     # its ビジョン adopted (counted in 概要's sentence); unknown counts as adopted
 
     def prefill(self, what: str) -> str:
         """The text a pre-filled 圏域情報 field shows."""
@@ -68,6 +70,7 @@ def read_roster(path, survey: Survey) -> tuple[list[Region], list[F.Finding]]:
             missing.append(label)
     if missing:
         raise RosterError(f"{path.name}: 名簿に列「{'」「'.join(missing)}」がありません（1行目に見出しが必要です）。")
+    marks = _mark_columns(header, survey)
     regions, findings, seen = [], [], {}
     for line, row in enumerate(rows[1:], start=2):
         values = {w: _clean(row[i]) if i < len(row) else "" for w, i in index.items()}
@@ -87,15 +90,36 @@ def read_roster(path, survey: Survey) -> tuple[list[Region], list[F.Finding]]:
         members = split_names(values["members"])
         members = tuple(dict.fromkeys(central + members))  # central cities are members too
         regions.append(Region(values["code"], values["name"], values["kind"], central,
-                              members, values["prefecture"], line))
+                              members, values["prefecture"], line, **_marks(row, marks, survey)))
     return regions, findings
 
 
+def _mark_columns(header: list, survey: Survey) -> dict:
+    """The optional columns: {"migrated" | "vision": index} for those the roster has."""
+    words = survey.words
+    labels = {"migrated": words.get("roster_migrated", ""), "vision": words.get("roster_vision", "")}
+    return {what: header.index(label) for what, label in labels.items() if label and label in header}
+
+
+def _marks(row: list, columns: dict, survey: Survey) -> dict:
+    """Whether the region has moved to the other regime (its cell has the definition's mark
+    or ○) and whether its vision is adopted (not, when the cell says one of the 'none' words)."""
+    cells = {what: _clean(row[i]) if i < len(row) else "" for what, i in columns.items()}
+    words = survey.words
+    migrated = cells.get("migrated", "") in (words.get("roster_migrated_mark", ""), "○", "〇")
+    vision = cells.get("vision", "") not in tuple(words.get("roster_vision_none", ()))
+    return {"migrated": bool(cells.get("migrated")) and migrated, "vision": vision}
+
+
 def regions_for(regions: list[Region], survey: Survey, source: str = "") -> tuple[list[Region], list]:
-    """Keep the regions of the survey's regime; note the others."""
+    """Keep the regions of the survey's regime that have not moved to the other; note the
+    others."""
     keep, notes = [], []
     for region in regions:
-        if region.kind == survey.regime:
+        if region.kind == survey.regime and region.migrated:
+            notes.append(F.make("ROSTER_MIGRATED", file=source, row=region.line, value=region.name,
+                                line=region.line, regime=survey.regime))
+        elif region.kind == survey.regime:
             keep.append(region)
         else:
             notes.append(F.make("ROSTER_OTHER_REGIME", file=source, row=region.line,

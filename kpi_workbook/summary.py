@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from .atomic import Pending
-from .consolidate import instant, load_contribution, load_rows
+from .consolidate import load_contribution, load_rows
 from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
@@ -28,8 +28,8 @@ from .export import CsvExport
 from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .row_sheet import Rendered, RowBook
-from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, write_matrix, \
-    write_overview, write_setting, write_submissions
+from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, newest_return, \
+    write_matrix, write_overview, write_setting, write_submissions
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
 MAX_ROWS = 1_048_576  # rows in an Excel sheet: rows beyond are counted in 概要, the CSVs keep them
@@ -153,7 +153,7 @@ def _prefectures(result) -> dict:
 
 def stamp_of(result) -> dt.datetime:
     """Fixed per input: the newest modified time among the returns used, else 2000-01-01."""
-    return parse_stamp(max((s.modified for s in result.used if s.modified), key=instant, default=""))
+    return parse_stamp(newest_return(result))
 
 
 def parse_stamp(text: str) -> dt.datetime:

@@ -53,6 +53,12 @@ def japanese_time(stamp: str) -> str:
     return f"{japanese_date(when)} {when.hour:02d}:{when.minute:02d}"
 
 
+def newest_return(result) -> str:
+    """The modified time of the newest return used ("" for none): the time the summary
+    stands at (so the same returns give the same summary, byte for byte)."""
+    return max((s.modified for s in result.used if s.modified), key=instant, default="")
+
+
 def write(ws, r: int, c: int, value, fmt=None) -> None:
     """One cell; strings are always written as strings (never a formula, URL or number)."""
     value = cell(value)
@@ -180,6 +186,7 @@ def write_overview(w) -> None:
     totals = result.totals
     share = lambda part, whole: round(Decimal(part) * 100 / whole, 1) if whole else None  # noqa: E731
     rows = [(L["survey"], survey.title), (L["round"], survey.round),
+            (L["generated"], japanese_time(newest_return(result)) or "-"),
             (L["regions"], regions), (L["returned"], len(used)), (L["clean"], clean),
             (L["with_errors"], len(used) - clean), (L["missing"], len(result.missing)),
             (L["files"], sum(1 for x in result.submissions if x.status != "skipped")),
@@ -195,8 +202,7 @@ def write_overview(w) -> None:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 90)
     write(ws, 0, 0, survey.summary["title"], fmt["title"])
-    headline = survey.summary["headline"].format(regime=survey.regime, regions=regions,
-                                                  with_kpi=len(s["regions_with_kpi"]))
+    headline = _headline(survey, result, s["regions_with_kpi"])
     write(ws, 2, 0, headline, fmt["bold"])
     shares = {L["outcome_share"], L["cooperation_share"]}
     for i, (label, value) in enumerate(rows, start=4):
@@ -211,6 +217,16 @@ def write_overview(w) -> None:
     for key, n in sorted(s["overflow"].items()):
         r += 1
         write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
+
+
+def _headline(survey, result, regions_with_kpi: set) -> str:
+    """Seed 000's sentence: of the regions whose vision is adopted (those moved to the other
+    regime left out, and said so), how many set KPIs."""
+    counted = {r.code for r in result.regions if r.vision}
+    texts = survey.summary
+    excluded = texts["excluded"].format(n=result.migrated) if result.migrated else ""
+    return texts["headline"].format(regime=survey.regime, regions=len(counted), excluded=excluded,
+                                    with_kpi=len(counted & regions_with_kpi))
 
 
 def write_setting(w) -> None:

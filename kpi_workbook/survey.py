@@ -328,7 +328,7 @@ def _build(data: dict, source: str) -> Survey:
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
                   "submissions", "findings")
-SUMMARY_TEXTS = ("title", "headline", "reconciliation", "left_out", "national_actual", "typed_suffix",
+SUMMARY_TEXTS = ("title", "headline", "excluded", "reconciliation", "left_out", "national_actual", "typed_suffix",
                  "evaluation_split", "evaluation_not_written", "overflow")
 
 

@@ -489,3 +489,29 @@ def test_teiju_summary_has_its_own_sentence(tmp_path, teiju):
     consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", survey=teiju, jobs=1)
     overview = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["概要"])
     assert overview[2][0] == "共生ビジョンを策定している2圏域のうち、1圏域において指標を設定済み。"
+
+
+def test_teiju_sentence_leaves_out_migrated_regions(tmp_path, teiju):
+    """Seed 000: 「共生ビジョンを策定している110圏域（連携中枢都市圏に移行済みの4圏域を除く）…」.
+    The roster marks one region 移行済み (not surveyed, not missing) and one whose vision is
+    未策定 (surveyed, but not counted in the sentence)."""
+    from kpi_workbook.generate import generate
+    roster = tmp_path / "roster.csv"
+    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県,移行状況,ビジョン策定状況\n"
+                      "T1,一の定住自立圏,定住自立圏,一市,一市,A県,,策定済み\n"
+                      "T2,二の定住自立圏,定住自立圏,二市,二市,B県,,策定済み\n"
+                      "T3,三の定住自立圏,定住自立圏,三市,三市,C県,移行済み,策定済み\n"
+                      "T4,四の定住自立圏,定住自立圏,四市,四市,D県,,未策定\n", encoding="utf-8")
+    made = generate(roster, teiju, tmp_path / "blank")
+    assert sorted(p.name[:2] for p in made.written) == ["T1", "T2", "T4"]
+    folder = tmp_path / "in"
+    kpi = {"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
+           "単位": "人", "目標の方向": "増加", "目標値": "10", "目標時点": "R5"}
+    for path in made.written:
+        if path.name.startswith(("T1", "T4")):
+            fill_workbook(path, {"KPI": [kpi]}, folder / path.name)
+    result = consolidate(folder, roster, tmp_path / "s.xlsx", survey=teiju, jobs=1)
+    assert [r.code for r in result.missing] == ["T2"]
+    overview = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["概要"])
+    assert overview[2][0] == ("共生ビジョンを策定している2圏域（連携中枢都市圏に移行済みの1圏域を除く）のうち、"
+                              "1圏域において指標を設定済み。")

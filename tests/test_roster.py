@@ -73,3 +73,24 @@ def test_undecodable_and_missing_files(tmp_path, renkei):
         read_roster(path, renkei)
     with pytest.raises(RosterError, match="見つかりません"):
         read_roster(tmp_path / "none.csv", renkei)
+
+
+def test_migrated_and_vision_marks(tmp_path, teiju):
+    path = tmp_path / "marks.csv"
+    path.write_text(HEADER.strip() + ",移行状況,ビジョン策定状況\n"
+                    "T1,一圏,定住自立圏,一市,一市,A県,○,\n"
+                    "T2,二圏,定住自立圏,二市,二市,B県,,未策定\n"
+                    "T3,三圏,定住自立圏,三市,三市,C県,,\n", encoding="utf-8")
+    regions, findings = read_roster(path, teiju)
+    assert findings == []
+    assert [(r.code, r.migrated, r.vision) for r in regions] == [
+        ("T1", True, True), ("T2", False, False), ("T3", False, True)]
+    kept, notes = regions_for(regions, teiju, path.name)
+    assert [r.code for r in kept] == ["T2", "T3"]
+    assert [(n.code, n.row) for n in notes] == [("ROSTER_MIGRATED", 2)]
+    assert "一圏" in notes[0].message and "移行済み" in notes[0].message
+
+
+def test_without_mark_columns_every_region_counts(roster_path, renkei):
+    regions, _ = read_roster(roster_path, renkei)
+    assert all(not r.migrated and r.vision for r in regions)
