@@ -12,8 +12,7 @@ region's blocks as a workbook of its own (``consolidate --evaluation DIR``).
 """
 from __future__ import annotations
 
-import unicodedata
-
+from . import layout
 from .achievement import kpi_assessment
 from .summary_tables import write
 
@@ -23,17 +22,12 @@ MAX_BREAKS = 1020  # Excel keeps at most 1,026 manual page breaks per sheet
 MAX_BLOCKS = 1000  # more projects than this: one workbook per region instead (--evaluation)
 COST_KEYS = ("stage", "fiscal_year", "cost", "national", "prefectural", "bonds", "tax_allocation", "other", "general")
 MAX_TIMES = 3  # actual columns in アウトカム (seed 004 shows two years)
-LINE, HEADER_ROW = 14.0, 28.0  # points: a line of 10 pt text, a two-line header
+LINE, HEADER_ROW = layout.LINE, 28.0  # points: a line of text, a two-line header
 
 
 def text_lines(text: str, c0: int, c1: int) -> int:
-    """Lines *text* takes wrapped in columns c0..c1 (a full-width character is two widths)."""
-    room = max(sum(WIDTHS[c0:c1 + 1]) - 1, 1)
-    lines = 0
-    for paragraph in str(text or "").split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
-        lines += max(1, -(-units // room))
-    return lines
+    """Lines *text* takes wrapped in columns c0..c1."""
+    return layout.text_lines(text, sum(WIDTHS[c0:c1 + 1]))
 
 
 def span(ws, r: int, c0: int, c1: int, value, fmt) -> None:

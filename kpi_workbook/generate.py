@@ -23,12 +23,14 @@ from . import metadata
 from .atomic import atomic_path
 from .filenames import inside, region_filename
 from .isolate import die_with_parent
+from .layout import row_height
 from .outputs import refuse_inputs, writable
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2, 3
 LISTS_SHEET = "_lists"
+GUIDE_WIDTHS = (26, 40, 60)  # 記入要領: its lines span all three; examples: item, example, how
 COLORS = {"header": "#DDEBF7", "required": "#F8CBAD", "locked": "#E7E6E6",
           "missing": "#FFC7CE", "border": "#BFBFBF", "title": "#1F4E78"}
 NUMBER_FORMATS = {"amount": "#,##0", "number": "#,##0.##", "percent": "0.0",
@@ -226,8 +228,12 @@ class _Builder:
 
     # ----------------------------------------------------------------- guide
     def write_guide(self, ws) -> None:
+        """記入要領: the round's deadline and contact, the lines, then a worked example of
+        every entry sheet (item, example, how to fill it), each line wrapped in A..C."""
         guide = self.survey.guide
-        ws.set_column(0, 0, 12)
+        widths = GUIDE_WIDTHS
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
         ws.write_string(0, 0, guide["title"], self.fmt("title"))
         ws.write_string(1, 0, f"{self.region.code}　{self.region.name}　（{self.survey.round}）",
                         self.fmt("subtitle"))
@@ -236,22 +242,40 @@ class _Builder:
             ws.write_string(row, 0, line, self.fmt("subtitle"))
             row += 1
         for line in guide["lines"]:
-            ws.write_string(row, 0, line)
+            self._guide_line(ws, row, line, "wrap")
+            row += 1
+        for note in (self.survey.required_legend, self.survey.locked_note):
+            self._guide_line(ws, row + 1, note, "note_wrap")
             row += 1
         row += 1
-        ws.write_string(row, 0, self.survey.required_legend, self.fmt("note"))
-        ws.write_string(row + 1, 0, self.survey.locked_note, self.fmt("note"))
-        rows = guide.get("example_rows") or []
-        if rows:
-            sheet = self.survey.sheet(guide.get("example_sheet", "kpis"))
-            row += 3
-            ws.write_string(row, 0, guide.get("example_title", ""), self.fmt("subtitle"))
-            for c, col in enumerate(sheet.columns):
-                ws.set_column(c + 1, c + 1, col.width) if c else None
-                ws.write_string(row + 1, c, col.label, self.fmt("header"))
-                for i, example in enumerate(rows):
-                    ws.write_string(row + 2 + i, c, str(example.get(col.key, "")), self.fmt("example"))
+        for sheet in self.survey.sheets:
+            example = guide.get("examples", {}).get(sheet.key)
+            if example and sheet.kind == "table":
+                row = self._example(ws, row + 1, sheet, example)
         self.protect(ws)
+
+    def _guide_line(self, ws, row: int, text: str, style: str) -> None:
+        """One line of 記入要領 across A..C, wrapped, as tall as its text."""
+        if text:
+            ws.set_row(row, row_height([(text, sum(GUIDE_WIDTHS))]))
+            ws.merge_range(row, 0, row, len(GUIDE_WIDTHS) - 1, text, self.fmt(style))
+
+    def _example(self, ws, row: int, sheet, example: dict) -> int:
+        """A worked example of one entry sheet: a row per column (label, example, the
+        column's input message); returns the row after it."""
+        words, values = self.words, example.get("row", {})
+        ws.write_string(row, 0, example.get("title", ""), self.fmt("subtitle"))
+        for c, text in enumerate(self.survey.guide.get("example_headers", ())[:3]):
+            ws.write_string(row + 1, c, text, self.fmt("header"))
+        row += 2
+        for col in sheet.columns:
+            message = col.message or words.get(f"input_{col.type}", "")
+            value = str(values.get(col.key, ""))
+            ws.set_row(row, row_height(zip((col.label, value, message), GUIDE_WIDTHS)))
+            for c, text in enumerate((col.label, value, message)):
+                ws.write_string(row, c, text, self.fmt("example") if c == 1 else self.fmt("wrap_cell"))
+            row += 1
+        return row
 
     def _round_lines(self, guide) -> list:
         s, out = self.survey, []
@@ -366,12 +390,15 @@ _STYLE = {
     "title": {"bold": True, "font_size": 14, "font_color": COLORS["title"], "valign": "vcenter"},
     "subtitle": {"bold": True, "font_size": 11},
     "note": {"font_color": "#C00000", "valign": "vcenter"},
+    "note_wrap": {"font_color": "#C00000", "text_wrap": True, "valign": "top"},
     "header": {"bold": True, "bg_color": COLORS["header"], "border": 1, "text_wrap": True,
                "align": "center", "valign": "vcenter"},
     "header_required": {"bold": True, "bg_color": COLORS["required"], "border": 1,
                         "text_wrap": True, "align": "center", "valign": "vcenter"},
     "locked": {"bg_color": COLORS["locked"], "border": 1, "text_wrap": True},
-    "example": {"border": 1, "bg_color": "#FFF2CC", "text_wrap": True},
+    "example": {"border": 1, "bg_color": "#FFF2CC", "text_wrap": True, "valign": "top"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "wrap_cell": {"border": 1, "text_wrap": True, "valign": "top"},
     "entry": {},
     "missing": {"bg_color": COLORS["missing"]},
     "grid": {"border": 1, "border_color": COLORS["border"]},

@@ -201,3 +201,31 @@ def test_deadline_and_contact_head_the_guide(tmp_path, roster_path):
     assert "提出期限：2026年10月31日" in lines and "問い合わせ先：総務省 地域力創造グループ 03-0000-0000" in lines
     plain = generate(roster_path, "renkei", tmp_path / "plain", now=FIXED_NOW).written[0]
     assert not any(str(c.value or "").startswith("提出期限") for c in openpyxl.load_workbook(plain)["記入要領"]["A"])
+
+
+@pytest.mark.parametrize("name", ["renkei", "teiju"])
+def test_every_entry_sheet_has_a_worked_example_that_passes_the_rules(tmp_path, roster_path, name):
+    """記入要領 shows an example of every entry sheet (item, example, how to fill it), and
+    each example, typed into its sheet, draws no error or warning there."""
+    from kpi_workbook.check import check_workbook
+    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.survey import load_survey
+    survey = load_survey(name)
+    blank = generate(roster_path, survey, tmp_path / "blank", now=FIXED_NOW).written[0]
+    guide = [[c.value for c in row] for row in openpyxl.load_workbook(blank)["記入要領"].iter_rows()]
+    tables = [sheet for sheet in survey.sheets if sheet.kind == "table"]
+    answers = {}
+    for sheet in tables:
+        example = survey.guide["examples"][sheet.key]
+        title = [i for i, row in enumerate(guide) if row[0] == example["title"]]
+        assert len(title) == 1, sheet.name
+        shown = guide[title[0] + 2: title[0] + 2 + len(sheet.columns)]
+        assert [row[0] for row in shown] == [c.label for c in sheet.columns]
+        assert all(row[2] for row in shown)  # every column says how to fill it
+        required = {c.label for c in sheet.columns if c.required}
+        assert all(row[1] for row in shown if row[0] in required)
+        answers[sheet.name] = [{c.label: example["row"].get(c.key, "") for c in sheet.columns}]
+    filled = fill_workbook(blank, answers, tmp_path / "filled.xlsx")
+    findings = check_workbook(filled, survey=survey).findings
+    at_examples = [f for f in findings if f.sheet in answers and f.cell and f.severity in ("error", "warning")]
+    assert at_examples == []  # (a one-KPI example leaves roles without a KPI: said without a cell)
