@@ -223,6 +223,8 @@ def _findings_sheet(book, findings, words, heading: str) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = f"{top}:{top}"
+    ws.oddHeader.right.text, ws.oddHeader.right.size = "&A", 9  # as every sheet of the workbook
+    ws.oddFooter.center.text, ws.oddFooter.center.size = "&P / &N", 9
     book.active = 0
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws

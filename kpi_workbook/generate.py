@@ -30,6 +30,7 @@ from .survey import COST_PARTS, Survey, load_survey
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2, 3
 LISTS_SHEET = "_lists"
+WIDE_TABLE = 150  # a table sheet wider than this (Excel widths) prints two pages wide
 GUIDE_WIDTHS = (26, 40, 60)  # 記入要領: its lines span all three; examples: item, example, how
 COLORS = {"header": "#DDEBF7", "required": "#F8CBAD", "locked": "#E7E6E6",
           "missing": "#FFC7CE", "border": "#BFBFBF", "title": "#1F4E78"}
@@ -322,7 +323,10 @@ class _Builder:
         ws.write_string(TITLE_ROW, 0, sheet.title, self.fmt("title"))
         ws.write_string(NOTE_ROW, 0, self.survey.required_legend, self.fmt("note"))
         ws.set_row(TITLE_ROW, 24)
-        ws.set_row(HEADER_ROW, 36)
+        ws.set_row(HEADER_ROW, max(36, row_height([(col.label, col.width) for col in cols])))
+        if sum(col.width for col in cols) > WIDE_TABLE:  # printed on two pages, keys on both
+            ws.fit_to_pages(2, 0)
+            ws.repeat_columns(0, 1)
         for c, col in enumerate(cols):
             header = "header_required" if col.required else "header"
             ws.set_column(c, c, col.width, self.entry_fmt(col))

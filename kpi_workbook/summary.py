@@ -188,7 +188,7 @@ class _Writer:
             sheet.set_paper(9)
             if key != "evaluation":  # its blocks set their own scale (or it becomes an index)
                 sheet.fit_to_pages(1, 0)
-            sheet.set_footer("&C&P / &N")
+            sheet.set_footer("&L&9&A&C&P / &N")  # the sheet name: a printed page says what it is
 
     # ------------------------------------------------------------------ the pass
     def begin(self) -> None:
@@ -263,7 +263,7 @@ class _Writer:
 
     def _kpi_list_header(self) -> None:
         """KPI一覧: wrapped headers, the as-typed columns in a collapsed outline (not
-        printed; the + above the sheet shows them), A3 landscape one page wide."""
+        printed; the + above the sheet shows them), A3 landscape two pages wide."""
         ws, columns = self.ws["kpis"], kpi_list_columns(self.survey)
         ws.set_row(0, 42)
         self.put("kpis", [column.label for column in columns], self.fmt["header"])
@@ -274,7 +274,9 @@ class _Writer:
             ws.set_column(c, c, column.width, None, options)
         ws.freeze_panes(1, 2)
         ws.repeat_rows(0)
+        ws.repeat_columns(0, 2)  # 圏域コード, 圏域名, KPI番号 on each of the two pages
         ws.set_paper(8)
+        ws.fit_to_pages(2, 0)
         self.kpi_columns = len(columns)
 
     def _evaluation_add(self, sub, projects: int) -> None:

@@ -86,7 +86,10 @@ def formats(book, font: str) -> dict:
             "title": make(bold=True, font_size=14, font_color="#1F4E78"),
             "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
             "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format='0.0"%"'),  # values are in %: 77.8 shows 77.8%
-            "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make()}
+            "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make(),
+            # 概要's figures, read beside their labels
+            "figure": make(border=1, align="left", num_format="#,##0.##"),
+            "figure_percent": make(border=1, align="left", num_format='0.0"%"')}
 
 
 _PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
@@ -120,13 +123,14 @@ def kpi_list_columns(survey) -> list:
     L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
     out = [ListColumn(L["region_code"], 8), ListColumn(L["region_name"], 26)]
     for column in survey.sheet("kpis").columns:
+        width = column.summary_width or column.width
         if column.type not in _TYPED_ONLY:  # what was understood (a time as 「2015～2019年度」)
-            out.append(ListColumn(column.label, max(column.width, 15) if column.type == "time" else column.width))
+            out.append(ListColumn(column.label, max(width, 15) if column.type == "time" else width))
         if column.type in _PAIRED:  # and, beside it, as typed
             out.append(ListColumn(column.label + suffix, column.width, as_typed=True))
         elif column.type in _TYPED_ONLY:
-            out.append(ListColumn(column.label, column.width))
-    return out + [ListColumn(L["achievement"], 8), ListColumn(L["progress"], 6), ListColumn(L["findings"], 60)]
+            out.append(ListColumn(column.label, width))
+    return out + [ListColumn(L["achievement"], 8), ListColumn(L["progress"], 6), ListColumn(L["findings"], 50)]
 
 
 def kpi_table(survey, sub, records: list, results: list, messages: list) -> list:
@@ -186,7 +190,8 @@ def write_overview(w) -> None:
     totals = result.totals
     share = lambda part, whole: round(Decimal(part) * 100 / whole, 1) if whole else None  # noqa: E731
     rows = [(L["survey"], survey.title), (L["round"], survey.round),
-            (L["generated"], japanese_time(newest_return(result)) or "-"),
+            (L["generated"], survey.summary["generated_at"].format(time=japanese_time(newest_return(result)))
+             if result.used else "-"),
             (L["regions"], regions), (L["returned"], len(used)), (L["clean"], clean),
             (L["with_errors"], len(used) - clean), (L["missing"], len(result.missing)),
             (L["files"], sum(1 for x in result.submissions if x.status != "skipped")),
@@ -207,7 +212,7 @@ def write_overview(w) -> None:
     shares = {L["outcome_share"], L["cooperation_share"]}
     for i, (label, value) in enumerate(rows, start=4):
         write(ws, i, 0, label, fmt["header"])
-        write(ws, i, 1, value, fmt["percent"] if label in shares else fmt["cell"])
+        write(ws, i, 1, value, fmt["figure_percent"] if label in shares else fmt["figure"])
     r = 4 + len(rows) + 1
     write(ws, r, 0, L["reconciliation"], fmt["header"])
     write(ws, r, 1, survey.summary["reconciliation"].format(**totals), fmt["cell"])

@@ -57,6 +57,7 @@ class Column:
     required: bool = False
     unique: bool = False
     width: float = 12
+    summary_width: float = 0  # its width in the summary's lists (0: its width)
     message: str = ""
     choices: tuple = ()
     choice_list: str = ""  # name in [choices] the values came from
@@ -328,7 +329,7 @@ def _build(data: dict, source: str) -> Survey:
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
                   "submissions", "findings")
-SUMMARY_TEXTS = ("title", "headline", "excluded", "reconciliation", "left_out", "national_actual", "typed_suffix",
+SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliation", "left_out", "national_actual", "typed_suffix",
                  "evaluation_split", "evaluation_not_written", "overflow")
 
 
@@ -363,7 +364,7 @@ def _build_taxonomy(ctx: _Ctx, table: dict) -> Taxonomy:
 
 
 _COLUMN_KEYS = {"key": str, "label": str, "type": str, "required": bool, "unique": bool,
-                "width": (int, float), "message": str, "choices": str,
+                "width": (int, float), "summary_width": (int, float), "message": str, "choices": str,
                 "choices_from": str, "multiple": bool, "unit": str, "unit_column": str,
                 "unit_from": str, "references": str, "prefill": str}
 
