@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/compare.py              # 1,741 returns, median of 3 runs
     .venv/bin/python benchmarks/compare.py --quick      # 40 returns, 1 run: checks a change in < 1 min
     .venv/bin/python benchmarks/compare.py --big        # also peak memory at 17,410 returns
+    .venv/bin/python benchmarks/compare.py --small      # a round of small returns (12 projects, 24 KPIs, no actuals)
 
 The filled returns are built once and cached in ``benchmarks/.cache`` (see rounds.py;
 the first full run spends a few minutes on it).  Every contender runs in a fresh Python
@@ -111,6 +112,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="40 returns, one run")
     parser.add_argument("--big", action="store_true", help="also peak memory of consolidate at 10x the count")
     parser.add_argument("--only", default="", help="comma-separated contenders to run")
+    parser.add_argument("--small", action="store_true",
+                        help="small returns (about 12 projects, 24 KPIs, no yearly actuals): per-file costs dominate")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--roster", help=argparse.SUPPRESS)
@@ -119,7 +122,7 @@ def main() -> None:
         print(json.dumps(one(args.one, Path(args.folder), Path(args.roster), CACHE / f"work-{args.one}")))
         return
     count, repeat = (40, 1) if args.quick else (args.count, args.repeat)
-    folder, roster = round_folder(count)
+    folder, roster = round_folder(count, small=args.small)
     names = [n for n in CONTENDERS if not args.only or n in args.only.split(",")]
     runs = {name: [] for name in names}
     for i in range(repeat):  # round by round: a slow minute of the machine hits every contender

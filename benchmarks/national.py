@@ -52,9 +52,9 @@ def _fiscal_year(rng, reiwa: int) -> str:
     return rng.choice([f"R{reiwa}", f"R{reiwa}", f"令和{reiwa}年度", f"{2018 + reiwa}年度", f"Ｒ{chr(0xFF10 + reiwa)}"])
 
 
-def answers(index: int, projects: int = 20, kpis: int = 40, faulty: bool = False) -> dict:
+def answers(index: int, projects: int = 20, kpis: int = 40, faulty: bool = False, actuals: int = 2) -> dict:
     """A realistic return: about *projects* projects with 4 cost rows each, about *kpis*
-    KPIs, two actuals each.  Every return differs (seeded by *index*): names, amounts,
+    KPIs, *actuals* yearly actuals each.  Every return differs (seeded by *index*): names, amounts,
     units, targets and times vary as they do between regions.
 
     Values are typed the ways clerks type them (全角, △, units, 和暦); a faulty return
@@ -97,7 +97,7 @@ def answers(index: int, projects: int = 20, kpis: int = 40, faulty: bool = False
                        "目標値": _typed(rng, target, unit), "目標時点": rng.choice(TARGET_TIMES),
                        "現状値": _typed(rng, latest, unit), "現状時点": rng.choice(LATEST_TIMES),
                        "連携効果": "○" if rng.random() < 0.5 else ""})
-        for year in rng.sample(["R2", "R3", "R4", "R5"], 2):
+        for year in rng.sample(["R2", "R3", "R4", "R5"], actuals):
             value = baseline + rng.randint(-baseline // 5, max(baseline // 2, 1))
             if rng.random() < 0.02:  # a decrease reported as a negative figure
                 value = -rng.randint(1, 500)
