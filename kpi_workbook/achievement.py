@@ -84,7 +84,7 @@ def time_of(values, key):
 def _latest(values, actuals):
     latest, latest_time = number(values, "latest"), time_of(values, "latest_time")
     for record in actuals:
-        value, time = number(record["values"], "value"), time_of(record["values"], "time")
+        value, time = number(record.values, "value"), time_of(record.values, "time")
         if value is None or time is None:
             continue
         if latest is None or latest_time is None or time.point > latest_time.point:

@@ -18,15 +18,27 @@ from __future__ import annotations
 
 import html
 import re
+import tempfile
 import warnings
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 from . import findings as F
-from .atomic import atomic_path
+from .atomic import Pending, atomic_path
+from .check import check_workbook
+from .errors import OutputError
 from .filenames import inside, safe_stem
+from .fill import fill_workbook, table_header
+from .generate import write_workbook
+from .isolate import IsolatedFailure, run_isolated
+from .outputs import Claimed, writable
+from .roster import Region
 from .safety import read_member
+from .values import label_key
+from .xlsx_scan import sheet_parts
+
+ANNOTATE_TIMEOUT = 20.0  # seconds for one annotated copy
 
 FILLS = {F.ERROR: "FFC7CE", F.WARNING: "FFEB9C", F.INFO: "DDEBF7"}
 # Linear whatever the input (see xlsx_scan): a body never runs past the next validation.
@@ -35,6 +47,44 @@ _X14_DV = re.compile(rb"<x14:dataValidation\b([^<>]*)>([^<]*(?:<(?!/?x14:dataVal
 _XM_F = re.compile(rb"<xm:f\s*>([^<]*)</xm:f\s*>")
 _XM_SQREF = re.compile(rb"<xm:sqref\s*>([^<]*)</xm:sqref\s*>")
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def check_and_annotate(paths, annotate_dir, survey=None, roster=None, secret=None) -> list:
+    """Check each file (:func:`kpi_workbook.check.check_workbook`) and write each readable
+    return's annotated copy into *annotate_dir*; one result per file, in order."""
+    writable(annotate_dir)
+    claimed = Claimed(inputs=paths)  # a copy never replaces an input, nor another copy
+    results = []
+    for path in paths:
+        result = check_workbook(path, survey=survey, roster=roster, secret=secret)
+        _annotate_isolated(result, annotate_dir, claimed)
+        results.append(result)
+    return results
+
+
+def _annotate_isolated(result, out_dir, claimed: Claimed) -> None:
+    """Write *result*'s annotated copy (openpyxl, on a clerk's file) in a child under the
+    reader's caps; a failure is a warning on the file, never the clerk's error."""
+    if not result.readable or result.survey is None:
+        return
+    target = claimed.claim(out_dir, lambda variant: annotated_name(result, variant))
+    pending = Pending(target)  # the child writes here; the copy appears only complete
+    try:
+        if run_isolated(annotate, result, target, pending.path, timeout=ANNOTATE_TIMEOUT):
+            pending.commit()
+            result.annotated = str(target)
+    except OutputError:
+        raise
+    except IsolatedFailure as failure:
+        why = {"timeout": "時間内に終わりませんでした", "memory": "必要なメモリが上限を超えました"}
+        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file,
+                                      detail=why.get(failure.reason, "処理が異常終了しました")))
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on odd files
+        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file, detail=type(exc).__name__))
+    finally:
+        pending.abort()  # a no-op once committed
+
+
 
 
 def annotated_name(result, variant: int = 0) -> str:
@@ -100,13 +150,7 @@ def _kind(path: Path) -> str:
 
 def _rebuilt(result):
     """A fresh workbook of the survey for this region, with the return's values as typed."""
-    import tempfile
-
     import openpyxl
-
-    from .fill import fill_workbook
-    from .generate import write_workbook
-    from .roster import Region
 
     survey = result.survey
     region_values = (result.records.get("region") or [None])[0]
@@ -134,8 +178,6 @@ def _new_places(book, survey, result) -> dict:
     record one row below the other from the header down, each column under its label."""
     from openpyxl.utils import get_column_letter
 
-    from .fill import table_header
-    from .values import label_key
     places = {}
     for sheet in survey.sheets:
         records = result.records.get(sheet.key, [])
@@ -279,8 +321,6 @@ def _restore_x14_validations(source: Path, book) -> None:
 
 
 def _sheet_xml(source: Path) -> dict:
-    from .xlsx_scan import sheet_parts
-
     out = {}
     with zipfile.ZipFile(source) as zf:
         for title, part in sheet_parts(zf).items():

@@ -17,19 +17,15 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import findings as F
 from . import metadata
 from .asides import check_totals, set_aside, shifted_rows, unread
-from .atomic import Pending
-from .errors import OutputError
 from .filenames import shown
-from .isolate import IsolatedFailure, run_isolated
 from .normalize import EMPTY, Value, converter, normalize_cell
-from .outputs import Claimed, writable
 from .reader import SheetData, read_workbook
+from .rules import apply_rules
 from .roster import split_names
 from .survey import Survey, available, load_survey
 from .values import label_key as _label
 
 HEADER_SEARCH_ROWS = 30
-ANNOTATE_TIMEOUT = 20.0  # seconds for one annotated copy
 MAX_FINDINGS = 1_000  # per file; past it they are counted in one FINDINGS_TRUNCATED
 
 
@@ -117,45 +113,10 @@ def _record_dict(record: Record) -> dict:
     return out
 
 
-def check_files(paths, survey=None, roster=None, secret=None, annotate_dir=None) -> list[ReturnResult]:
-    """Check each file; one result per file, in order.  With *annotate_dir*, also write
-    each readable return's annotated copy there (see :mod:`kpi_workbook.annotate`)."""
-    results = []
-    claimed = None
-    if annotate_dir is not None:
-        writable(annotate_dir)
-        claimed = Claimed(inputs=paths)  # a copy never replaces an input, nor another copy
-    for path in paths:
-        result = check_workbook(path, survey=survey, roster=roster, secret=secret)
-        if claimed is not None:
-            _annotate(result, annotate_dir, claimed)
-        results.append(result)
-    return results
-
-
-def _annotate(result: ReturnResult, out_dir, claimed: Claimed) -> None:
-    """Write *result*'s annotated copy (openpyxl, on a clerk's file) in a child under the
-    reader's caps; a failure is a warning on the file, never the clerk's error."""
-    from .annotate import annotate, annotated_name
-
-    if not result.readable or result.survey is None:
-        return
-    target = claimed.claim(out_dir, lambda variant: annotated_name(result, variant))
-    pending = Pending(target)  # the child writes here; the copy appears only complete
-    try:
-        if run_isolated(annotate, result, target, pending.path, timeout=ANNOTATE_TIMEOUT):
-            pending.commit()
-            result.annotated = str(target)
-    except OutputError:
-        raise
-    except IsolatedFailure as failure:
-        why = {"timeout": "時間内に終わりませんでした", "memory": "必要なメモリが上限を超えました"}
-        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file,
-                                      detail=why.get(failure.reason, "処理が異常終了しました")))
-    except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on odd files
-        result.findings.append(F.make("ANNOTATE_FAILED", file=result.file, detail=type(exc).__name__))
-    finally:
-        pending.abort()  # a no-op once committed
+def check_files(paths, survey=None, roster=None, secret=None) -> list[ReturnResult]:
+    """Check each file; one result per file, in order (with annotated copies:
+    :func:`kpi_workbook.annotate.check_and_annotate`)."""
+    return [check_workbook(path, survey=survey, roster=roster, secret=secret) for path in paths]
 
 
 def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
@@ -184,7 +145,6 @@ def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
         reader = _form_records if sheet.kind == "form" else _table_records
         result.records[sheet.key] = reader(sheet, data, definition, result)
     _check_region(result, definition, roster)
-    from .rules import apply_rules
     apply_rules(result, definition)
     if result.dropped:  # one finding for the rest, which still count
         dropped = result.dropped

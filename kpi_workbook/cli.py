@@ -95,8 +95,11 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
         from .roster import read_roster
         from .survey import load_survey
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
-    results = check_files(files, survey=definition, roster=regions, secret=secret,
-                          annotate_dir=annotate_dir)
+    if annotate_dir:
+        from .annotate import check_and_annotate
+        results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret)
+    else:
+        results = check_files(files, survey=definition, roster=regions, secret=secret)
     findings = [f for r in results for f in r.findings]
     if as_json:
         click.echo(to_json({"files": [r.to_dict() for r in results]}))
@@ -126,7 +129,8 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
-    from .consolidate import consolidate as run, discover
+    from .consolidate import consolidate as run
+    from .discover import discover
     from .report import format_consolidation, to_json
 
     total = len(discover(Path(folder))[0])

@@ -42,7 +42,7 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
     out = Contribution(projects=len(rows.get("projects", [])))
     actuals = defaultdict(list)
     for record in rows.get("actuals", []):
-        actuals[record["values"]["kpi_no"].value].append(record)
+        actuals[record.values["kpi_no"].value].append(record)
     notes = defaultdict(list)
     for finding in findings:
         if finding.sheet and finding.row:
@@ -52,11 +52,11 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
     assessed, results, messages = {}, [], []
     kpis = rows.get("kpis", [])
     for record in kpis:
-        v = record["values"]
+        v = record.values
         latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
         results.append(result)
-        messages.append("／".join(notes.get((sheet_name, record["row"]), [])))
+        messages.append("／".join(notes.get((sheet_name, record.row), [])))
         cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
         out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
@@ -103,14 +103,14 @@ def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
     out = {}
     for key in CSV_TABLES:
         records = rows.get(key, [])
-        columns = [[sub.region_code] * len(records), [str(record["row"]) for record in records]]
-        cells = [record["values"] for record in records]
+        columns = [[sub.region_code] * len(records), [str(record.row) for record in records]]
+        cells = [record.values for record in records]
         for column in survey.sheet(key).columns:
             values = [row.get(column.key, EMPTY) for row in cells]
             columns.append([u if type(u) is str else plain(u) for u in [value[1] for value in values]])
             columns.append([value[0] for value in values])
         if key == "kpis":
-            figures = [assessed[record["values"]["kpi_no"].value] for record in records]
+            figures = [assessed[record.values["kpi_no"].value] for record in records]
             columns += [[plain(latest) for latest, _, _ in figures],
                         [time.label if time else "" for _, time, _ in figures],
                         [plain(result.rate) for _, _, result in figures],

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from . import layout
 from .achievement import kpi_assessment
-from .summary_tables import write
+from .atomic import atomic_path
+from .summary_tables import formats, write
 
 WIDTH = 12  # columns A..L
 WIDTHS = (11, 8, 10) + (8,) * (WIDTH - 3)  # in Excel's character widths
@@ -50,7 +51,7 @@ def heading(ws, r: int, c0: int, c1: int, value, fmt) -> None:
 
 def _typed(record, key) -> str:
     """A field as the clerk typed it; a time in the Japanese era (「令和2年度」) as seed 004."""
-    value = record["values"].get(key)
+    value = record.values.get(key)
     if value is None:
         return ""
     return value.value.wareki if hasattr(value.value, "wareki") else value.typed
@@ -75,7 +76,7 @@ class EvaluationSheet:
 
     def blocks(self, sub, rows: dict, actuals: dict, assessed: dict) -> None:
         """A block for each project of one return, in project-code order."""
-        projects = {r["values"]["project_code"].value: r for r in rows.get("projects", [])}
+        projects = {r.values["project_code"].value: r for r in rows.get("projects", [])}
         for code in sorted(projects, key=str):
             write_block(self, sub, projects[code], rows, actuals, assessed)
 
@@ -83,9 +84,9 @@ class EvaluationSheet:
         """The blocks of one return from its rows alone (achievement computed here)."""
         actuals = {}
         for record in rows.get("actuals", []):
-            actuals.setdefault(record["values"]["kpi_no"].value, []).append(record)
-        assessed = {k["values"]["kpi_no"].value: kpi_assessment(self.survey, k["values"],
-                                                                actuals.get(k["values"]["kpi_no"].value, []))
+            actuals.setdefault(record.values["kpi_no"].value, []).append(record)
+        assessed = {k.values["kpi_no"].value: kpi_assessment(self.survey, k.values,
+                                                                actuals.get(k.values["kpi_no"].value, []))
                     for k in rows.get("kpis", [])}
         self.blocks(sub, rows, actuals, assessed)
 
@@ -96,7 +97,7 @@ class EvaluationSheet:
 def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
     ws, fmt, L = w.ws, w.fmt, w.labels
     label = {c.key: c.label for c in w.survey.sheet("projects").columns}
-    code = project["values"]["project_code"].value
+    code = project.values["project_code"].value
     r = w.row
     heading(ws, r, 0, WIDTH - 1, f"{sub.region_name}（{sub.region_code}）", fmt["bold"])
     r += 1
@@ -129,9 +130,6 @@ def region_workbook(path, survey, sub, rows: dict, stamp, prefecture: str = "") 
     """
     import xlsxwriter
 
-    from .atomic import atomic_path
-    from .summary_tables import formats
-
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
                                               "strings_to_formulas": False, "strings_to_urls": False})
@@ -156,13 +154,13 @@ def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
         shown = prefecture if key == "prefectural" and prefecture else costs.column(key).label
         write(ws, r, c, shown, fmt["header"])
     stages = list(w.survey.choices.get("stage", []))
-    mine = [x for x in rows.get("costs", []) if x["values"]["project_code"].value == code]
-    mine.sort(key=lambda x: (_fy(x), stages.index(x["values"]["stage"].value)
-                             if x["values"]["stage"].value in stages else 99, x["row"]))
+    mine = [x for x in rows.get("costs", []) if x.values["project_code"].value == code]
+    mine.sort(key=lambda x: (_fy(x), stages.index(x.values["stage"].value)
+                             if x.values["stage"].value in stages else 99, x.row))
     for record in mine:
         r += 1
         for c, key in enumerate(COST_KEYS):
-            value = record["values"].get(key)
+            value = record.values.get(key)
             shown = _typed(record, key) if key in ("stage", "fiscal_year") or value is None or value.value is None \
                 else value.value
             write(ws, r, c, shown, fmt["number"] if c >= 2 else fmt["cell"])
@@ -172,7 +170,7 @@ def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
     write(ws, r, 0, L["staffing"], fmt["header"])
     for c0, c1, key in ((1, 2, "staff_regular"), (4, 6, "staff_fiscal")):
         heading(ws, r, c0, c1, projects.column(key).label, fmt["header"])
-        value = project["values"].get(key)
+        value = project.values.get(key)
         write(ws, r, c1 + 1, value.value if value is not None else None, fmt["number"])
     r += 1
     write(ws, r, 0, projects.column("output").label, fmt["header"])
@@ -183,7 +181,7 @@ def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
 
 
 def _fy(record) -> int:
-    value = record["values"].get("fiscal_year")
+    value = record.values.get("fiscal_year")
     return value.value.fiscal_year if value is not None and value.value is not None else 0
 
 
@@ -192,14 +190,14 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
     KPI shows its cumulative figure), 達成率, target and 区分."""
     fmt, L = w.fmt, w.labels
     kpis = w.survey.sheet("kpis")
-    mine = [k for k in rows.get("kpis", []) if k["values"]["project_code"].value == code]
+    mine = [k for k in rows.get("kpis", []) if k.values["project_code"].value == code]
     heading(ws, r, 0, WIDTH - 1, L["outcome"], fmt["bold"])
     r += 1
     figures = {}
     for record in mine:
-        number = record["values"]["kpi_no"].value
-        shown = figures[number] = {a["values"]["time"].value: a["values"]["value"].value
-                                   for a in actuals.get(number, []) if a["values"]["time"].value is not None}
+        number = record.values["kpi_no"].value
+        shown = figures[number] = {a.values["time"].value: a.values["value"].value
+                                   for a in actuals.get(number, []) if a.values["time"].value is not None}
         latest, latest_time, _ = assessed[number]
         if latest_time is not None and latest is not None:
             shown.setdefault(latest_time, latest)
@@ -213,7 +211,7 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
         write(ws, r, c, value, fmt["header"])
     for record in mine:
         r += 1
-        v = record["values"]
+        v = record.values
         _, _, result = assessed[v["kpi_no"].value]
         ws.set_row(r, LINE * text_lines(v["name"].typed, 0, 2) + 4)
         span(ws, r, 0, 2, v["name"].typed, fmt["cell"])
@@ -256,7 +254,7 @@ def _first_evaluation(w, ws, r, project, label) -> int:
     parts = ((0, 2, "viewpoints"), (3, 5, "issues"), (6, 8, "direction_of_improvement"), (9, WIDTH - 1, "expected_effect"))
     for c0, c1, key in parts:
         heading(ws, r, c0, c1, L["viewpoints"] if key == "viewpoints" else label[key], fmt["header"])
-    chosen = project["values"].get("viewpoints")
+    chosen = project.values.get("viewpoints")
     chosen = set(chosen.value or ()) if chosen is not None else set()
     choices = list(w.survey.sheet("projects").column("viewpoints").choices)
     marks = "\n".join(f"{choice}　{'○' if choice in chosen else ''}" for choice in choices)

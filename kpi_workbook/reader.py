@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from . import findings as F
 from .isolate import IsolatedFailure, Retry, run_isolated
+from .percent_cells import ods_percent_cells, xls_percent_cells
 from .safety import Refusal, sniff
 import python_calamine as pc  # imported here, once: a forked child inherits it
 
@@ -156,7 +157,6 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
 
 def _percent_cells(path: str, kind: str, sheets: list) -> dict:
     """What .ods and .xls say about percentages (.xlsx: the scan did it); {} if unsure."""
-    from .percent_cells import ods_percent_cells, xls_percent_cells
     try:
         if kind == "ods":
             return ods_percent_cells(path, MAX_ROWS)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import findings as F
 from .errors import RosterError
+from .reader import read_workbook
 from .survey import Survey
 
 MAX_ROSTER_BYTES = 20_000_000  # a national roster is ~100 KB
@@ -132,7 +133,6 @@ def _read_rows(path: Path) -> list[list]:
         raise RosterError(f"名簿「{path}」が見つかりません。")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from .reader import read_workbook
         workbook, problems = read_workbook(path)
         if workbook is None or not workbook.sheets:
             why = problems[0].message if problems else "シートがありません"

@@ -19,8 +19,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from . import findings as F
 from .atomic import Pending
-from .consolidate import load_contribution, load_rows
 from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
@@ -28,6 +28,7 @@ from .export import CsvExport
 from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .row_sheet import Rendered, RowBook
+from .submission import load_contribution, load_rows
 from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, newest_return, \
     write_matrix, write_overview, write_setting, write_submissions
 
@@ -118,6 +119,51 @@ class SummaryFile:
         except BaseException:
             self.discard()
             raise
+
+
+class DraftedSummary:
+    """A run's summary, drafted while its returns are still being checked.
+
+    :meth:`offer` each submission as its check completes: it joins the draft while the
+    returns arrive in :func:`used_order` (``consolidate`` checks them in that likely
+    order).  :meth:`write` keeps the draft when it holds exactly the returns selected, and
+    the time stamp they give; otherwise it writes the summary again from the checked rows:
+    the same bytes either way.  Used as a context manager, it leaves nothing on failure."""
+
+    def __init__(self, result, survey, output, csv_dir, evaluation_dir, roster_codes: set,
+                 now: dt.datetime | None, newest_modified: str):
+        self.result, self.survey, self.output, self.csv_dir = result, survey, output, csv_dir
+        self.evaluation_dir, self.now, self.codes, self.last = evaluation_dir, now, roster_codes, None
+        self.guess = now or parse_stamp(newest_modified)
+        self.draft = SummaryFile(result, survey, output, csv_dir, self.guess, evaluation_dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None and self.draft is not None:
+            self.draft.discard()
+
+    def offer(self, sub) -> None:
+        if sub.status or not sub.readable or sub.region_code not in self.codes or \
+                any(f.code in F.HOLDS for f in sub.findings):
+            return
+        key = used_order(sub)
+        if self.last is not None and key[0] <= self.last[0]:
+            return  # out of order or a second file for a region: settled in write()
+        self.draft.add(sub)
+        self.last = key
+
+    def write(self, jobs: int | None = None) -> None:
+        result = self.result
+        kept = [s.relative for s in self.draft.added] == [s.relative for s in sorted(result.used, key=used_order)]
+        if kept and self.guess == (self.now or stamp_of(result)):
+            self.draft.finish(jobs)
+            return
+        self.draft.discard()
+        self.draft = None  # its memory freed before the summary is written again
+        write_outputs(result, self.survey, self.output, self.csv_dir, now=self.now,
+                      evaluation_dir=self.evaluation_dir, jobs=jobs)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from . import findings as F
-from .consolidate import JAPAN, instant
+from .submission import JAPAN, instant
 
 
 def cell(value):
@@ -138,7 +138,7 @@ def kpi_table(survey, sub, records: list, results: list, messages: list) -> list
     :func:`cell` values, built a column at a time in :func:`kpi_list_columns`' order."""
     columns = [[cell(sub.region_code)] * len(records), [cell(sub.region_name)] * len(records)]
     for column in survey.sheet("kpis").columns:
-        values = [record["values"].get(column.key) for record in records]
+        values = [record.values.get(column.key) for record in records]
         if column.type not in _TYPED_ONLY:  # what was understood
             columns.append([cell(_understood(value)) for value in values])
         if column.type in _PAIRED or column.type in _TYPED_ONLY:  # and as typed

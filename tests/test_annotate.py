@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from kpi_workbook import metadata
+from kpi_workbook.annotate import check_and_annotate
 from kpi_workbook.check import check_files
 from kpi_workbook.fill import fill_workbook
 
@@ -20,7 +21,7 @@ def annotated(generated, tmp_path_factory):
     base = tmp_path_factory.mktemp("annotate")
     source = fill_workbook(generated["R01"], ANSWERS, base / "R01.xlsx")
     before = source.read_bytes()
-    result = check_files([source], annotate_dir=base / "out")[0]
+    result = check_and_annotate([source], base / "out")[0]
     assert source.read_bytes() == before  # the original is never touched
     return source, result
 
@@ -117,7 +118,7 @@ def test_extension_validations_are_restored(generated, tmp_path, close):
     part = f"xl/worksheets/sheet{book.sheetnames.index('事業費') + 1}.xml"
     _move_validation_to_x14(path, part, "B4:B203", close)
     assert "B4:B203" not in _validations(openpyxl.load_workbook(path))["事業費"]  # openpyxl's trap
-    result = check_files([path], annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([path], tmp_path / "out")[0]
     copy = openpyxl.load_workbook(result.annotated)
     restored = [dv for dv in copy["事業費"].data_validations.dataValidation if str(dv.sqref) == "B4:B203"]
     assert len(restored) == 1 and restored[0].type == "list" and restored[0].formula1
@@ -131,7 +132,7 @@ def test_macros_are_not_carried(generated, tmp_path):
         for item in zin.infolist():
             zout.writestr(item, zin.read(item.filename))
         zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0not-really-vba")
-    result = check_files([xlsm], annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([xlsm], tmp_path / "out")[0]
     assert "MACROS_IGNORED" in {f.code for f in result.findings}
     assert result.annotated.endswith(".xlsx")
     with zipfile.ZipFile(result.annotated) as zf:
@@ -148,7 +149,7 @@ def test_xls_and_ods_returns_get_a_rebuilt_copy(annotated, tmp_path, fmt):
     filt = {"xls": "xls:MS Excel 97", "ods": "ods"}[fmt]
     subprocess.run([soffice(), "--headless", "--convert-to", filt, "--outdir", str(tmp_path), str(src)],
                    capture_output=True, timeout=180, check=True)
-    result = check_files([tmp_path / f"R01.{fmt}"], annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([tmp_path / f"R01.{fmt}"], tmp_path / "out")[0]
     copy = openpyxl.load_workbook(result.annotated)
     assert copy.worksheets[0].title == "指摘一覧" and copy["事業"]["D6"].comment is not None
     assert copy["KPI"]["A4"].value == "K001" and copy["事業"]["D6"].value == "ｱ-c"
@@ -157,11 +158,11 @@ def test_xls_and_ods_returns_get_a_rebuilt_copy(annotated, tmp_path, fmt):
 
 
 def test_a_copy_past_its_time_is_a_warning_not_the_clerks_error(generated, tmp_path, monkeypatch):
-    import kpi_workbook.check as C
+    import kpi_workbook.annotate as C
     path = fill_workbook(generated["R05"], {}, tmp_path / "R05.xlsx")
     before = [f.code for f in check_files([path])[0].findings]
     monkeypatch.setattr(C, "ANNOTATE_TIMEOUT", 0.001)
-    result = check_files([path], annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([path], tmp_path / "out")[0]
     failed = [f for f in result.findings if f.code == "ANNOTATE_FAILED"]
     assert len(failed) == 1 and failed[0].severity == "warning" and "時間内に終わりませんでした" in failed[0].message
     assert [f.code for f in result.findings if f.code != "ANNOTATE_FAILED"] == before

@@ -5,6 +5,7 @@ import json
 import openpyxl
 import pytest
 
+from kpi_workbook.annotate import check_and_annotate
 from kpi_workbook.check import check_files, check_workbook
 from kpi_workbook.fill import fill_workbook
 
@@ -87,7 +88,7 @@ def test_a_finding_on_a_merged_cell_marks_its_first_cell(base, renkei, tmp_path)
     category = _col(ws, "取組分類")
     ws.merge_cells(start_row=row, start_column=name_col, end_row=row, end_column=category)
     book.save(path)
-    result = check_files([path], survey=renkei, annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([path], tmp_path / "out", survey=renkei)[0]
     assert result.annotated and "ANNOTATE_FAILED" not in {f.code for f in result.findings}
     copy = openpyxl.load_workbook(result.annotated)["事業"]
     anchor = copy.cell(row, name_col)
@@ -111,7 +112,7 @@ def test_a_rebuilt_copy_marks_where_each_value_now_is(base, renkei, tmp_path):
     book.save(path)
     subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path / "ods"), str(path)],
                    capture_output=True, timeout=180, check=True)
-    result = check_files([tmp_path / "ods" / "R07.ods"], survey=renkei, annotate_dir=tmp_path / "out")[0]
+    result = check_and_annotate([tmp_path / "ods" / "R07.ods"], tmp_path / "out", survey=renkei)[0]
     assert result.annotated
     copy = openpyxl.load_workbook(result.annotated)
     rebuilt = copy["事業"]

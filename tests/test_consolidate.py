@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import kpi_workbook.consolidate as C
+from kpi_workbook import submission
+from kpi_workbook.discover import workbook_modified
 from kpi_workbook.check import check_workbook
 from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
@@ -377,7 +379,7 @@ def _run(folder, out, monkeypatch, draft=True):
     real = S.write_outputs
     monkeypatch.setattr(S, "write_outputs", lambda *a, **k: (rewrites.append(1), real(*a, **k))[1])
     if not draft:
-        monkeypatch.setattr(C._Drafting, "__call__", lambda self, sub: None)
+        monkeypatch.setattr(S.DraftedSummary, "offer", lambda self, sub: None)
     result = consolidate(folder, SAMPLES / "roster.csv", out / "s.xlsx", csv_dir=out / "csv", jobs=2)
     monkeypatch.undo()
     return result, not rewrites
@@ -431,20 +433,20 @@ def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_p
 def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei, tmp_path):
     path = tmp_path / next(returns.glob("R01_*.xlsx")).name
     shutil.copy(next(returns.glob("R01_*.xlsx")), path)
-    digest = C.file_digest(path)
-    rows, _ = C._rows(check_workbook(path, survey=renkei), renkei, path.name)
-    as_checked = C.Submission(file=str(path), relative=path.name, modified=C.workbook_modified(path),
+    digest = submission.file_digest(path)
+    rows, _ = submission.kept_rows(check_workbook(path, survey=renkei), renkei, path.name)
+    as_checked = submission.Submission(file=str(path), relative=path.name, modified=workbook_modified(path),
                               projects=len(rows["projects"]), digest=digest)
-    assert C.load_rows(as_checked, renkei)["rows"] == rows  # unchanged: read again, the same
+    assert submission.load_rows(as_checked, renkei)["rows"] == rows  # unchanged: read again, the same
     with pytest.raises(InputChangedError):
-        C.load_rows(replace(as_checked, projects=as_checked.projects + 1), renkei)
+        submission.load_rows(replace(as_checked, projects=as_checked.projects + 1), renkei)
     # edited in place, same projects and the same modified stamp (a program, not Excel)
     book = openpyxl.load_workbook(path)
     book["事業"]["C4"].value = "書き換えた事業名"
     book.save(path)
     set_modified(path, as_checked.modified)
     with pytest.raises(InputChangedError) as caught:
-        C.load_rows(as_checked, renkei)
+        submission.load_rows(as_checked, renkei)
     assert path.name in str(caught.value) and caught.value.exit_code == 2
 
 

@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 
 from kpi_workbook.check import check_workbook
-from kpi_workbook.consolidate import _rows
+from kpi_workbook.submission import kept_rows as _rows
 from kpi_workbook.contribution import contribution
 from kpi_workbook.fill import fill_workbook
 from kpi_workbook.row_sheet import Rendered

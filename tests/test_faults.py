@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+import kpi_workbook.checking as checking
 import kpi_workbook.consolidate as C
 import kpi_workbook.summary as S
 from kpi_workbook.consolidate import consolidate
@@ -62,7 +63,7 @@ def test_unreadable_file_is_a_finding(folder, tmp_path):
 
 
 PARENT = os.getpid()
-REAL_EXTRACT = C._extract
+REAL_EXTRACT = checking._extract
 
 
 def dies_on_kurume(path, *args):
@@ -73,7 +74,7 @@ def dies_on_kurume(path, *args):
 
 
 def test_a_killed_worker_costs_nothing(folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(C, "_extract", dies_on_kurume)
+    monkeypatch.setattr(checking, "_extract", dies_on_kurume)
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
     assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"], [(s.relative, s.status, [f.code for f in s.findings]) for s in result.submissions]
 
@@ -135,7 +136,7 @@ def runs_out_of_memory_on_kurume(path, *args):
 
 
 def test_a_worker_out_of_memory_does_not_fail_a_valid_return(folder, tmp_path, monkeypatch):
-    monkeypatch.setattr(C, "_extract", runs_out_of_memory_on_kurume)
+    monkeypatch.setattr(checking, "_extract", runs_out_of_memory_on_kurume)
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=2)
     assert sorted(s.region_code for s in result.used) == ["R01", "R03", "R05"]
     assert not [s for s in result.submissions if s.status == "failed"]

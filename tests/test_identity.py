@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from kpi_workbook.check import check_workbook
-from kpi_workbook.consolidate import consolidate, instant
+from kpi_workbook.consolidate import consolidate
+from kpi_workbook.submission import instant
 from kpi_workbook.fill import fill_workbook
 from kpi_workbook.generate import generate
 from kpi_workbook.roster import read_roster

@@ -61,7 +61,7 @@ def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
     import time
 
     from kpi_workbook.check import check_workbook
-    from kpi_workbook.consolidate import discover
+    from kpi_workbook.discover import discover
     fifo = tmp_path / "R01_pipe.xlsx"
     os.mkfifo(fifo)
     start = time.monotonic()
@@ -128,7 +128,7 @@ def _lying_end_record(path, entries=None, cd_size=None):
 
 @pytest.mark.parametrize("case", ["entries", "sparse"])
 def test_a_directory_beyond_the_limits_is_refused_unread(tmp_path, case):
-    from kpi_workbook.consolidate import workbook_modified
+    from kpi_workbook.discover import workbook_modified
     if case == "entries":
         path = _lying_end_record(tmp_path / "many.xlsx", entries=60_000)
     else:  # 8 KB on disk, a 1.2 GB directory claimed

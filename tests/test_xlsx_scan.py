@@ -57,7 +57,7 @@ import time  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from kpi_workbook.consolidate import _stamp_in  # noqa: E402
+from kpi_workbook.discover import _stamp_in  # noqa: E402
 from kpi_workbook.xlsx_scan import _percent_formats, _scan_cells  # noqa: E402
 
 _CLOSES = ["</c>", "</c >", "</c\n>", "</c\t >"]
