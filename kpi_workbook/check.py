@@ -188,10 +188,12 @@ def _identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
                                       meta.get("survey_id", ""), expected=survey.title))
         return
     round_, version = meta.get("survey_round", ""), meta.get("survey_version", "")
-    if (round_ and round_ != survey.round) or version != survey.version:
-        older = (round_ and round_ != survey.round) or _version(version) < _version(survey.version)
+    if round_ and round_ != survey.round:  # another round's workbook: last round's
+        result.findings.append(F.make("META_PREVIOUS_ROUND", file=name, value=round_, expected=survey.round))
+    elif version != survey.version:  # this round, another version of its workbook
+        older = _version(version) < _version(survey.version)
         result.findings.append(F.make("META_PREVIOUS_ROUND" if older else "META_VERSION_MISMATCH", file=name,
-                                      value=round_ or version, expected=survey.round if round_ else survey.version))
+                                      value=version, expected=survey.version))
     if meta.get("layout_fingerprint") != survey.fingerprint:
         result.findings.append(F.make("META_TAMPERED", file=name))
     key = metadata.secret_from(secret)

@@ -5,7 +5,7 @@ So that the writer only emits cells, each worker turns its return into a
 :class:`Contribution`: the KPI一覧, KPIの状況 and 指摘一覧 rows as finished cell values (see
 :func:`kpi_workbook.summary_tables.cell`), the rows of each CSV as text, and the counts the
 sheets of totals need.  KPI一覧 and KPIの状況 rows come laid out as XML
-(:func:`~kpi_workbook.row_sheet.render_row`) when they are plain, which they nearly
+(:func:`~kpi_workbook.xlsx_fast.render_row`) when they are plain, which they nearly
 always are.  It depends on the return alone, so the summary's bytes do not
 depend on which process made it.
 """
@@ -19,7 +19,7 @@ from . import findings as F
 from .achievement import kpi_assessment
 from .export import csv_columns_text, csv_text, plain
 from .normalize import EMPTY
-from .row_sheet import render_row
+from .xlsx_fast import render_row
 from .summary_tables import cell, finding_row, kpi_table
 
 CSV_TABLES = ("projects", "costs", "kpis", "actuals")

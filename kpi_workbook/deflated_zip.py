@@ -2,7 +2,7 @@
 
 The summary's long sheets are ~120 MB of XML.  Deflating them while the package is
 stored kept one core busy for about a second at the end of a run, with nothing else left
-to do.  :class:`~kpi_workbook.row_sheet.RowSheet` instead deflates its rows as they are
+to do.  :class:`~kpi_workbook.xlsx_fast.RowSheet` instead deflates its rows as they are
 written (while the returns are still being checked) and notes where they go in the
 sheet's XML (:class:`Rows`).  :class:`DeflatedZip` writes the package: each member is
 deflated as usual, except that a noted member's rows are copied in as they are.

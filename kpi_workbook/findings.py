@@ -34,8 +34,6 @@ def _spec(severity: str, template: str, action: str) -> Spec:
 # from this table (reference_markdown); a test keeps it current.
 CATALOGUE: dict[str, Spec] = {
     # ---- roster
-    "ROSTER_MISSING_COLUMN": _spec(ERROR, "名簿に列「{label}」がありません。",
-        "名簿の1行目に、その見出しの列を加えてください。"),
     "ROSTER_REQUIRED_EMPTY": _spec(ERROR, "名簿の{line}行目：「{label}」が空欄です。この圏域の調査票は作成しません。",
         "名簿のその行の空欄を埋めて、もう一度 generate を実行してください。"),
     "ROSTER_DUPLICATE_CODE": _spec(ERROR, "名簿の{line}行目：圏域コード「{value}」は{first_line}行目と重複しています。この行の調査票は作成しません。",
@@ -69,8 +67,6 @@ CATALOGUE: dict[str, Spec] = {
         "配布した調査票に記入し直したファイルを提出してもらってください。このファイルは開かないでください。"),
     "FILE_READ_FAILED": _spec(ERROR, "ファイルを読み込めませんでした（{detail}）。",
         "Excelで開いて保存し直し、もう一度確認してください。続く場合は KPI_WORKBOOK_DEBUG=1 で詳細を確認します。"),
-    "FILE_STRICT_OOXML": _spec(ERROR, "「Strict Open XML」形式のファイルは読み込めません。Excelで「Excelブック（*.xlsx）」形式で保存し直してください。",
-        "Excelの「名前を付けて保存」で「Excelブック（*.xlsx）」を選んで保存し直してください。"),
     "SHEET_PART_MISSING": _spec(ERROR, "シート「{sheet}」がブックの一覧にありますが、中身がファイルにありません（ファイルが壊れています）。",
         "ファイルが壊れています。Excelで開いて保存し直すか、もう一度送ってもらってください。"),
     "MACROS_IGNORED": _spec(INFO, "マクロが含まれていますが、実行も保存もしません。",
@@ -134,8 +130,6 @@ CATALOGUE: dict[str, Spec] = {
         "金額を確認してください（負の値は記入できません）。"),
     "PERCENT_RANGE": _spec(ERROR, "「{label}」の{value}は0～100（%）の範囲外です。",
         "0～100 の範囲で記入してください。"),
-    "PERCENT_AS_RATIO": _spec(WARNING, "「{label}」の{value}を割合とみなし{suggestion}%と読み取りました。",
-        "読み取った値でよければ対処は不要です。%で記入すると確実です（例：50%）。"),
     # ---- rows and tables
     "TABLE_TRUNCATED": _spec(ERROR, "シート「{sheet}」は{line}行目から先（{count}行）を読み込んでいません。表が長すぎます。",
         "表の下に不要な行（書式や数式のコピーなど）があれば削除して保存し直してください。"),

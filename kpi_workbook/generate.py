@@ -15,7 +15,6 @@ from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
 from . import findings as F
@@ -27,6 +26,7 @@ from .layout import row_height
 from .outputs import refuse_inputs, writable
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey
+from .xlsx_fast import FormulaBook
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2, 3
 LISTS_SHEET = "_lists"
@@ -105,35 +105,11 @@ def write_workbook(survey: Survey, region: Region, target, *, password=None, sec
     """Write the workbook for one region atomically; return its path."""
     now = now or dt.datetime.now().replace(microsecond=0)
     with atomic_path(target) as tmp:
-        book = _Book(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+        book = FormulaBook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                 "strings_to_urls": False, "in_memory": True})
         _Builder(book, survey, region, password).build(now, secret)
         book.close()
     return Path(target)
-
-
-class _Sheet(Worksheet):
-    """A worksheet that prepares each distinct formula once per process.
-
-    Every workbook of a round carries the same validation and conditional-format
-    formulas, and xlsxwriter runs some 150 regular expressions over each one (to spell
-    newer functions with their ``_xlfn.`` prefix): a third of the time of ``generate``.
-    """
-    _prepared: dict = {}
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        key = (formula, expand_future_functions, self.use_future_functions)
-        done = self._prepared.get(key)
-        if done is None:
-            done = super()._prepare_formula(formula, expand_future_functions)
-            if len(self._prepared) < 4096:
-                self._prepared[key] = done
-        return done
-
-
-class _Book(xlsxwriter.Workbook):
-    """xlsxwriter's documented subclassing hook: worksheets are :class:`_Sheet`."""
-    worksheet_class = _Sheet
 
 
 class _Builder:

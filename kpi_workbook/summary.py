@@ -27,7 +27,7 @@ from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from .export import CsvExport
 from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
-from .row_sheet import Rendered, RowBook
+from .xlsx_fast import Rendered, RowBook
 from .submission import load_contribution, load_rows
 from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, newest_return, \
     write_matrix, write_overview, write_setting, write_submissions

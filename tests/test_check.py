@@ -211,27 +211,12 @@ def test_signed_workbooks(tmp_path, renkei, roster_path):
     assert not {f.code for f in check_workbook(unsigned).findings} & {"SIGNATURE_MISSING", "SIGNATURE_INVALID"}
 
 
-@needs_soffice
-@pytest.mark.parametrize("fmt", ["ods", "xls", "xlsx"])
-def test_percent_typed_in_a_cell_reads_as_percent_in_every_format(generated, tmp_path, fmt):
-    """50% typed in a cell (LibreOffice stores 0.5 shown as %) is 50, whatever it was saved as."""
-    import openpyxl
-    from kpi_workbook.fill import fill_workbook
-    answers = {"事業費": [{"事業コード": "P001", "区分": "決算", "年度": "R2", "事業費（千円）": "100", "国": "0",
-                        "都道府県": "0", "市債": "0", "その他": "0", "一般財源": "100"}],
-               "事業": [{"事業コード": "P001", "事業名": "x", "取組分類": "アb"}]}
-    path = fill_workbook(generated["R05"], answers, tmp_path / "src" / "R05.xlsx")
-    book = openpyxl.load_workbook(path)
-    sheet = book["事業費"]
-    column = next(c.column for c in sheet[3] if c.value == "交付税措置（%）")
-    cell = sheet.cell(4, column)
-    cell.value, cell.number_format = 0.5, "0%"
-    book.save(path)
-    out = tmp_path / "out"
-    filt = {"xls": "xls:MS Excel 97", "ods": "ods", "xlsx": "xlsx:Calc MS Excel 2007 XML"}[fmt]
-    subprocess.run([soffice(), "--headless", "--convert-to", filt, "--outdir", str(out), str(path)],
-                   capture_output=True, timeout=180, check=True)
-    result = check_workbook(out / f"R05.{fmt}")
-    cost = result.records["costs"][0]
-    assert cost.values["tax_allocation"].value == 50, cost.values["tax_allocation"]
-    assert "PERCENT_AS_RATIO" not in {f.code for f in result.findings}
+def test_a_header_typed_twice_reads_the_first_and_says_so(generated, tmp_path):
+    from .conftest import edited
+
+    path = fill_workbook(generated["R01"], ANSWERS, tmp_path / "R01.xlsx")
+    copy = edited(path, tmp_path / "dup.xlsx", lambda book: book["KPI"].cell(3, book["KPI"].max_column + 2, "指標名"))
+    result = check_workbook(copy)
+    found = [f for f in result.findings if f.code == "HEADER_DUPLICATE"]
+    assert len(found) == 1 and found[0].sheet == "KPI"
+    assert result.records["kpis"][0].values["name"].value == check_workbook(path).records["kpis"][0].values["name"].value

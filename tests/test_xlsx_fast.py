@@ -1,4 +1,4 @@
-"""row_sheet: rows written in one step give the very bytes stock xlsxwriter writes."""
+"""xlsx_fast: rows written in one step give the very bytes stock xlsxwriter writes."""
 import datetime as dt
 import zipfile
 
@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pytest
 
-from kpi_workbook.row_sheet import RowBook, RowSheet, render_row
+from kpi_workbook.xlsx_fast import RowBook, RowSheet, render_row, write_value
 
 STAMP = dt.datetime(2024, 4, 1)
 # what summary cells hold, and what would trip a fast path: control characters, the
@@ -26,12 +26,7 @@ MILD_ROWS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), MILD), max_
 
 def _stock_row(ws, row, values, fmt, first):
     for col, value in enumerate(values, start=first):
-        if value is None:
-            ws.write_blank(row, col, None, fmt)
-        elif type(value) is str:
-            ws.write_string(row, col, value, fmt)
-        else:
-            ws.write_number(row, col, value, fmt)
+        write_value(ws, row, col, value, fmt)  # xlsxwriter's public writes only
 
 
 def _book(path, fast, rows, extras=True):
@@ -121,32 +116,76 @@ def test_rows_written_together_count_only_the_rows_with_cells(tmp_path):
     assert b'<dimension ref="A3:B4"/>' in members["xl/worksheets/sheet1.xml"]
 
 
-def test_a_rendered_row_is_refused_where_it_would_be_wrong(tmp_path):
-    book = RowBook(str(tmp_path / "a.xlsx"), {"constant_memory": True})
-    ws = book.add_worksheet()
-    fmt = book.add_format({"border": 1})
-    ws.set_column(3, 3, 10, fmt)
-    ws.set_row(7, 30)
-    ws.put_row(5, ["後"])
-    with pytest.raises(ValueError):
-        ws.put_rendered(2, render_row(["前"]))  # an earlier row
-    with pytest.raises(ValueError):
-        ws.put_rendered(5, render_row(["同じ行"]))  # a row that has cells already
-    with pytest.raises(ValueError):
-        ws.put_rendered(7, render_row(["高さ"]))  # a row with its own height
-    with pytest.raises(ValueError):
-        ws.put_rendered(8, render_row([None, None, None, "列書式"]))  # under a column format
-    with pytest.raises(ValueError):
-        ws.put_rendered(9, render_row(["書式"]), fmt)  # rendered for no format
-    ws.put_rendered(9, render_row(["書式"], styled=True), fmt)
-    ws.put_rendered(10, render_row([None] * 5 + ["後から"]))
-    ws.put_rendered_rows(12, [render_row(["一"]), render_row(["二"])])
-    with pytest.raises(ValueError):
-        ws.put_rendered(12, render_row(["前の行"]))  # rows written together are behind us
-    ws.set_column(5, 5, 10, fmt)  # a column format set later counts too
-    with pytest.raises(ValueError):
-        ws.put_rendered(11, render_row([None] * 5 + ["後から"]))
-    book.close()
+def test_a_rendered_row_where_it_cannot_go_as_it_is_is_written_the_stock_way(tmp_path):
+    """A column format, a row height, a row with cells, a row rendered for another format:
+    the row's values are read back and written xlsxwriter's way — the same parts as stock
+    xlsxwriter writing those values. Only a row before the last written is refused."""
+    def write(book, rendered: bool):
+        ws = book.add_worksheet()
+        fmt = book.add_format({"border": 1})
+        ws.set_column(3, 3, 10, fmt)
+        ws.set_row(7, 30)
+        put = (lambda r, values, f=None, styled=False: ws.put_rendered(r, render_row(values, styled=styled), f)) \
+            if rendered else (lambda r, values, f=None, styled=False: _stock_row(ws, r, values, f, 0))
+        _stock_row(ws, 5, ["後"], None, 0)
+        put(5, [None, "同じ行"])                     # a row that has cells already
+        put(7, ["高さ"])                             # a row with its own height
+        put(8, [None, None, None, "列書式", 2.5])    # under a column format
+        put(9, ["書式", None, 3.0], fmt)              # rendered for no format, written in one
+        put(10, [None] * 5 + ["後から"])
+        if rendered:
+            ws.put_rendered_rows(12, [render_row(["一"]), render_row(["二"])])
+            with pytest.raises(ValueError):
+                ws.put_rendered(12, render_row(["前の行"]))  # rows written are behind us
+        else:
+            _stock_row(ws, 12, ["一"], None, 0)
+            _stock_row(ws, 13, ["二"], None, 0)
+        book.close()
+
+    write(RowBook(str(tmp_path / "a.xlsx"), {"constant_memory": True}), True)
+    write(xlsxwriter.Workbook(str(tmp_path / "b.xlsx"), {"constant_memory": True}), False)
+    assert _members(tmp_path / "a.xlsx") == _members(tmp_path / "b.xlsx")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(values=MILD, styled=st.booleans())
+def test_rendered_rows_read_back_as_the_values_they_show(values, styled):
+    """What a rendered row is read back as renders to the very same XML (a number as the
+    16 digits both write: 0.1 + 0.2 comes back as 0.3)."""
+    rendered = render_row(values, styled=styled)
+    if rendered is not None and rendered.low >= 0:
+        first, back = rendered.values()
+        assert render_row(back, styled=styled, first=first) == rendered
+
+
+def test_the_stock_path_writes_the_same_parts(tmp_path, monkeypatch):
+    """KPI_WORKBOOK_XLSX=stock: plain xlsxwriter throughout (no rendering, its own
+    packaging) — the parts are byte for byte those of the fast path."""
+    from kpi_workbook import xlsx_fast
+    rows = [(0, 1, ["見出し", "a&b", None, 1.5]), (0, 0, [" 前後の空白 ", "円", None, 2.0]), (1, 0, ["x", 3.0])]
+    fast = _book(tmp_path / "fast.xlsx", "rendered", rows)
+    monkeypatch.setattr(xlsx_fast, "FAST", False)
+    assert render_row(["x"]) is None
+    assert _book(tmp_path / "stock.xlsx", True, rows) == fast
+
+
+def test_every_private_hook_is_still_there():
+    """The xlsxwriter private members this package relies on (PRIVATE_HOOKS): a newer
+    xlsxwriter that renames one or changes its parameters fails here, by name."""
+    import inspect
+
+    import xlsxwriter.format
+    import xlsxwriter.workbook
+    import xlsxwriter.worksheet
+
+    from kpi_workbook.xlsx_fast import PRIVATE_HOOKS
+    classes = {"Worksheet": xlsxwriter.worksheet.Worksheet, "Workbook": xlsxwriter.workbook.Workbook,
+               "Format": xlsxwriter.format.Format}
+    for owner, name, parameters in PRIVATE_HOOKS:
+        member = getattr(classes[owner], name, None)
+        assert callable(member), f"xlsxwriter {owner}.{name} is gone"
+        assert tuple(inspect.signature(member).parameters)[:len(parameters)] == parameters, f"{owner}.{name}"
+    assert hasattr(xlsxwriter.workbook, "ZipFile")  # RowBook swaps it while the package is stored
 
 
 def test_a_plain_row_is_one_write_and_odd_cells_go_xlsxwriters_way(tmp_path, monkeypatch):

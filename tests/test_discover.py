@@ -1,0 +1,45 @@
+"""discover: the files under a folder, what is skipped and why, and the order to check them."""
+import os
+
+from kpi_workbook.discover import discover, likely_order, workbook_modified
+
+from .conftest import set_modified
+
+
+def test_only_spreadsheets_are_kept_and_every_other_file_is_said(tmp_path, kumamoto_return):
+    (tmp_path / "sub").mkdir()
+    keep = [tmp_path / "R01_熊本.xlsx", tmp_path / "sub" / "R02_播磨.ods", tmp_path / "R03.xls"]
+    for path in keep:
+        path.write_bytes(b"x")
+    skipped = {"~$R01_熊本.xlsx": "~$", ".隠し.xlsx": "隠し", "memo.txt": "拡張子", "readme.pdf": "拡張子"}
+    for name in skipped:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "link.xlsx").symlink_to(kumamoto_return)
+    files, notes = discover(tmp_path)
+    assert files == sorted(keep)
+    said = {n.file: n.message for n in notes}
+    assert set(said) == set(skipped) | {"link.xlsx"} and all(n.code == "FILE_SKIPPED" for n in notes)
+    assert all(word in said[name] for name, word in skipped.items())
+    assert "シンボリックリンク" in said["link.xlsx"]
+
+
+def test_the_workbooks_own_time_decides_not_the_files(tmp_path, kumamoto_return):
+    path = tmp_path / "R01.xlsx"
+    path.write_bytes(kumamoto_return.read_bytes())
+    set_modified(path, "2021-10-15T09:00:00Z")
+    os.utime(path, (0, 0))  # the file system's time says 1970
+    assert workbook_modified(path) == "2021-10-15T09:00:00Z"
+    plain = tmp_path / "R02.xls"
+    plain.write_bytes(b"not a zip")
+    os.utime(plain, (1_600_000_000, 1_600_000_000))
+    assert workbook_modified(plain).startswith("2020-09-13T12:26:40")  # no time inside: the file's
+
+
+def test_checked_in_region_order_newest_first(tmp_path):
+    names = ["R02_b.xlsx", "R01_old.xlsx", "R01_new.xlsx", "other.xlsx"]
+    files = [tmp_path / n for n in names]
+    stamps = {"R02_b.xlsx": "2021-10-01T00:00:00Z", "R01_old.xlsx": "2021-10-01T00:00:00Z",
+              "R01_new.xlsx": "2021-10-02T08:00:00+09:00", "other.xlsx": ""}  # 08:00 JST is later than 00:00Z
+    modified = {str(tmp_path / name): stamp for name, stamp in stamps.items()}
+    ordered = likely_order(files, tmp_path, {"R01", "R02"}, modified)
+    assert [p.name for p in ordered] == ["R01_new.xlsx", "R01_old.xlsx", "R02_b.xlsx", "other.xlsx"]
