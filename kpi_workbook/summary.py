@@ -371,10 +371,10 @@ class _Writer:
     def _second_layer(self) -> None:
         """Seed 000's 第二階層 row: what the regions have done, under their KPIs (its figure
         is known only once every return has been read)."""
-        words = self.survey.summary
-        actual = words["second_layer_actual"].format(with_kpi=len(self.stats["regions_with_kpi"]),
+        texts = self.survey.summary
+        actual = texts["second_layer_actual"].format(with_kpi=len(self.stats["regions_with_kpi"]),
                                                      regions=len(self.result.regions), date=japanese_date(self.stamp))
-        self.put("status", [words["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), ""],
+        self.put("status", [texts["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), ""],
                  self.fmt["wrap"])
 
     def _national(self, national: dict) -> None:

@@ -36,7 +36,9 @@ PREFILLS = {"code", "name", "kind", "central", "members", "prefecture"}
 CONTRACT = {
     "region": {"region_code", "region_name", "region_kind", "central_city", "members",
                "prefecture"},
-    "projects": {"project_code", "project_name", "category"},
+    "projects": {"project_code", "project_name", "summary", "category", "start_year", "legal_basis",
+                 "related_plans", "staff_regular", "staff_fiscal", "output", "viewpoints", "issues",
+                 "direction_of_improvement", "expected_effect"},  # the 事務事業評価 block shows them
     "costs": {"project_code", "stage", "fiscal_year", "cost", "national", "prefectural",
               "bonds", "other", "general", "tax_allocation"},
     "kpis": {"kpi_no", "project_code", "category", "name", "kind", "unit", "direction",
@@ -329,8 +331,22 @@ def _build(data: dict, source: str) -> Survey:
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
                   "submissions", "findings")
-SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliation", "left_out", "national_actual", "typed_suffix",
-                 "evaluation_split", "evaluation_not_written", "overflow")
+SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliation", "left_out", "national_actual",
+                 "typed_suffix", "evaluation_split", "evaluation_not_written", "overflow", "setting_note",
+                 "second_layer_kpi", "second_layer_actual")
+
+
+# Every [summary.labels] key the code reads (tests/test_survey_contract.py keeps this whole).
+SUMMARY_LABELS = (
+    "achievement", "actual", "actual_when", "cell", "chart_title", "clean", "code", "cooperation_share",
+    "error_count", "errors", "external", "failed", "failed_file", "field_level", "file", "files", "findings",
+    "first_eval", "generated", "has_errors", "has_warnings", "held", "held_file", "input", "item", "kpi",
+    "kpi_count", "kpis", "message", "missing", "modified", "national", "not_received", "ok", "outcome",
+    "outcome_share", "policy", "progress", "projects", "received", "reconciliation", "region_code",
+    "region_name", "regions", "regions_with_kpi", "result", "returned", "round", "second", "set_regions",
+    "severity", "share", "sheet", "skipped", "skipped_file", "staffing", "status", "superseded",
+    "superseded_file", "survey", "target", "target_when", "total", "typed", "used", "viewpoints",
+    "warning_count", "warnings", "with_errors")
 
 
 def _build_summary(ctx: _Ctx, table: dict) -> dict:
@@ -339,7 +355,9 @@ def _build_summary(ctx: _Ctx, table: dict) -> dict:
     sheets = ctx.get(table, "sheets", "summary", dict)
     for key in SUMMARY_SHEETS:
         ctx.get(sheets, key, "summary.sheets")
-    ctx.get(table, "labels", "summary", dict)
+    labels = ctx.get(table, "labels", "summary", dict)
+    for key in SUMMARY_LABELS:
+        ctx.get(labels, key, "summary.labels")
     return table
 
 
