@@ -15,12 +15,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import findings as F
 from .achievement import kpi_assessment
 from .export import csv_columns_text, csv_text, plain
-from .normalize import EMPTY
+from .summary_tables import cell
+from . import tables
+from .tables import CSV, SHEET, Block, finding_values, in_csv, in_sheet, shown
 from .xlsx_fast import render_row
-from .summary_tables import cell, finding_row, kpi_table
 
 CSV_TABLES = ("projects", "costs", "kpis", "actuals")
 
@@ -49,29 +49,46 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
             notes[(finding.sheet, finding.row)].append(finding.message)
     sheet_name = survey.sheet("kpis").name
     leaves = frozenset(n.code for n in survey.taxonomy.nodes)  # a KPI may be set at a field, not a leaf
-    assessed, results, messages = {}, [], []
+    assessed, messages = {}, []
     kpis = rows.get("kpis", [])
     for record in kpis:
         v = record.values
         latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
-        results.append(result)
         messages.append("／".join(notes.get((sheet_name, record.row), [])))
         cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
         out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
-    out.kpi_rows = [render_row(cells) or cells for cells in kpi_table(survey, sub, kpis, results, messages)]
+    block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages)
+    out.kpi_rows = [render_row(cells) or cells for cells in sheet_rows(_columns(survey, "kpis", SHEET), block)]
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
     out.csv = _csv(survey, sub, rows, assessed, ordered)
-    out.findings = [([cell(x) for x in finding_row(f)], f.sheet, f.cell) for f in ordered]
+    out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
     return out
 
 
 def finding_csv_row(finding) -> list:
-    """findings.csv: 重要度 in Japanese (エラー / 警告 / 情報) like the sheet; the code is for machines."""
-    return [str(x) for x in (F.SEVERITY_LABELS[finding.severity], finding.file, finding.sheet, finding.cell, finding.column,
-                             finding.value, finding.message, finding.code)]
+    """findings.csv: the row 指摘一覧 shows, as text."""
+    return [str(x) for x in finding_values(finding)]
+
+
+def sheet_rows(columns: list, block: Block) -> list:
+    """The summary rows of *block* for *columns*, as :func:`cell` values, a column at a time."""
+    cells = [[cell(shown(x)) for x in column.get(block)] for column in columns]
+    return [list(row) for row in zip(*cells)]
+
+
+_COLUMNS: dict = {}
+
+
+def _columns(survey, table: str, where: str) -> list:
+    """A table's columns for the sheet or the CSV, worked out once per survey and process."""
+    key = (id(survey), table, where)
+    if key not in _COLUMNS:
+        columns = tables.kpi_columns(survey) if table == "kpis" else tables.record_columns(survey, table)
+        _COLUMNS[key] = (survey, in_sheet(columns) if where == SHEET else in_csv(columns))  # survey: kept alive
+    return _COLUMNS[key][1]
 
 
 def _status_row(sub, v, latest, latest_time, result) -> list:
@@ -98,24 +115,14 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 
 
 def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
-    """Each table's CSV lines: the region, the row, then each column as understood and
-    as typed (all as text), built a column at a time."""
+    """Each table's CSV lines, from its description (:mod:`kpi_workbook.tables`)."""
     out = {}
     for key in CSV_TABLES:
         records = rows.get(key, [])
-        columns = [[sub.region_code] * len(records), [str(record.row) for record in records]]
-        cells = [record.values for record in records]
-        for column in survey.sheet(key).columns:
-            values = [row.get(column.key, EMPTY) for row in cells]
-            columns.append([u if type(u) is str else plain(u) for u in [value[1] for value in values]])
-            columns.append([value[0] for value in values])
-        if key == "kpis":
-            figures = [assessed[record.values["kpi_no"].value] for record in records]
-            columns += [[plain(latest) for latest, _, _ in figures],
-                        [time.label if time else "" for _, time, _ in figures],
-                        [plain(result.rate) for _, _, result in figures],
-                        [result.status for _, _, result in figures]]
-        out[key] = csv_columns_text(columns).encode()
+        figures = [assessed[record.values["kpi_no"].value] for record in records] if key == "kpis" else ()
+        block = Block(sub, records, figures)
+        out[key] = csv_columns_text([[plain(x) for x in column.get(block)]
+                                     for column in _columns(survey, key, CSV)]).encode()
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()
     return out
 

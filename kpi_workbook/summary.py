@@ -29,8 +29,10 @@ from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .xlsx_fast import Rendered, RowBook
 from .submission import load_contribution, load_rows
-from .summary_tables import cell, csv_columns, finding_row, formats, japanese_date, kpi_list_columns, newest_return, \
-    write_matrix, write_overview, write_setting, write_submissions
+from .summary_tables import cell, csv_columns, formats, japanese_date, newest_return, write_matrix, write_overview, \
+    write_setting, write_submissions
+from . import tables
+from .tables import FINDING_COLUMNS, finding_values, in_sheet
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet
 MAX_ROWS = 1_048_576  # rows in an Excel sheet: rows beyond are counted in 概要, the CSVs keep them
@@ -299,8 +301,7 @@ class _Writer:
         self.ws["status"].repeat_rows(0)
         for national in self.survey.national_kpis:
             self._national(national)
-        self.put("findings", [L["severity"], L["file"], L["sheet"], L["cell"], L["item"], L["typed"],
-                              L["message"], L["code"]], self.fmt["header"])
+        self.put("findings", [L[key] for key, _ in FINDING_COLUMNS], self.fmt["header"])
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
         for key, widths in (("status", [50, 22, 22, 8, 36]), ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
@@ -310,7 +311,7 @@ class _Writer:
     def _kpi_list_header(self) -> None:
         """KPI一覧: wrapped headers, the as-typed columns in a collapsed outline (not
         printed; the + above the sheet shows them), A3 landscape two pages wide."""
-        ws, columns = self.ws["kpis"], kpi_list_columns(self.survey)
+        ws, columns = self.ws["kpis"], in_sheet(tables.kpi_columns(self.survey))
         ws.set_row(0, 42)
         self.put("kpis", [column.label for column in columns], self.fmt["header"])
         for c, column in enumerate(columns):
@@ -421,7 +422,7 @@ class _Writer:
         """A finding not tied to a used return (at the end of 指摘一覧)."""
         if self.export:
             self.export.add("findings", finding_csv_row(finding))
-        self._finding_row([cell(x) for x in finding_row(finding)], "", "")
+        self._finding_row([cell(x) for x in finding_values(finding)], "", "")
 
     def _finding_row(self, values: list, url: str, ref: str) -> None:
         r = self.put_cells("findings", values[:6])

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple
 
 from . import findings as F
 from .submission import JAPAN, instant
+from . import tables
+from .tables import FINDING_COLUMNS, in_csv
 from .xlsx_fast import write_value
 
 
@@ -87,88 +88,13 @@ def formats(book, font: str) -> dict:
             "figure_percent": make(border=1, align="left", num_format='0.0"%"')}
 
 
-_PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
-_TYPED_ONLY = frozenset({"text", "longtext"})
-
-
-def _understood(value):
-    """A Value as KPI一覧 shows what it understood."""
-    if value is None:
-        return None
-    understood = value.value
-    if hasattr(understood, "label"):
-        return understood.label
-    if isinstance(understood, tuple):
-        return "、".join(understood)
-    return understood
-
-
-class ListColumn(NamedTuple):
-    """One column of KPI一覧: its header, its width, and whether it is the clerk's own text
-    beside an understood column (grouped in an outline, collapsed, left out of the print)."""
-
-    label: str
-    width: float
-    as_typed: bool = False
-
-
-def kpi_list_columns(survey) -> list:
-    """KPI一覧's columns, in order: the header, widths and outline all come from here, and
-    :func:`kpi_table` fills them in the same order."""
-    L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
-    out = [ListColumn(L["region_code"], 8), ListColumn(L["region_name"], 26)]
-    for column in survey.sheet("kpis").columns:
-        width = column.summary_width or column.width
-        if column.type not in _TYPED_ONLY:  # what was understood (a time as 「2015～2019年度」)
-            out.append(ListColumn(column.label, max(width, 15) if column.type == "time" else width))
-        if column.type in _PAIRED:  # and, beside it, as typed
-            out.append(ListColumn(column.label + suffix, column.width, as_typed=True))
-        elif column.type in _TYPED_ONLY:
-            out.append(ListColumn(column.label, width))
-    return out + [ListColumn(L["achievement"], 8), ListColumn(L["progress"], 6), ListColumn(L["findings"], 50)]
-
-
-def kpi_table(survey, sub, records: list, results: list, messages: list) -> list:
-    """The KPI一覧 rows of *records* (each with its Achievement and finding messages), as
-    :func:`cell` values, built a column at a time in :func:`kpi_list_columns`' order."""
-    columns = [[cell(sub.region_code)] * len(records), [cell(sub.region_name)] * len(records)]
-    for column in survey.sheet("kpis").columns:
-        values = [record.values.get(column.key) for record in records]
-        if column.type not in _TYPED_ONLY:  # what was understood
-            columns.append([cell(_understood(value)) for value in values])
-        if column.type in _PAIRED or column.type in _TYPED_ONLY:  # and as typed
-            columns.append([cell(value.typed) if value is not None else None for value in values])
-    columns += [[cell(result.rate) for result in results], [cell(result.status) for result in results],
-                [cell(text) for text in messages]]
-    return [list(row) for row in zip(*columns)]
-
-
-def finding_row(finding) -> list:
-    return [F.SEVERITY_LABELS[finding.severity], finding.file, finding.sheet, finding.cell,
-            finding.column, finding.value, finding.message, finding.code]
-
-
 def csv_columns(survey) -> dict:
     """Table -> [(column name, type, description[, more properties])] for the CSVs and
-    datapackage.json (a choice column's values are its ``enum`` constraint)."""
-    suffix = survey.summary["typed_suffix"]
+    datapackage.json, from the tables' descriptions (:mod:`kpi_workbook.tables`)."""
     L = survey.summary["labels"]
-    types = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
-             "date": "date", "flag": "string"}
-    out = {}
-    for key in ("projects", "costs", "kpis", "actuals"):
-        fields = [(L["region_code"], "string", "圏域コード"), ("行", "integer", "記入されていた行番号")]
-        for column in survey.sheet(key).columns:
-            codes = survey.choice_codes(column) if column.type == "choice" and not column.multiple else []
-            extra = {"constraints": {"enum": codes}} if codes else {}
-            fields.append((column.label, types.get(column.type, "string"), f"{column.label}（正規化した値）", extra))
-            fields.append((column.label + suffix, "string", f"{column.label}（記入されたとおり）"))
-        if key == "kpis":
-            fields += [("最新値", "number", "現状値または最新の実績値"), ("最新値の時点", "string", ""),
-                       (L["achievement"], "number", "達成率（%）"),
-                       (L["progress"], "string", "区分", {"constraints": {"enum": list(survey.progress.values())}})]
-        out[key] = fields
-    out["findings"] = [(L[k], "string", "") for k in ("severity", "file", "sheet", "cell", "item", "typed", "message", "code")]
+    out = {key: [c.field() for c in in_csv(tables.kpi_columns(survey) if key == "kpis" else tables.record_columns(survey, key))]
+           for key in ("projects", "costs", "kpis", "actuals")}
+    out["findings"] = [(L[key], "string", "") for key, _ in FINDING_COLUMNS]
     out["regions"] = [(L["region_code"], "string", ""), (L["region_name"], "string", ""), (L["status"], "string", ""),
                       (L["file"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
     out["submissions"] = [(L["file"], "string", ""), (L["region_code"], "string", ""), (L["result"], "string", ""),

@@ -18,7 +18,7 @@ FLOW = [
     "metadata", "generate", "fill",
     "normalize",
     "rules", "asides", "check", "annotate", "report",
-    "scratch", "submission", "achievement", "export", "summary_tables",
+    "scratch", "submission", "achievement", "export", "tables", "summary_tables",
     "contribution", "discover", "checking", "selection",
     "evaluation", "summary", "consolidate", "analysis", "demo", "cli",
 ]

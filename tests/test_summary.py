@@ -8,6 +8,7 @@ import openpyxl
 from kpi_workbook import xlsx_fast
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.fill import fill_workbook
+from kpi_workbook.tables import in_sheet, kpi_columns
 
 from .conftest import SAMPLES, rows, set_modified
 
@@ -82,7 +83,7 @@ def test_a_column_format_on_a_streamed_sheet_is_no_crash(plain_returns, tmp_path
 
     def with_format(self):
         real(self)
-        column = [c.label for c in S.kpi_list_columns(self.survey)].index(self.labels["achievement"])
+        column = [c.label for c in in_sheet(kpi_columns(self.survey))].index(self.labels["achievement"])
         self.ws["kpis"].set_column(column, column, 8, self.fmt["percent"])
     monkeypatch.setattr(S._Writer, "_kpi_list_header", with_format)
     result = consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
