@@ -113,14 +113,15 @@ def _record_dict(record: Record) -> dict:
     return out
 
 
-def check_files(paths, survey=None, roster=None, secret=None) -> list[ReturnResult]:
+def check_files(paths, survey=None, roster=None, secret=None, round_=None) -> list[ReturnResult]:
     """Check each file; one result per file, in order (with annotated copies:
     :func:`kpi_workbook.annotate.check_and_annotate`)."""
-    return [check_workbook(path, survey=survey, roster=roster, secret=secret) for path in paths]
+    return [check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_) for path in paths]
 
 
-def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
-    """Check one return.  *roster*: regions (a list, or a dict by code) to verify the region against."""
+def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> ReturnResult:
+    """Check one return.  *roster*: regions (a list, or a dict by code) to verify the region against;
+    *round_*: this round's name, when not the definition's (a workbook of another round is last round's)."""
     name = str(path)
     wanted = _wanted_sheets(survey)
     workbook, problems = read_workbook(path, sheets=wanted)
@@ -131,7 +132,7 @@ def check_workbook(path, survey=None, roster=None, secret=None) -> ReturnResult:
     meta_sheet = workbook.sheets.get(metadata.SHEET)
     meta = metadata.parse(meta_sheet.rows) if meta_sheet else None
     result.meta = meta or {}
-    definition = _pick_survey(survey, meta, workbook)
+    definition = _pick_survey(survey, meta, workbook).for_round(round_)
     result.survey = definition
     if meta is None and not any(sheet.name in workbook.sheets for sheet in definition.sheets):
         result.findings.append(F.make("META_MISSING", file=name))  # no survey workbook: one finding, not one a sheet

@@ -50,7 +50,8 @@ def cli():
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
 @click.option("--deadline", default=None, help="提出期限（例：2026-10-31）。記入要領の冒頭に表示する")
 @click.option("--contact", default=None, help="問い合わせ先（部署・電話・メール）。記入要領の冒頭に表示する")
-def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact):
+@click.option("--round", "round_", default=None, help="調査回の名前（例：令和9年度調査。既定：調査の定義のもの）")
+def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact, round_):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
     from .generate import generate as run
     from .report import format_findings
@@ -63,10 +64,11 @@ def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, c
     if bar:
         with bar:
             result = run(roster, definition, out_dir, force=force, password=password,
-                         secret=secret, progress=bar.update, jobs=jobs, deadline=deadline, contact=contact)
+                         secret=secret, progress=bar.update, jobs=jobs, deadline=deadline, contact=contact,
+                         round_=round_)
     else:
         result = run(roster, definition, out_dir, force=force, password=password, secret=secret, jobs=jobs,
-                     deadline=deadline, contact=contact)
+                     deadline=deadline, contact=contact, round_=round_)
     if result.findings:
         click.echo(format_findings(result.findings))
     click.echo(f"{len(result.written)}件の調査票を作成しました（対象 {result.regions}圏域）：{out_dir}")
@@ -82,7 +84,8 @@ def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, c
 @click.option("--annotate", "annotate_dir", default=None, type=click.Path(file_okay=False),
               help="指摘箇所に色とコメントを付けた確認結果ファイルをこのフォルダに書き出す")
 @click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
-def check(files, roster, survey, as_json, annotate_dir, secret):
+@click.option("--round", "round_", default=None, help="調査回の名前（例：令和9年度調査。既定：調査の定義のもの）")
+def check(files, roster, survey, as_json, annotate_dir, secret, round_):
     """提出された調査票を読み込み、記入内容の問題をセル単位で報告する。"""
     from .check import check_files
     from .report import format_findings, summary_line, to_json
@@ -97,9 +100,10 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
     if annotate_dir:
         from .annotate import check_and_annotate
-        results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret)
+        results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret,
+                                     round_=round_)
     else:
-        results = check_files(files, survey=definition, roster=regions, secret=secret)
+        results = check_files(files, survey=definition, roster=regions, secret=secret, round_=round_)
     findings = [f for r in results for f in r.findings]
     if as_json:
         click.echo(to_json({"files": [r.to_dict() for r in results]}))
@@ -125,7 +129,8 @@ def check(files, roster, survey, as_json, annotate_dir, secret):
 @click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
 @click.option("--evaluation", "evaluation_dir", default=None, type=click.Path(file_okay=False),
               help="圏域ごとの事務事業評価（.xlsx）を書き出すフォルダ")
-def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir):
+@click.option("--round", "round_", default=None, help="今回の調査回の名前（既定：調査の定義のもの）。別の回の調査票は集計に使わない")
+def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir, round_):
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
@@ -142,10 +147,11 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
             bar.update(n)
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
-                         progress=tick, secret=secret, evaluation_dir=evaluation_dir, keep_findings=as_json)
+                         progress=tick, secret=secret, evaluation_dir=evaluation_dir, keep_findings=as_json,
+                         round_=round_)
     else:
         result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
-                     evaluation_dir=evaluation_dir, keep_findings=as_json)
+                     evaluation_dir=evaluation_dir, keep_findings=as_json, round_=round_)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     counts = result.finding_counts()
     if as_json:

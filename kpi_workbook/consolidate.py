@@ -43,7 +43,8 @@ PARK_ROWS_UP_TO = 200
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
                 survey="renkei", progress=None, now: dt.datetime | None = None,
-                secret: str | None = None, evaluation_dir=None, keep_findings: bool = False) -> ConsolidateResult:
+                secret: str | None = None, evaluation_dir=None, keep_findings: bool = False,
+                round_: str | None = None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
@@ -55,11 +56,12 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
 
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
+    *round_*: this round's name, when not the definition's.
     *keep_findings*: each submission keeps all its findings, cell by cell (for ``--json``;
     otherwise only those about the file as a whole, to keep a national round small).
     """
     folder, output = Path(folder), Path(output)
-    definition = survey if isinstance(survey, Survey) else load_survey(survey)
+    definition = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_)
     regions, roster_findings = read_roster(roster, definition)
     regions, left_out = regions_for(regions, definition, Path(roster).name)
     _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions)

@@ -6,7 +6,6 @@ from row 3 on.  Form sheets (圏域情報) have one label/value pair per row fro
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -48,13 +47,12 @@ class GenerateResult:
 def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
              password: str | None = None, secret: str | None = None, progress=None,
              now: dt.datetime | None = None, jobs: int | None = None,
-             deadline: str | None = None, contact: str | None = None) -> GenerateResult:
+             deadline: str | None = None, contact: str | None = None, round_: str | None = None) -> GenerateResult:
     """Write one workbook per roster region of the survey's regime into *out_dir*,
     in *jobs* processes (default: the number of cores) when there are many.
-    *deadline* and *contact* (else the definition's) are printed on 記入要領."""
-    survey = survey if isinstance(survey, Survey) else load_survey(survey)
-    if deadline or contact:
-        survey = dataclasses.replace(survey, deadline=deadline or survey.deadline, contact=contact or survey.contact)
+    *deadline* and *contact* (else the definition's) are printed on 記入要領; *round_* (else
+    the definition's) names the round in every workbook's metadata and on 記入要領."""
+    survey = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_, deadline, contact)
     regions, findings = read_roster(roster, survey)
     regions, notes = regions_for(regions, survey, Path(roster).name)
     result = GenerateResult(findings=findings + notes, regions=len(regions))

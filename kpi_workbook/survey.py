@@ -8,6 +8,7 @@ See docs/survey-format.md for the format.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.resources
@@ -163,6 +164,15 @@ class Survey:
     as_of: str = ""  # the date the round's figures stand at (seed 002: 令和2年3月末); "" = the summary's date
     deadline: str = ""  # 提出期限 (YYYY-MM-DD or as worded), shown on 記入要領; generate --deadline
     contact: str = ""  # 問い合わせ先, shown on 記入要領; generate --contact
+
+    def for_round(self, round_: str | None = None, deadline: str | None = None,
+                  contact: str | None = None) -> "Survey":
+        """This survey for one round (``--round``, ``--deadline``, ``--contact``): the same
+        definition with the round's name, deadline and contact where given."""
+        if not (round_ or deadline or contact):
+            return self
+        return dataclasses.replace(self, round=round_ or self.round, deadline=deadline or self.deadline,
+                                   contact=contact or self.contact)
 
     def sheet(self, key: str) -> Sheet:
         for sheet in self.sheets:

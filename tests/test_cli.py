@@ -68,3 +68,22 @@ def test_check_errors_exit_1_and_bad_files_are_findings(tmp_path):
     assert result.exit_code == 1
     assert "zip_bomb_2GB_sheet.xlsx" in result.output and "empty.xlsx" in result.output
     assert "ファイルが空です" in result.output and "Traceback" not in result.output
+
+
+def test_a_round_named_at_generate_is_the_workbooks_and_another_round_is_last_rounds(tmp_path):
+    """generate --round: the name is in each workbook's metadata and on 記入要領; check with
+    another --round holds the file as last round's; with the same, it is this round's."""
+    import openpyxl
+
+    from kpi_workbook import metadata
+    result = run("generate", "--roster", SAMPLES / "roster.csv", "--out", tmp_path, "--round", "令和9年度調査")
+    assert result.exit_code == 0, result.output
+    book = next(tmp_path.glob("R01_*.xlsx"))
+    wb = openpyxl.load_workbook(book)
+    meta = metadata.parse([[c.value for c in row] for row in wb[metadata.SHEET].iter_rows()])
+    assert meta["survey_round"] == "令和9年度調査"
+    assert any("令和9年度調査" in str(c.value or "") for c in wb["記入要領"]["A"])
+    this_round = run("check", book, "--round", "令和9年度調査")
+    assert "META_PREVIOUS_ROUND" not in this_round.output
+    next_round = run("check", book, "--round", "令和10年度調査")
+    assert next_round.exit_code == 1 and "META_PREVIOUS_ROUND" in next_round.output and "令和9年度調査" in next_round.output
