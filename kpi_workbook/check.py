@@ -20,6 +20,8 @@ from .asides import check_totals, set_aside, shifted_rows, unread
 from .filenames import shown
 from .normalize import EMPTY, Value, converter, normalize_cell
 from .reader import SheetData, read_workbook
+from .previous import SHEET as PREVIOUS_SHEET, parse_sheet
+from .revisions import compare_with_previous
 from .rules import apply_rules
 from .roster import split_names
 from .survey import Survey, available, load_survey
@@ -147,6 +149,8 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> 
         result.records[sheet.key] = reader(sheet, data, definition, result)
     _check_region(result, definition, roster)
     apply_rules(result, definition)
+    last_round = workbook.sheets.get(PREVIOUS_SHEET)
+    compare_with_previous(result, definition, parse_sheet(last_round.rows) if last_round else None)
     if result.dropped:  # one finding for the rest, which still count
         dropped = result.dropped
         rest = F.make("FINDINGS_TRUNCATED", file=name, limit=MAX_FINDINGS, count=sum(dropped.values()),
@@ -156,7 +160,7 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> 
 
 
 def _wanted_sheets(survey) -> list:
-    names = {metadata.SHEET}
+    names = {metadata.SHEET, PREVIOUS_SHEET}
     for candidate in ([survey] if survey is not None else available()):
         definition = candidate if isinstance(candidate, Survey) else load_survey(candidate)
         names.update(s.name for s in definition.sheets)

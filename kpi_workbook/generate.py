@@ -23,6 +23,7 @@ from .filenames import inside, region_filename
 from .isolate import die_with_parent
 from .layout import row_height
 from .outputs import refuse_inputs, writable
+from .previous import SHEET as PREVIOUS_SHEET, carried, read_previous, sheet_rows
 from .roster import Region, read_roster, regions_for
 from .survey import COST_PARTS, Survey, load_survey
 from .xlsx_fast import FormulaBook
@@ -47,15 +48,19 @@ class GenerateResult:
 def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
              password: str | None = None, secret: str | None = None, progress=None,
              now: dt.datetime | None = None, jobs: int | None = None,
-             deadline: str | None = None, contact: str | None = None, round_: str | None = None) -> GenerateResult:
+             deadline: str | None = None, contact: str | None = None, round_: str | None = None,
+             previous=None) -> GenerateResult:
     """Write one workbook per roster region of the survey's regime into *out_dir*,
     in *jobs* processes (default: the number of cores) when there are many.
     *deadline* and *contact* (else the definition's) are printed on 記入要領; *round_* (else
-    the definition's) names the round in every workbook's metadata and on 記入要領."""
+    the definition's) names the round in every workbook's metadata and on 記入要領.
+    *previous*: last round's ``consolidate --csv`` folder; each region's workbook starts
+    from its projects, KPIs and actuals there (a region new to the roster: a blank one)."""
     survey = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_, deadline, contact)
     regions, findings = read_roster(roster, survey)
     regions, notes = regions_for(regions, survey, Path(roster).name)
-    result = GenerateResult(findings=findings + notes, regions=len(regions))
+    last_round, carried = read_previous(previous, survey) if previous else ({}, [])
+    result = GenerateResult(findings=findings + notes + carried, regions=len(regions))
     if not regions:
         result.findings.append(F.make("ROSTER_EMPTY", file=Path(roster).name))
         return result
@@ -73,16 +78,18 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
         else:
             todo.append((region, target))
     options = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
+    todo = [(region, target, last_round.get(region.code)) for region, target in todo]
     jobs = max(1, jobs or os.cpu_count() or 1)
     if jobs == 1 or len(todo) < PARALLEL_FROM:
-        for region, target in todo:
-            result.written.append(write_workbook(survey, region, target, **options))
+        for region, target, before in todo:
+            result.written.append(write_workbook(survey, region, target, previous=before, **options))
             if progress:
                 progress(1)
         return result
     with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
-        for written in pool.map(_write_one, ((survey, region, target, options) for region, target in todo),
+        for written in pool.map(_write_one, ((survey, region, target, dict(options, previous=before))
+                                             for region, target, before in todo),
                                 chunksize=chunk):
             result.written.append(written)
             if progress:
@@ -99,20 +106,23 @@ def _write_one(job) -> Path:
 
 
 def write_workbook(survey: Survey, region: Region, target, *, password=None, secret=None,
-                   now: dt.datetime | None = None) -> Path:
-    """Write the workbook for one region atomically; return its path."""
+                   now: dt.datetime | None = None, previous=None) -> Path:
+    """Write the workbook for one region atomically; return its path.  *previous*: its
+    :class:`~kpi_workbook.previous.RegionPrevious`, to start from."""
     now = now or dt.datetime.now().replace(microsecond=0)
     with atomic_path(target) as tmp:
         book = FormulaBook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                 "strings_to_urls": False, "in_memory": True})
-        _Builder(book, survey, region, password).build(now, secret)
+        _Builder(book, survey, region, password, previous).build(now, secret)
         book.close()
     return Path(target)
 
 
 class _Builder:
-    def __init__(self, book, survey: Survey, region: Region, password):
+    def __init__(self, book, survey: Survey, region: Region, password, previous=None):
         self.book, self.survey, self.region, self.password = book, survey, region, password
+        self.previous = previous
+        self.carried = carried(previous, survey) if previous else {}
         self.words = survey.words
         self._formats = {}
         self.lists = {}  # list name -> defined name
@@ -157,6 +167,13 @@ class _Builder:
             meta_ws.write_string(r, 1, value)
         meta_ws.very_hidden()
         meta_ws.protect(self.password or "")
+        if self.previous:  # last round's values, for check to compare with (never shown)
+            last = self.book.add_worksheet(PREVIOUS_SHEET)
+            for r, row in enumerate(sheet_rows(self.previous)):
+                for c, text in enumerate(row):
+                    last.write_string(r, c, text)
+            last.very_hidden()
+            last.protect(self.password or "")
         guide.activate()
 
     def add_sheet(self, name: str):
@@ -314,6 +331,10 @@ class _Builder:
                               {"type": "formula", "criteria": "=TRUE", "format": self.fmt("grid")})
         ws.freeze_panes(FIRST_ROW, 1)
         ws.repeat_rows(HEADER_ROW)
+        for r, values in enumerate(self.carried.get(sheet.key, [])[:sheet.rows], start=FIRST_ROW):
+            for c, col in enumerate(cols):  # last round's records, as typed, for the clerk to update
+                if values.get(col.key):
+                    ws.write_string(r, c, values[col.key], self.entry_fmt(col))
         self.protect(ws)
 
     def mark_missing(self, ws, c: int, last_row: int, width: int) -> None:

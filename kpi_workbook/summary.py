@@ -97,7 +97,8 @@ class SummaryFile:
             self._guard(self.writer.end)
             self._guard(self.book.close)
         if self.export:
-            self._guard(self.export.close, {"name": self.survey.id, "title": self.survey.summary["title"]})
+            self._guard(self.export.close, {"name": self.survey.id, "title": self.survey.summary["title"],
+                                            "round": self.survey.round})
         self._guard(self.pending.commit)
         shutil.rmtree(self.rows_dir, ignore_errors=True)
         self.result.output = self.output

@@ -159,6 +159,7 @@ class Survey:
     progress: dict
     national_kpis: tuple
     summary: dict
+    rounds: dict = field(default_factory=dict)  # [rounds]: 見直し状況 words, what is compared, the jump
     path: str = ""
     raw: dict = field(default_factory=dict, repr=False, compare=False)
     as_of: str = ""  # the date the round's figures stand at (seed 002: 令和2年3月末); "" = the summary's date
@@ -305,7 +306,7 @@ def _kind_name(kind) -> str:
 def _build(data: dict, source: str) -> Survey:
     ctx = _Ctx(source)
     known = {"survey", "words", "taxonomy", "choices", "guide", "sheet", "progress",
-             "national_kpi", "summary"}
+             "national_kpi", "summary", "rounds"}
     for key in data:
         if key not in known:
             ctx.fail(key, f"不明なキーです（使えるキー：{', '.join(sorted(known))}）")
@@ -333,6 +334,7 @@ def _build(data: dict, source: str) -> Survey:
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
         progress=ctx.get(data, "progress", "", dict, required=False, default={}),
+        rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={})),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),
         summary=_build_summary(ctx, ctx.get(data, "summary", "", dict)),
@@ -357,6 +359,21 @@ SUMMARY_LABELS = (
     "severity", "share", "sheet", "skipped", "skipped_file", "staffing", "status", "superseded",
     "superseded_file", "survey", "target", "target_when", "total", "typed", "used", "viewpoints",
     "warning_count", "warnings", "with_errors")
+
+
+ROUNDS_TEXTS = ("continued", "revised", "new", "abolished")  # the 見直し状況 choices, by meaning
+
+
+def _build_rounds(ctx: _Ctx, table: dict) -> dict:
+    """[rounds]: the 見直し状況 words, the KPI fields compared with last round, and the
+    change in a yearly actual (percent) that asks for an explanation."""
+    if not table:
+        return {}
+    for key in ROUNDS_TEXTS:
+        ctx.get(table, key, "rounds")
+    ctx.get(table, "compared", "rounds", list)
+    ctx.get(table, "jump_percent", "rounds", (int, float))
+    return table
 
 
 def _build_summary(ctx: _Ctx, table: dict) -> dict:

@@ -210,3 +210,20 @@ def edited(path, target, change):
 def codes(result) -> set:
     return {f.code for f in result.findings}
 
+
+
+@pytest.fixture(scope="session")
+def last_round(generated, tmp_path_factory):
+    """Last round consolidated to CSVs (the sample returns), and this round generated from
+    them: (the CSV folder, {region code: this round's pre-filled workbook})."""
+    from kpi_workbook.consolidate import consolidate
+    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generate import generate
+    base = tmp_path_factory.mktemp("rounds")
+    for answers in sorted((SAMPLES / "returns").glob("*.json")):
+        data = json.loads(answers.read_text(encoding="utf-8"))
+        fill_workbook(generated[answers.stem], data, base / "round1" / generated[answers.stem].name)
+    consolidate(base / "round1", SAMPLES / "roster.csv", base / "summary1.xlsx", csv_dir=base / "csv1", jobs=1)
+    made = generate(SAMPLES / "roster.csv", "renkei", base / "round2", previous=base / "csv1", round_="令和9年度調査",
+                    now=FIXED_NOW)
+    return base / "csv1", {p.name.split("_")[0]: p for p in made.written}

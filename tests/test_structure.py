@@ -11,14 +11,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kpi_workbook"
 # The flow, as the README's "Layout of the code" lists it: each module may import only
 # from the modules before it.
 FLOW = [
-    "errors", "filenames", "findings", "atomic", "outputs", "isolate", "survey", "values", "layout",
+    "errors", "filenames", "findings", "atomic", "outputs", "isolate", "survey", "values", "export", "layout",
     "deflated_zip", "xlsx_fast",
     "safety", "xlsx_scan", "percent_cells", "reader",
-    "roster",
+    "roster", "previous",
     "metadata", "generate", "fill",
     "normalize",
-    "rules", "asides", "check", "annotate", "report",
-    "scratch", "submission", "achievement", "export", "tables", "summary_tables",
+    "rules", "revisions", "asides", "check", "annotate", "report",
+    "scratch", "submission", "achievement", "tables", "summary_tables",
     "contribution", "discover", "checking", "selection",
     "evaluation", "summary", "consolidate", "analysis", "demo", "cli",
 ]
