@@ -51,7 +51,8 @@ def cli():
 @click.option("--deadline", default=None, help="提出期限（例：2026-10-31）。記入要領の冒頭に表示する")
 @click.option("--contact", default=None, help="問い合わせ先（部署・電話・メール）。記入要領の冒頭に表示する")
 @click.option("--round", "round_", default=None, help="調査回の名前（例：令和9年度調査。既定：調査の定義のもの）")
-def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact, round_):
+@click.option("--previous", default=None, type=click.Path(file_okay=False), help="前回の集計結果のCSVフォルダ（consolidate --csv）。各圏域の調査票に前回の事業・KPI・実績を記入しておく")
+def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact, round_, previous):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
     from .generate import generate as run
     from .report import format_findings
@@ -65,10 +66,10 @@ def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, c
         with bar:
             result = run(roster, definition, out_dir, force=force, password=password,
                          secret=secret, progress=bar.update, jobs=jobs, deadline=deadline, contact=contact,
-                         round_=round_)
+                         round_=round_, previous=previous)
     else:
         result = run(roster, definition, out_dir, force=force, password=password, secret=secret, jobs=jobs,
-                     deadline=deadline, contact=contact, round_=round_)
+                     deadline=deadline, contact=contact, round_=round_, previous=previous)
     if result.findings:
         click.echo(format_findings(result.findings))
     click.echo(f"{len(result.written)}件の調査票を作成しました（対象 {result.regions}圏域）：{out_dir}")
@@ -130,7 +131,8 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_):
 @click.option("--evaluation", "evaluation_dir", default=None, type=click.Path(file_okay=False),
               help="圏域ごとの事務事業評価（.xlsx）を書き出すフォルダ")
 @click.option("--round", "round_", default=None, help="今回の調査回の名前（既定：調査の定義のもの）。別の回の調査票は集計に使わない")
-def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir, round_):
+@click.option("--previous", default=None, type=click.Path(file_okay=False), help="前回の集計結果のCSVフォルダ。KPIの見直し状況を比べる（KPI見直し状況、revisions.csv）")
+def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir, round_, previous):
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
@@ -148,10 +150,10 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
                          progress=tick, secret=secret, evaluation_dir=evaluation_dir, keep_findings=as_json,
-                         round_=round_)
+                         round_=round_, previous=previous)
     else:
         result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
-                     evaluation_dir=evaluation_dir, keep_findings=as_json, round_=round_)
+                     evaluation_dir=evaluation_dir, keep_findings=as_json, round_=round_, previous=previous)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     counts = result.finding_counts()
     if as_json:
@@ -176,18 +178,19 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
 @cli.command()
 @click.option("--out", "out_dir", default="demo-out", show_default=True, type=click.Path(file_okay=False))
 def demo(out_dir):
-    """同梱のサンプルで一連の処理（作成→記入→集計）を実行する。"""
+    """同梱のサンプルで一連の処理（作成→記入→集計）を2回分（前回・今回）実行する。"""
     from .demo import run_demo
 
     made = run_demo(out_dir)
     result = made["result"]
     t = result.totals
-    click.echo(f"調査票：{made['workbooks']}")
+    click.echo(f"前回（{made['round1'] / 'summary.xlsx'}、CSV：{made['round1'] / 'csv'}）をもとに今回の調査票を作成しました。")
+    click.echo(f"調査票（前回の内容を記入済み）：{made['workbooks']}")
     click.echo(f"記入済みの提出ファイル：{made['returns']}（{len(result.used)}圏域）")
     click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
     click.echo(f"未提出：{'、'.join(r.name for r in result.missing) or 'なし'}")
     click.echo(f"集計結果：{result.output}")
-    click.echo(f"CSV：{result.csv_dir}")
+    click.echo(f"CSV：{result.csv_dir}（前回との比較：revisions.csv）")
 
 
 @cli.command()

@@ -30,6 +30,7 @@ from .discover import discover, likely_order, workbook_modified
 from .export import TABLES
 from .filenames import region_filename
 from .outputs import refuse_inputs, writable
+from .previous import check_folder
 from .roster import read_roster, regions_for
 from .selection import select_returns
 from .submission import ConsolidateResult, Submission, instant
@@ -44,7 +45,7 @@ PARK_ROWS_UP_TO = 200
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
                 survey="renkei", progress=None, now: dt.datetime | None = None,
                 secret: str | None = None, evaluation_dir=None, keep_findings: bool = False,
-                round_: str | None = None) -> ConsolidateResult:
+                round_: str | None = None, previous=None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
@@ -56,7 +57,9 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
 
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
-    *round_*: this round's name, when not the definition's.
+    *round_*: this round's name, when not the definition's.  *previous*: last round's
+    ``consolidate --csv`` folder; the summary and CSVs then compare the rounds
+    (KPI見直し状況, revisions.csv: :mod:`kpi_workbook.comparison`).
     *keep_findings*: each submission keeps all its findings, cell by cell (for ``--json``;
     otherwise only those about the file as a whole, to keep a national round small).
     """
@@ -64,11 +67,14 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     definition = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_)
     regions, roster_findings = read_roster(roster, definition)
     regions, left_out = regions_for(regions, definition, Path(roster).name)
-    _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions)
+    _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous)
+    if previous:
+        check_folder(previous, definition)  # before anything is read: a wrong PREV stops here
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None,
-                               migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"))
+                               migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"),
+                               previous=Path(previous) if previous else None)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         codes = {r.code for r in regions}
@@ -93,15 +99,16 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     return result
 
 
-def _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions) -> None:
-    """Before anything is read: no output onto the roster or into the returns folder, and
-    every output folder writable (else the run would fail only at its end)."""
+def _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous=None) -> None:
+    """Before anything is read: no output onto the roster, last round's CSVs or into the
+    returns folder, and every output folder writable (else the run would fail only at its end)."""
     outputs = [output]
+    names = [f"{t}.csv" for t in (*TABLES, "revisions")] + ["datapackage.json"]
     if csv_dir:
-        outputs += [Path(csv_dir), *(Path(csv_dir) / f"{t}.csv" for t in TABLES), Path(csv_dir) / "datapackage.json"]
+        outputs += [Path(csv_dir), *(Path(csv_dir) / name for name in names)]
     if evaluation_dir:
         outputs += [Path(evaluation_dir), *(Path(evaluation_dir) / region_filename(r.code, r.name) for r in regions)]
-    refuse_inputs(outputs, inputs=[roster], folder=folder)
+    refuse_inputs(outputs, inputs=[roster, *(Path(previous) / name for name in names if previous)], folder=folder)
     for directory in {output.parent, *(Path(d) for d in (csv_dir, evaluation_dir) if d)}:
         writable(directory)
 

@@ -113,11 +113,11 @@ class CsvExport:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.columns = columns  # table -> [(name, type, description[, more properties])]
-        self._files, self._contexts = {}, {}
+        self._files, self._contexts, self._paths = {}, {}, {}
         for table, fields in columns.items():
             context = atomic_path(self.directory / f"{table}.csv")
             tmp = context.__enter__()
-            self._contexts[table], self._files[table] = context, open(tmp, "wb")
+            self._contexts[table], self._files[table], self._paths[table] = context, open(tmp, "wb"), tmp
             self._files[table].write(codecs.BOM_UTF8)  # UTF-8 with BOM: Excel opens it as UTF-8
             self._write(table, [[field[0] for field in fields]])
 
@@ -127,6 +127,11 @@ class CsvExport:
     def add_text(self, table: str, text: bytes) -> None:
         """Rows made by :func:`csv_text` (in a worker process), UTF-8 encoded."""
         self._files[table].write(text)
+
+    def written(self, table: str) -> Path:
+        """The file *table* is being written to, with everything added so far (flushed)."""
+        self._files[table].flush()
+        return Path(self._paths[table])
 
     def _write(self, table: str, rows: list) -> None:
         buffer = io.StringIO()

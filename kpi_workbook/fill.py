@@ -40,6 +40,45 @@ def fill_workbook(source, answers: dict, target) -> Path:
     return Path(target)
 
 
+def update_workbook(source, changes: dict, target, keys: dict) -> Path:
+    """Copy *source* (a workbook already filled, or pre-filled from last round) to *target*
+    with *changes*, as a clerk updates it: a table row whose key cells (*keys*: sheet name
+    -> the labels that name a row) match an existing row changes that row, any other is
+    added below the last; form answers replace the field's value."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    for sheet_name, content in changes.items():
+        if sheet_name not in book.sheetnames:
+            continue
+        ws = book[sheet_name]
+        if isinstance(content, dict):
+            _fill_form(ws, content)
+            continue
+        styles = _column_styles(ws)
+        header_row, columns = table_header(ws)
+        for record in content:
+            _put_record(ws, header_row, columns, record, styles, keys.get(sheet_name, ()))
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return Path(target)
+
+
+def _put_record(ws, header_row: int, columns: dict, record: dict, styles: dict, labels) -> None:
+    keys = [(columns[_key(k)], str(record[k])) for k in labels if k in record and _key(k) in columns]
+    last, found = header_row, None
+    for r in range(header_row + 1, ws.max_row + 1):
+        if any(ws.cell(r, c).value not in (None, "") for c in columns.values()):
+            last = r
+            if keys and all(str(ws.cell(r, c).value or "") == v for c, v in keys):
+                found = r
+    row = found or last + 1
+    for label, value in record.items():
+        column = columns.get(_key(label))
+        if column is not None and value is not None:
+            _put(ws.cell(row, column), value, styles)
+
+
 def _fill_form(ws, content: dict) -> None:
     wanted = {_key(k): v for k, v in content.items()}
     for row in ws.iter_rows(min_row=1, max_row=60, max_col=4):

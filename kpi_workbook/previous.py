@@ -44,7 +44,7 @@ def read_previous(folder, survey) -> tuple[dict, list]:
     """``({region code: RegionPrevious}, findings)`` from last round's CSV folder; a row that
     cannot be used is a finding (file and line), the rest are read."""
     folder = Path(folder)
-    package = _package(folder, survey)
+    package = check_folder(folder, survey)
     regions, findings = {}, []
     region_label = survey.summary["labels"]["region_code"]
     for table in TABLES:
@@ -60,7 +60,9 @@ def read_previous(folder, survey) -> tuple[dict, list]:
     return regions, findings
 
 
-def _package(folder: Path, survey) -> dict:
+def check_folder(folder, survey) -> dict:
+    """Last round's datapackage.json, when *folder* is this survey's round; else PreviousRoundError."""
+    folder = Path(folder)
     path = folder / "datapackage.json"
     try:
         if path.stat().st_size > MAX_BYTES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,6 +73,8 @@ class ConsolidateResult:
     totals: dict
     csv_dir: Path | None = None
     migrated: int = 0           # regions of the roster left out as 移行済み
+    previous: Path | None = None  # last round's CSV folder, compared with (--previous)
+    revisions: list = field(default_factory=list)  # [(region code, {継続: n, 見直し: n, 新規: n, 廃止: n})]
 
     @property
     def missing(self) -> list:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import findings as F
 from .atomic import Pending
+from .comparison import compare_rounds, read_table, write_revisions
 from .contribution import finding_csv_row
 from .errors import OutputError
 from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
@@ -68,7 +69,7 @@ class SummaryFile:
         self.result, self.survey, self.output, self.stamp = result, survey, Path(output), stamp
         self.evaluation_dir = evaluation_dir
         self.added = []
-        self.export = None
+        self.export = self.scratch_csv = None
         self.rows_dir = tempfile.mkdtemp(prefix="kpi-workbook-rows-")  # xlsxwriter's row files: gone with us
         try:
             self.pending = Pending(self.output)
@@ -77,7 +78,9 @@ class SummaryFile:
                 "strings_to_urls": False, "tmpdir": self.rows_dir})
             self.book.set_properties({"title": survey.summary["title"], "subject": survey.title,
                                       "author": survey.author, "created": stamp})
-            self.export = CsvExport(csv_dir, csv_columns(survey)) if csv_dir else None
+            if result.previous and not csv_dir:  # the comparison reads this round's kpis.csv as written
+                csv_dir = self.scratch_csv = tempfile.mkdtemp(prefix="kpi-workbook-csv-")
+            self.export = CsvExport(csv_dir, csv_columns(survey, rounds=bool(result.previous))) if csv_dir else None
             self.writer = _Writer(self.book, survey, result, self.output, self.export, evaluation_dir,
                                   progress, stamp)
             self.writer.begin()
@@ -101,6 +104,8 @@ class SummaryFile:
                                             "round": self.survey.round})
         self._guard(self.pending.commit)
         shutil.rmtree(self.rows_dir, ignore_errors=True)
+        if self.scratch_csv:
+            shutil.rmtree(self.scratch_csv, ignore_errors=True)
         self.result.output = self.output
 
     def discard(self) -> None:
@@ -112,6 +117,8 @@ class SummaryFile:
             with contextlib.suppress(Exception):  # so that the folder can go, on Windows too
                 sheet.fh.close()
         shutil.rmtree(self.rows_dir, ignore_errors=True)
+        if self.scratch_csv:
+            shutil.rmtree(self.scratch_csv, ignore_errors=True)
 
     def _guard(self, func, *args):
         try:
@@ -223,7 +230,8 @@ class _Writer:
         self.labels = survey.summary["labels"]
         names = survey.summary["sheets"]
         self.ws = {key: book.add_worksheet(names[key]) for key in
-                   ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")}
+                   ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")
+                   + (("revisions",) if result.previous else ())}
         self.row = Counter()
         self.fmt = formats(book, survey.font)
         # per region only what the tables need, compactly: memory stays near flat in returns
@@ -259,6 +267,9 @@ class _Writer:
         totals["kept"] = totals["read"] - totals["rejected"]
         self.result.totals = {**totals, "kpis": self.stats["kpis"],
                               "regions_with_kpi": len(self.stats["regions_with_kpi"])}
+        if self.result.previous:
+            write_revisions(self, compare_rounds(read_table(self.export.written("kpis")),
+                                                 read_table(Path(self.result.previous) / "kpis.csv"), self.survey))
         write_overview(self)
         write_setting(self)
         write_matrix(self)

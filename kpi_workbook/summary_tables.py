@@ -88,9 +88,10 @@ def formats(book, font: str) -> dict:
             "figure_percent": make(border=1, align="left", num_format='0.0"%"')}
 
 
-def csv_columns(survey) -> dict:
+def csv_columns(survey, rounds: bool = False) -> dict:
     """Table -> [(column name, type, description[, more properties])] for the CSVs and
-    datapackage.json, from the tables' descriptions (:mod:`kpi_workbook.tables`)."""
+    datapackage.json, from the tables' descriptions (:mod:`kpi_workbook.tables`); with
+    *rounds* (``--previous``), revisions.csv too."""
     L = survey.summary["labels"]
     out = {key: [c.field() for c in in_csv(tables.kpi_columns(survey) if key == "kpis" else tables.record_columns(survey, key))]
            for key in ("projects", "costs", "kpis", "actuals")}
@@ -99,6 +100,8 @@ def csv_columns(survey) -> dict:
                       (L["file"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
     out["submissions"] = [(L["file"], "string", ""), (L["region_code"], "string", ""), (L["result"], "string", ""),
                           (L["modified"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
+    if rounds:
+        out["revisions"] = [c.field() for c in tables.revision_columns(survey)]
     return out
 
 
@@ -130,6 +133,8 @@ def write_overview(w) -> None:
     write(ws, 0, 0, survey.summary["title"], fmt["title"])
     headline = _headline(survey, result, s["regions_with_kpi"])
     write(ws, 2, 0, headline, fmt["bold"])
+    if result.previous:
+        write(ws, 3, 0, _revisions_sentence(survey, result), fmt["bold"])
     shares = {L["outcome_share"], L["cooperation_share"]}
     for i, (label, value) in enumerate(rows, start=4):
         write(ws, i, 0, label, fmt["header"])
@@ -143,6 +148,17 @@ def write_overview(w) -> None:
     for key, n in sorted(s["overflow"].items()):
         r += 1
         write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
+
+
+def _revisions_sentence(survey, result) -> str:
+    """「8圏域のうち、3圏域においてKPIを見直し（見直し2件、新規1件、廃止1件）」: compared with last round."""
+    words = survey.rounds
+    kinds = [words[k] for k in ("revised", "new", "abolished")]
+    changed = sum(1 for _, n in result.revisions if any(n[k] for k in kinds))
+    total = {k: sum(n[k] for _, n in result.revisions) for k in kinds}
+    return survey.summary["revisions_headline"].format(regions=len(result.revisions), changed=changed,
+                                                        revised=total[kinds[0]], new=total[kinds[1]],
+                                                        abolished=total[kinds[2]])
 
 
 def _headline(survey, result, regions_with_kpi: set) -> str:

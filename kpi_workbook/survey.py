@@ -342,20 +342,20 @@ def _build(data: dict, source: str) -> Survey:
 
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
-                  "submissions", "findings")
+                  "submissions", "findings", "revisions")
 SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliation", "left_out", "national_actual",
                  "typed_suffix", "evaluation_split", "evaluation_not_written", "overflow", "setting_note",
-                 "second_layer_kpi", "second_layer_actual")
+                 "second_layer_kpi", "second_layer_actual", "revisions_headline")
 
 
 # Every [summary.labels] key the code reads (tests/test_survey_contract.py keeps this whole).
 SUMMARY_LABELS = (
-    "achievement", "actual", "actual_when", "cell", "chart_title", "clean", "code", "cooperation_share",
+    "achievement", "actual", "actual_when", "after", "before", "cell", "chart_title", "clean", "code", "cooperation_share",
     "error_count", "errors", "external", "failed", "failed_file", "field_level", "file", "files", "findings",
     "first_eval", "generated", "has_errors", "has_warnings", "held", "held_file", "input", "item", "kpi",
     "kpi_count", "kpis", "message", "missing", "modified", "national", "not_received", "ok", "outcome",
     "outcome_share", "policy", "progress", "projects", "received", "reconciliation", "region_code",
-    "region_name", "regions", "regions_with_kpi", "result", "returned", "round", "second", "set_regions",
+    "region_name", "regions", "regions_with_kpi", "result", "returned", "revision", "round", "second", "set_regions",
     "severity", "share", "sheet", "skipped", "skipped_file", "staffing", "status", "superseded",
     "superseded_file", "survey", "target", "target_when", "total", "typed", "used", "viewpoints",
     "warning_count", "warnings", "with_errors")

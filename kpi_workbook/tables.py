@@ -148,6 +148,15 @@ def kpi_columns(survey) -> list:
         Column(L["findings"], lambda b: list(b.messages), width=50, where=SHEET)]
 
 
+def revision_columns(survey) -> list:
+    """revisions.csv and KPI見直し状況: one row per KPI and changed field (項目 empty for a KPI
+    that did not change); the values come from :func:`kpi_workbook.comparison.compare_rounds`."""
+    L = survey.summary["labels"]
+    labels = [(L["region_code"], 8), (survey.sheet("kpis").column("kpi_no").label, 9), (L["revision"], 10),
+              (L["item"], 14), (L["before"], 30), (L["after"], 30)]
+    return [Column(label, None, width=width) for label, width in labels]
+
+
 FINDING_COLUMNS = (  # 指摘一覧 and findings.csv: (label key, value of a Finding)
     ("severity", lambda f: F.SEVERITY_LABELS[f.severity]), ("file", lambda f: f.file),
     ("sheet", lambda f: f.sheet), ("cell", lambda f: f.cell), ("item", lambda f: f.column),

@@ -13,10 +13,26 @@ from kpi_workbook.export import neutralize, unneutralize
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
+def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     run_demo(out, jobs=1)
-    return load_round(out / "csv"), out / "csv"
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(demo):
+    """The demo's first round (the seeds' own figures)."""
+    return load_round(demo / "round1" / "csv"), demo / "round1" / "csv"
+
+
+def test_the_second_round_has_its_revisions(demo):
+    frames = load_round(demo / "csv")
+    revisions = frames["revisions"]
+    assert list(revisions.columns) == ["圏域コード", "KPI番号", "見直し区分", "項目", "前回", "今回"]
+    kumamoto = revisions[revisions["圏域コード"] == "R01"]
+    assert list(kumamoto["項目"]) == ["目標値", "目標時点"] and set(kumamoto["見直し区分"]) == {"見直し"}
+    new = revisions[revisions["見直し区分"] == "新規"]
+    assert list(zip(new["圏域コード"], new["KPI番号"])) == [("R03", "K003")]
 
 
 def test_every_table_with_every_row(tables):

@@ -14,6 +14,20 @@ def test_the_demo_makes_every_output_and_runs_again(tmp_path):
     run_demo(tmp_path / "demo-out", jobs=1)  # its own folder: replaced
 
 
+def test_two_rounds_give_seed_004s_rates(tmp_path):
+    """Round 2 starts from round 1's CSVs; 旭川 adds its 令和3年度 actuals (会議 8 → 7,
+    研修 95 → 48): 7 ÷ 9 = 77.8 %, 48 ÷ 126 = 38.1 %, as seed 004."""
+    import csv
+    made = run_demo(tmp_path / "demo-out", jobs=1)
+    with open(tmp_path / "demo-out" / "csv" / "kpis.csv", encoding="utf-8-sig", newline="") as fh:
+        kpis = {(r["圏域コード"], r["KPI番号"]): r for r in csv.DictReader(fh)}
+    assert kpis[("R07", "K001")]["達成率（%）"] == "77.8" and kpis[("R07", "K002")]["達成率（%）"] == "38.1"
+    with open(made["round1"] / "csv" / "kpis.csv", encoding="utf-8-sig", newline="") as fh:
+        first = {(r["圏域コード"], r["KPI番号"]): r for r in csv.DictReader(fh)}
+    assert first[("R07", "K001")]["達成率（%）"] == "88.9"  # round 1: 8 ÷ 9, before 令和3年度
+    assert made["result"].revisions and (tmp_path / "demo-out" / "csv" / "revisions.csv").exists()
+
+
 def test_a_folder_that_is_not_a_demos_is_refused(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "大事な.xlsx").write_bytes(b"x")
