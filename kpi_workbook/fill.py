@@ -24,17 +24,21 @@ def _put(cell, value, column_styles=None) -> None:
 
 def fill_workbook(source, answers: dict, target) -> Path:
     """Copy *source* to *target* with *answers* written into the matching cells."""
+    return _edited(source, answers, target, _fill_table)
+
+
+def _edited(source, content: dict, target, put_table) -> Path:
+    """*source* copied to *target*, each sheet's *content* put in: a form's by label, a
+    table's by ``put_table(ws, rows)``."""
     import openpyxl
 
     book = openpyxl.load_workbook(source)
-    for sheet_name, content in answers.items():
-        if sheet_name not in book.sheetnames:
-            continue
-        ws = book[sheet_name]
-        if isinstance(content, dict):
-            _fill_form(ws, content)
-        else:
-            _fill_table(ws, content)
+    for sheet_name, answers in content.items():
+        if sheet_name in book.sheetnames:
+            if isinstance(answers, dict):
+                _fill_form(book[sheet_name], answers)
+            else:
+                put_table(book[sheet_name], answers)
     with atomic_path(target) as tmp:
         book.save(tmp)
     return Path(target)
@@ -45,23 +49,12 @@ def update_workbook(source, changes: dict, target, keys: dict) -> Path:
     with *changes*, as a clerk updates it: a table row whose key cells (*keys*: sheet name
     -> the labels that name a row) match an existing row changes that row, any other is
     added below the last; form answers replace the field's value."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(source)
-    for sheet_name, content in changes.items():
-        if sheet_name not in book.sheetnames:
-            continue
-        ws = book[sheet_name]
-        if isinstance(content, dict):
-            _fill_form(ws, content)
-            continue
+    def put_table(ws, rows):
         styles = _column_styles(ws)
         header_row, columns = table_header(ws)
-        for record in content:
-            _put_record(ws, header_row, columns, record, styles, keys.get(sheet_name, ()))
-    with atomic_path(target) as tmp:
-        book.save(tmp)
-    return Path(target)
+        for record in rows:
+            _put_record(ws, header_row, columns, record, styles, keys.get(ws.title, ()))
+    return _edited(source, changes, target, put_table)
 
 
 def _put_record(ws, header_row: int, columns: dict, record: dict, styles: dict, labels) -> None:
