@@ -21,7 +21,7 @@ from .filenames import shown
 from .normalize import EMPTY, Value, converter, normalize_cell
 from .reader import SheetData, read_workbook
 from .previous import SHEET as PREVIOUS_SHEET, parse_sheet
-from .revisions import compare_with_previous
+from .revisions import compare_with_previous, previous_latest
 from .rules import apply_rules
 from .roster import split_names
 from .survey import Survey, available, load_survey
@@ -85,6 +85,7 @@ class ReturnResult:
     readable: bool = False
     annotated: str = ""  # path of the annotated copy, when one was written
     dropped: dict = field(default_factory=dict)  # severity -> findings past MAX_FINDINGS, counted
+    previous_latest: dict = field(default_factory=dict)  # KPI number -> (last round's latest figure, its time)
 
     def add(self, finding) -> None:
         """Keep *finding*, or only count it once the file has MAX_FINDINGS of them."""
@@ -150,7 +151,9 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> 
     _check_region(result, definition, roster)
     apply_rules(result, definition)
     last_round = workbook.sheets.get(PREVIOUS_SHEET)
-    compare_with_previous(result, definition, parse_sheet(last_round.rows) if last_round else None)
+    previous = parse_sheet(last_round.rows) if last_round else None
+    compare_with_previous(result, definition, previous)
+    result.previous_latest = previous_latest(definition, previous)
     if result.dropped:  # one finding for the rest, which still count
         dropped = result.dropped
         rest = F.make("FINDINGS_TRUNCATED", file=name, limit=MAX_FINDINGS, count=sum(dropped.values()),

@@ -69,7 +69,7 @@ def _extract(path: str, relative: str, run: Run, modified: str | None = None) ->
     if run.park_rows:
         sub.rows_at = scratch.park({"rows": rows}, run.scratch)
     if sub.readable:
-        sub.summary_at = scratch.park(contribution(survey, sub, rows, findings), run.scratch)
+        sub.summary_at = scratch.park(contribution(survey, sub, rows, findings, result.previous_latest), run.scratch)
     return sub
 
 

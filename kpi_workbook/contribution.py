@@ -37,8 +37,9 @@ class Contribution:
     projects: int = 0
 
 
-def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
-    """*sub*'s rows (kept records, as ``consolidate`` parks them) and *findings*, rendered."""
+def contribution(survey, sub, rows: dict, findings: list, previous: dict | None = None) -> Contribution:
+    """*sub*'s rows (kept records, as ``consolidate`` parks them) and *findings*, rendered;
+    *previous*: each KPI's latest figure last round (KPI一覧 shows it and the change)."""
     out = Contribution(projects=len(rows.get("projects", [])))
     actuals = defaultdict(list)
     for record in rows.get("actuals", []):
@@ -59,11 +60,12 @@ def contribution(survey, sub, rows: dict, findings: list) -> Contribution:
         cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
         out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
-    block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages)
+    block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages,
+                  [(previous or {}).get(record.values["kpi_no"].value) for record in kpis])
     out.kpi_rows = [render_row(cells) or cells for cells in sheet_rows(_columns(survey, "kpis", SHEET), block)]
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
-    out.csv = _csv(survey, sub, rows, assessed, ordered)
+    out.csv = _csv(survey, sub, rows, assessed, ordered, previous)
     out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
     return out
 
@@ -114,13 +116,14 @@ def _count(out: Contribution, survey, v, leaves) -> None:
         counts["left_out"] += 1
 
 
-def _csv(survey, sub, rows, assessed, ordered_findings) -> dict:
+def _csv(survey, sub, rows, assessed, ordered_findings, previous) -> dict:
     """Each table's CSV lines, from its description (:mod:`kpi_workbook.tables`)."""
     out = {}
     for key in CSV_TABLES:
         records = rows.get(key, [])
         figures = [assessed[record.values["kpi_no"].value] for record in records] if key == "kpis" else ()
-        block = Block(sub, records, figures)
+        block = Block(sub, records, figures, (), [(previous or {}).get(r.values["kpi_no"].value) for r in records]
+                      if key == "kpis" else ())
         out[key] = csv_columns_text([[plain(x) for x in column.get(block)]
                                      for column in _columns(survey, key, CSV)]).encode()
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()

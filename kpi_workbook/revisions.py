@@ -30,6 +30,27 @@ def compare_with_previous(result, survey, previous) -> None:
     _actuals(result, survey, previous, words)
 
 
+def previous_latest(survey, previous) -> dict:
+    """KPI number -> (its latest figure last round, that figure's time): its 現状値 or a
+    later yearly actual, as typed last round and read again here."""
+    if previous is None:
+        return {}
+    kpis, actuals = survey.sheet("kpis"), survey.sheet("actuals")
+    out = {}
+
+    def offer(number, value_text, time_text, column):
+        value = normalize_cell(value_text or None, column, survey).value
+        time, _ = parse_time(time_text or "")
+        if isinstance(value, Decimal) and time is not None:
+            if number not in out or time.point > out[number][1].point:
+                out[number] = (value, time)
+    for row in previous.rows.get("kpis", []):
+        offer(row.get("kpi_no", ""), row.get("latest"), row.get("latest_time"), kpis.column("latest"))
+    for row in previous.rows.get("actuals", []):
+        offer(row.get("kpi_no", ""), row.get("value"), row.get("time"), actuals.column("value"))
+    return out
+
+
 def _kpis(result, survey, previous, words) -> None:
     sheet = survey.sheet("kpis")
     before = previous.kpis()

@@ -32,10 +32,11 @@ class Block:
     """One return's records of one table, and what its columns are derived from: the
     submission, each KPI's (latest, its time, Achievement) and the findings at its row."""
 
-    __slots__ = ("sub", "records", "figures", "messages", "_values")
+    __slots__ = ("sub", "records", "figures", "messages", "previous", "_values")
 
-    def __init__(self, sub, records: list, figures: list = (), messages: list = ()):
+    def __init__(self, sub, records: list, figures: list = (), messages: list = (), previous: list = ()):
         self.sub, self.records, self.figures, self.messages = sub, records, figures, messages
+        self.previous = previous  # each KPI's (latest figure, its time) last round, or None
         self._values = {}
 
     def values(self, key: str) -> list:
@@ -142,6 +143,8 @@ def kpi_columns(survey) -> list:
     return out + [
         Column("最新値", lambda b: [latest for latest, _, _ in b.figures], "number", "現状値または最新の実績値", where=CSV),
         Column("最新値の時点", lambda b: [time for _, time, _ in b.figures], where=CSV),
+        Column(L["previous_latest"], _previous_figure, "number", "前回の調査での最新値", 10),
+        Column(L["change"], _change, "number", "最新値の前回からの増減", 10),
         Column(L["achievement"], lambda b: [result.rate for _, _, result in b.figures], "number", "達成率（%）", 8),
         Column(L["progress"], lambda b: [result.status for _, _, result in b.figures], "string", "区分", 6,
                enum=tuple(survey.progress.values())),
@@ -155,6 +158,17 @@ def revision_columns(survey) -> list:
     labels = [(L["region_code"], 8), (survey.sheet("kpis").column("kpi_no").label, 9), (L["revision"], 10),
               (L["item"], 14), (L["before"], 30), (L["after"], 30)]
     return [Column(label, None, width=width) for label, width in labels]
+
+
+def _previous_figure(block: Block) -> list:
+    return [before[0] if before else None for before in block.previous] if block.previous else [None] * len(block.records)
+
+
+def _change(block: Block) -> list:
+    if not block.previous:
+        return [None] * len(block.records)
+    return [latest - before[0] if before and latest is not None else None
+            for (latest, _, _), before in zip(block.figures, block.previous)]
 
 
 FINDING_COLUMNS = (  # 指摘一覧 and findings.csv: (label key, value of a Finding)

@@ -59,3 +59,14 @@ def test_another_surveys_csvs_as_last_round_stop_before_any_check(last_round, tm
     result = CliRunner().invoke(cli, ["consolidate", str(tmp_path / "returns"), "--roster", str(SAMPLES / "roster.csv"),
                                       "-o", str(tmp_path / "s.xlsx"), "--survey", "teiju", "--previous", str(csv1)])
     assert result.exit_code == 2 and "別の調査" in result.output and not (tmp_path / "s.xlsx").exists()
+
+
+def test_kpi_list_shows_last_rounds_figure_and_the_change(tmp_path):
+    """Round 2 of the demo: 旭川's 会議の開催回数 was 8 (令和2年度) and is 7 (令和3年度): −1."""
+    from kpi_workbook.demo import run_demo
+    made = run_demo(tmp_path / "demo", jobs=1)
+    sheet = rows(openpyxl.load_workbook(made["result"].output)["KPI一覧"])
+    header = sheet[0]
+    k001 = next(r for r in sheet if r[0] == "R07" and r[header.index("KPI番号")] == "K001")
+    assert (k001[header.index("前回の最新値")], k001[header.index("前回からの増減")]) == (8, -1)
+    assert k001[header.index("達成率（%）")] == 77.8

@@ -16,7 +16,8 @@ def test_the_csv_schemas_in_the_order_the_csvs_are_written(renkei):
     fields = csv_columns(renkei)
     assert list(fields) == ["projects", "costs", "kpis", "actuals", "findings", "regions", "submissions"]
     kpis = [f[0] for f in fields["kpis"]]
-    assert kpis[:4] == ["圏域コード", "行", "KPI番号", "KPI番号（記入）"] and kpis[-4:] == ["最新値", "最新値の時点", "達成率（%）", "区分"]
+    assert kpis[:4] == ["圏域コード", "行", "KPI番号", "KPI番号（記入）"]
+    assert kpis[-6:] == ["最新値", "最新値の時点", "前回の最新値", "前回からの増減", "達成率（%）", "区分"]
     category = next(f for f in fields["kpis"] if f[0] == "取組分類")
     assert "アa" in category[3]["constraints"]["enum"]
 
