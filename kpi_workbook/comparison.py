@@ -16,6 +16,9 @@ from .summary_tables import write
 from .tables import revision_columns
 
 
+PREV = "\x00"  # the suffix of last round's columns once merged (no label has it)
+
+
 def read_table(path):
     """A CSV of a round as written (all text), the formula-injection prefix taken off."""
     import pandas as pd
@@ -40,10 +43,12 @@ def compare_rounds(now, before, survey):
     fields = [kpis.column(key).label for key in words["compared"]]
     keep = [code, number, review, *fields]
     before = before[before[code].isin(set(now[code]))]
-    merged = now[keep].merge(before[keep], on=[code, number], how="outer", suffixes=("", "\x00"), indicator=True)
+    merged = now[keep].merge(before[keep], on=[code, number], how="outer", suffixes=("", PREV), indicator=True)
     both = merged[merged["_merge"] == "both"]
+    marked_abolished = both[review] == words["abolished"]  # 廃止 says it all: no field-by-field rows
     changes = pd.concat([pd.DataFrame({code: both[code], number: both[number], kind: words["revised"], item: label,
-                                       was: both[label + "\x00"], is_: both[label]})[both[label] != both[label + "\x00"]]
+                                       was: both[label + PREV], is_: both[label]})[(both[label] != both[label + PREV])
+                                                                                      & ~marked_abolished]
                          for label in fields], ignore_index=True)
     changed = set(zip(changes[code], changes[number]))
     kept = both[[(c, n) not in changed for c, n in zip(both[code], both[number])]]
@@ -54,8 +59,8 @@ def compare_rounds(now, before, survey):
         _whole(merged[merged["_merge"] == "right_only"], code, number, kind, words["abolished"])], ignore_index=True)
     out = pd.concat([changes, whole.assign(**{item: "", was: "", is_: ""})], ignore_index=True)
     order = {label: i for i, label in enumerate([""] + fields)}
-    out["\x00"] = out[item].map(order)
-    return out.sort_values([code, number, "\x00"], kind="stable").drop(columns="\x00").reset_index(drop=True)[
+    out[PREV] = out[item].map(order)
+    return out.sort_values([code, number, PREV], kind="stable").drop(columns=PREV).reset_index(drop=True)[
         [code, number, kind, item, was, is_]]
 
 

@@ -70,3 +70,21 @@ def test_kpi_list_shows_last_rounds_figure_and_the_change(tmp_path):
     k001 = next(r for r in sheet if r[0] == "R07" and r[header.index("KPI番号")] == "K001")
     assert (k001[header.index("前回の最新値")], k001[header.index("前回からの増減")]) == (8, -1)
     assert k001[header.index("達成率（%）")] == 77.8
+
+
+def test_compare_rounds_on_frames(renkei):
+    import pandas as pd
+
+    from kpi_workbook.comparison import compare_rounds
+    columns = ["圏域コード", "KPI番号", "見直し状況", "指標名", "単位", "目標の方向", "基準値", "基準時点", "目標値", "目標時点"]
+    last = pd.DataFrame([["R1", "K1", "継続", "a", "人", "増加", "1", "2019年度", "9", "2023年度"],
+                         ["R1", "K2", "継続", "b", "人", "増加", "1", "2019年度", "5", "2023年度"],
+                         ["R1", "K3", "継続", "c", "人", "増加", "1", "2019年度", "5", "2023年度"],
+                         ["R2", "K1", "継続", "z", "人", "増加", "1", "2019年度", "5", "2023年度"]], columns=columns)
+    now = pd.DataFrame([["R1", "K1", "継続", "a", "人", "増加", "1", "2019年度", "10", "2023年度"],  # unmarked change
+                        ["R1", "K2", "廃止", "b2", "人", "増加", "1", "2019年度", "5", "2023年度"],  # 廃止 wins
+                        ["R1", "K4", "新規", "d", "人", "増加", "1", "2021年度", "3", "2025年度"]], columns=columns)
+    out = compare_rounds(now, last, renkei)
+    assert [tuple(r) for r in out.itertuples(index=False)] == [
+        ("R1", "K1", "見直し", "目標値", "9", "10"), ("R1", "K2", "廃止", "", "", ""),
+        ("R1", "K3", "廃止", "", "", ""), ("R1", "K4", "新規", "", "", "")]  # R2 did not return: not compared
