@@ -11,7 +11,10 @@ rows of revisions.csv and of the summary's KPI見直し状況 sheet.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from .export import unneutralize
+from .previous import PreviousRoundError
 from .summary_tables import write
 from .tables import revision_columns
 
@@ -25,6 +28,24 @@ def read_table(path):
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return frame.apply(lambda column: column.map(unneutralize))
+
+
+def check_columns(folder, survey) -> None:
+    """Before the run: last round's kpis.csv has every column the comparison reads."""
+    import csv
+
+    path = Path(folder) / "kpis.csv"
+    kpis = survey.sheet("kpis")
+    needed = [survey.summary["labels"]["region_code"], kpis.column("kpi_no").label, kpis.column("review").label,
+              *(kpis.column(key).label for key in survey.rounds.get("compared", []))]
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PreviousRoundError(f"{path}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。") from None
+    missing = [name for name in needed if name not in header]
+    if missing:
+        raise PreviousRoundError(f"{path}: 列「{'」「'.join(missing)}」がありません。")
 
 
 def revision_labels(survey) -> list:

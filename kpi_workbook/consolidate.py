@@ -30,6 +30,7 @@ from .discover import discover, likely_order, workbook_modified
 from .export import TABLES
 from .filenames import region_filename
 from .outputs import refuse_inputs, writable
+from .comparison import check_columns
 from .previous import check_folder
 from .roster import read_roster, regions_for
 from .selection import select_returns
@@ -70,6 +71,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous)
     if previous:
         check_folder(previous, definition)  # before anything is read: a wrong PREV stops here
+        check_columns(previous, definition)
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
                                totals={}, csv_dir=Path(csv_dir) if csv_dir else None,

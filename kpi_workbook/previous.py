@@ -124,10 +124,14 @@ def parse_sheet(rows) -> RegionPrevious | None:
 
 def carried(previous: RegionPrevious, survey) -> dict:
     """What the new workbook starts with, by table: last round's records as typed, without
-    the KPIs marked 廃止 (nor their actuals), each KPI's 見直し状況 reset to 継続."""
+    the KPIs marked 廃止 (nor their actuals), each KPI's 見直し状況 reset to 継続 and no
+    説明 (last round's explained last round's changes, not this round's)."""
     words = survey.rounds
-    kpis = [dict(r, review=words.get("continued", "")) for r in previous.rows.get("kpis", [])
+
+    def fresh(row):
+        return {key: text for key, text in row.items() if key != "explanation"}
+    kpis = [dict(fresh(r), review=words.get("continued", "")) for r in previous.rows.get("kpis", [])
             if not words or r.get("review") != words["abolished"]]
     live = {r["kpi_no"] for r in kpis}
     return {"projects": previous.rows.get("projects", []), "kpis": kpis,
-            "actuals": [r for r in previous.rows.get("actuals", []) if r.get("kpi_no") in live]}
+            "actuals": [fresh(r) for r in previous.rows.get("actuals", []) if r.get("kpi_no") in live]}

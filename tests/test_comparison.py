@@ -88,3 +88,16 @@ def test_compare_rounds_on_frames(renkei):
     assert [tuple(r) for r in out.itertuples(index=False)] == [
         ("R1", "K1", "見直し", "目標値", "9", "10"), ("R1", "K2", "廃止", "", "", ""),
         ("R1", "K3", "廃止", "", "", ""), ("R1", "K4", "新規", "", "", "")]  # R2 did not return: not compared
+
+
+def test_last_rounds_kpis_without_a_compared_column_stop_before_any_check(last_round, tmp_path):
+    import shutil
+    csv1, books = last_round
+    broken = tmp_path / "prev"
+    shutil.copytree(csv1, broken)
+    text = (csv1 / "kpis.csv").read_text(encoding="utf-8-sig").replace("見直し状況,", "状況,", 1)
+    (broken / "kpis.csv").write_text(text, encoding="utf-8-sig")
+    (tmp_path / "returns").mkdir()
+    result = CliRunner().invoke(cli, ["consolidate", str(tmp_path / "returns"), "--roster", str(SAMPLES / "roster.csv"),
+                                      "-o", str(tmp_path / "s.xlsx"), "--previous", str(broken)])
+    assert result.exit_code == 2 and "kpis.csv" in result.output and "見直し状況" in result.output

@@ -72,3 +72,14 @@ def test_a_row_that_cannot_be_carried_is_a_finding_and_the_rest_are(last_round, 
     assert [(f.code, f.row) for f in findings] == [("PREVIOUS_ROW_INVALID", 2)]
     assert sum(len(r.rows.get("kpis", [])) for r in regions.values()) == len(lines) - 2
     assert json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["name"] == renkei.id
+
+
+def test_last_rounds_explanations_are_not_carried(renkei):
+    from kpi_workbook.previous import RegionPrevious, carried
+    last = RegionPrevious("令和8年度調査", {"kpis": [{"kpi_no": "K1", "review": "見直し", "explanation": "前回の理由"},
+                                                  {"kpi_no": "K2", "review": "廃止"}],
+                                         "actuals": [{"kpi_no": "K1", "time": "R2", "value": "3", "explanation": "x"},
+                                                     {"kpi_no": "K2", "time": "R2", "value": "1"}]})
+    start = carried(last, renkei)
+    assert start["kpis"] == [{"kpi_no": "K1", "review": "継続"}]  # 廃止 left out; 説明 not carried
+    assert start["actuals"] == [{"kpi_no": "K1", "time": "R2", "value": "3"}]
