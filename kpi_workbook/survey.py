@@ -44,7 +44,7 @@ CONTRACT = {
               "bonds", "other", "general", "tax_allocation"},
     "kpis": {"kpi_no", "project_code", "category", "name", "kind", "unit", "direction",
              "baseline", "baseline_time", "target", "target_time", "latest",
-             "latest_time", "cooperation"},
+             "latest_time", "cooperation", "review"},
     "actuals": {"kpi_no", "time", "value"},
 }
 SURVEY_KEYS = ("id", "version", "name", "title", "regime", "round")
@@ -334,7 +334,7 @@ def _build(data: dict, source: str) -> Survey:
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
         progress=ctx.get(data, "progress", "", dict, required=False, default={}),
-        rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={})),
+        rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={}), sheets),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),
         summary=_build_summary(ctx, ctx.get(data, "summary", "", dict)),
@@ -364,15 +364,20 @@ SUMMARY_LABELS = (
 ROUNDS_TEXTS = ("continued", "revised", "new", "abolished")  # the 見直し状況 choices, by meaning
 
 
-def _build_rounds(ctx: _Ctx, table: dict) -> dict:
+def _build_rounds(ctx: _Ctx, table: dict, sheets: tuple) -> dict:
     """[rounds]: the 見直し状況 words, the KPI fields compared with last round, and the
-    change in a yearly actual (percent) that asks for an explanation."""
+    change in a yearly actual (percent) that asks for an explanation.  The KPI sheet must
+    have 見直し状況 (``review``) and every compared column."""
     if not table:
         return {}
     for key in ROUNDS_TEXTS:
         ctx.get(table, key, "rounds")
-    ctx.get(table, "compared", "rounds", list)
+    compared = ctx.get(table, "compared", "rounds", list)
     ctx.get(table, "jump_percent", "rounds", (int, float))
+    kpis = {c.key for s in sheets if s.key == "kpis" for c in s.columns}
+    missing = sorted({"review", *map(str, compared)} - kpis)
+    if missing:
+        ctx.fail("rounds.compared", f"KPIのシートに列 {', '.join(missing)} が必要です")
     return table
 
 

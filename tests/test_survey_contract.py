@@ -84,3 +84,11 @@ def test_a_missing_label_is_named_at_load(tmp_path, key):
     with pytest.raises(DefinitionError) as caught:
         load_survey(path)
     assert key in str(caught.value)
+
+
+def test_rounds_need_the_columns_they_compare(tmp_path):
+    path = tmp_path / "renkei.toml"
+    path.write_text(SOURCE.replace('compared = ["name",', 'compared = ["no_such_column", "name",', 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_survey(path)
+    assert "no_such_column" in str(caught.value)
