@@ -57,7 +57,8 @@ def contribution(survey, sub, rows: dict, findings: list, previous: dict | None 
         latest, latest_time, result = kpi_assessment(survey, v, actuals.get(v["kpi_no"].value, []))
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
         messages.append("／".join(notes.get((sheet_name, record.row), [])))
-        cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result)]
+        before = (previous or {}).get(v["kpi_no"].value)
+        cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result, before)]
         out.status_rows.append(render_row(cells, styled=True) or cells)
         _count(out, survey, v, leaves)
     block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages,
@@ -93,12 +94,15 @@ def _columns(survey, table: str, where: str) -> list:
     return _COLUMNS[key][1]
 
 
-def _status_row(sub, v, latest, latest_time, result) -> list:
+def _status_row(sub, v, latest, latest_time, result, before=None) -> list:
+    """Seed 000's row (ＫＰＩ, 目標値（達成時期）, 実績値（時点）, 区分, 方針), then last round's
+    実績値（時点） when the workbook carries it."""
     unit = v["unit"].value or ""
     target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
     actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
+    last = f"{_n(before[0])}{unit}（{before[1].raw}）" if before else ""
     # 次回の把握時期と今後の方針 is the ministry's to write (seed 000), not the clerk's 備考
-    return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, ""]
+    return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, "", last]
 
 
 def _count(out: Contribution, survey, v, leaves) -> None:

@@ -308,7 +308,8 @@ class _Writer:
     def _headers(self) -> None:
         L = self.labels
         self._kpi_list_header()
-        self.put("status", [L["kpi"], L["target_when"], L["actual_when"], L["progress"], L["policy"]],
+        self.put("status", [L["kpi"], L["target_when"], L["actual_when"], L["progress"], L["policy"],
+                            L["previous_actual"]],
                  self.fmt["header"])
         self.ws["status"].repeat_rows(0)
         for national in self.survey.national_kpis:
@@ -316,7 +317,7 @@ class _Writer:
         self.put("findings", [L[key] for key, _ in FINDING_COLUMNS], self.fmt["header"])
         self.ws["findings"].freeze_panes(1, 0)
         self.ws["findings"].repeat_rows(0)
-        for key, widths in (("status", [50, 22, 22, 8, 36]), ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
+        for key, widths in (("status", [50, 22, 22, 8, 36, 22]), ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
 
@@ -387,7 +388,7 @@ class _Writer:
         texts = self.survey.summary
         actual = texts["second_layer_actual"].format(with_kpi=len(self.stats["regions_with_kpi"]),
                                                      regions=len(self.result.regions), date=japanese_date(self.stamp))
-        self.put("status", [texts["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), ""],
+        self.put("status", [texts["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), "", ""],
                  self.fmt["wrap"])
 
     def _national(self, national: dict) -> None:
@@ -398,7 +399,7 @@ class _Writer:
         target = f"{national.get('target', '')}（{national.get('target_time', '')}）"
         reached = _target_number(national.get("target", "")) is not None and regions >= _target_number(national["target"])
         status = self.survey.progress.get("achieved" if reached else "behind", "")
-        self.put("status", [f"{self.labels['national']}：{national['name']}", target, actual, status, ""],
+        self.put("status", [f"{self.labels['national']}：{national['name']}", target, actual, status, "", ""],
                  self.fmt["wrap"])
 
     # ------------------------------------------------------------------ one return

@@ -350,7 +350,7 @@ SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliatio
 
 # Every [summary.labels] key the code reads (tests/test_survey_contract.py keeps this whole).
 SUMMARY_LABELS = (
-    "achievement", "actual", "actual_when", "after", "before", "cell", "change", "previous_latest", "chart_title", "clean", "code", "cooperation_share",
+    "achievement", "actual", "actual_when", "after", "before", "cell", "change", "previous_actual", "previous_latest", "chart_title", "clean", "code", "cooperation_share",
     "error_count", "errors", "external", "failed", "failed_file", "field_level", "file", "files", "findings",
     "first_eval", "generated", "has_errors", "has_warnings", "held", "held_file", "input", "item", "kpi",
     "kpi_count", "kpis", "message", "missing", "modified", "national", "not_received", "ok", "outcome",

@@ -70,6 +70,10 @@ def test_kpi_list_shows_last_rounds_figure_and_the_change(tmp_path):
     k001 = next(r for r in sheet if r[0] == "R07" and r[header.index("KPI番号")] == "K001")
     assert (k001[header.index("前回の最新値")], k001[header.index("前回からの増減")]) == (8, -1)
     assert k001[header.index("達成率（%）")] == 77.8
+    status = rows(openpyxl.load_workbook(made["result"].output)["KPIの状況"])
+    assert status[0][-1] == "前回の実績値（時点）"
+    meeting = next(r for r in status if str(r[0]).endswith("上川中部定住自立圏構想の推進に向けた会議の開催回数"))
+    assert meeting[2] == "7回（R3）" and meeting[-1] == "8回（R2）"  # seed 000's layout, then last round's
 
 
 def test_compare_rounds_on_frames(renkei):
