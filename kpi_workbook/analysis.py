@@ -33,8 +33,12 @@ def load_round(csv_dir) -> dict:
     tables = {}
     for resource in package.get("resources", []):
         fields = resource["schema"]["fields"]
-        frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False,
-                            encoding=resource.get("encoding", "utf-8-sig"))
+        try:
+            frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False,
+                                encoding=resource.get("encoding", "utf-8-sig"))
+        except (OSError, ValueError, pd.errors.ParserError) as exc:  # missing, unreadable or not CSV
+            raise KpiWorkbookError(f"{folder / resource['path']}: 読み込めません"
+                                   f"（{getattr(exc, 'strerror', None) or exc}）。") from None
         missing = [f["name"] for f in fields if f["name"] not in frame.columns]
         if missing:
             raise KpiWorkbookError(f"{resource['path']}: 列「{'」「'.join(missing)}」がありません。")

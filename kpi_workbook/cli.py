@@ -194,6 +194,19 @@ def demo(out_dir):
 
 
 @cli.command()
+@click.argument("csv_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="ウェブ報告（静的サイト）を書き出すフォルダ")
+@click.option("--survey", default="renkei", show_default=True, help="調査の定義")
+@click.option("--force", is_flag=True, help="空でない出力先を置き換える")
+def publish(csv_dir, out_dir, survey, force):
+    """集計結果のCSV（consolidate --csv）から、誰でも開けるウェブ報告を作成する。"""
+    from .publish import publish as run
+
+    out = run(csv_dir, out_dir, survey=survey, force=force)
+    click.echo(f"ウェブ報告：{out / 'index.html'}（ネットワーク接続なしで開けます）")
+
+
+@cli.command()
 def surveys():
     """使える調査の定義を一覧表示する。"""
     from .survey import available, load_survey
