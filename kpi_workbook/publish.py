@@ -127,7 +127,9 @@ def site_data(frames: dict, survey, package: dict) -> dict:
                         "leaves": sorted({k["category"] for k in mine if k["category"]})})
     returned = sum(1 for r in regions if r["kpis"] or r["status"] == survey.summary["labels"]["received"])
     return {"round": package.get("round", survey.round), "regions": regions, "kpis": rows, "leaves": leaves,
-            "leaf_codes": {leaf["code"] for leaf in leaves},
+            "leaf_codes": {leaf["code"] for leaf in leaves}, "leaf_by_code": {leaf["code"]: leaf for leaf in leaves},
+            "headline": survey.summary["headline"].format(regime=survey.regime, regions=len(names), excluded="",
+                                                          with_kpi=len({k["region"] for k in rows})),
             "roles": [n for n in taxonomy.nodes if not n.parent], "returned": returned,
             "with_kpi": len({k["region"] for k in rows}), "resources": package.get("resources", [])}
 

@@ -110,3 +110,11 @@ def test_the_command_says_where_the_site_is_and_refuses_a_full_folder(site, tmp_
     assert result.exit_code == 0 and str(tmp_path / "web" / "index.html") in result.output
     again = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web")])
     assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output
+
+
+def test_the_index_says_seed_000s_sentence_and_shows_every_sub_field(site, renkei):
+    _, out = site
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "連携中枢都市圏を形成している10圏域のうち、8圏域において" in page
+    for node in renkei.taxonomy.nodes:
+        assert node.label in page, node.code
