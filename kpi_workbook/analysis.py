@@ -13,6 +13,7 @@ imports pandas: ``check`` and ``consolidate`` start without it.
 """
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -35,8 +36,8 @@ def load_round(csv_dir) -> dict:
         fields = resource["schema"]["fields"]
         try:
             frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False,
-                                encoding=resource.get("encoding", "utf-8-sig"))
-        except (OSError, ValueError, pd.errors.ParserError) as exc:  # missing, unreadable or not CSV
+                                encoding=_encoding(resource.get("encoding", "utf-8")))
+        except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:  # missing, unreadable, not CSV
             raise KpiWorkbookError(f"{folder / resource['path']}: 読み込めません"
                                    f"（{getattr(exc, 'strerror', None) or exc}）。") from None
         missing = [f["name"] for f in fields if f["name"] not in frame.columns]
@@ -44,6 +45,14 @@ def load_round(csv_dir) -> dict:
             raise KpiWorkbookError(f"{resource['path']}: 列「{'」「'.join(missing)}」がありません。")
         tables[resource["name"]] = pd.DataFrame({f["name"]: _typed(frame[f["name"]], f, pd) for f in fields})
     return tables
+
+
+def _encoding(name: str) -> str:
+    """The codec for a resource's encoding: UTF-8 read with its signature (BOM) taken off."""
+    try:
+        return "utf-8-sig" if codecs.lookup(name).name == "utf-8" else name
+    except LookupError:
+        return name  # pandas names it
 
 
 def _typed(column, field: dict, pd):

@@ -197,13 +197,29 @@ def demo(out_dir):
 @click.argument("csv_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="ウェブ報告（静的サイト）を書き出すフォルダ")
 @click.option("--survey", default="renkei", show_default=True, help="調査の定義")
+@click.option("--previous", default=None, type=click.Path(exists=True, file_okay=False),
+              help="前回の集計結果のCSVフォルダ。前回との比較のページを加える")
+@click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
 @click.option("--force", is_flag=True, help="空でない出力先を置き換える")
-def publish(csv_dir, out_dir, survey, force):
+def publish(csv_dir, out_dir, survey, previous, jobs, force):
     """集計結果のCSV（consolidate --csv）から、誰でも開けるウェブ報告を作成する。"""
     from .publish import publish as run
 
-    out = run(csv_dir, out_dir, survey=survey, force=force)
-    click.echo(f"ウェブ報告：{out / 'index.html'}（ネットワーク接続なしで開けます）")
+    bars = []
+
+    def tick(done, total):
+        if not bars:
+            bars.append(_progress(total, "ウェブ報告を作成中"))
+        if bars[0]:
+            bars[0].update(1)
+
+    try:
+        out = run(csv_dir, out_dir, survey=survey, force=force, previous=previous, jobs=jobs, progress=tick)
+    finally:
+        if bars and bars[0]:
+            bars[0].render_finish()
+    pages = len(list(out.rglob("*.html")))
+    click.echo(f"ウェブ報告：{out / 'index.html'}（{pages}ページ。ネットワーク接続なしで開けます）")
 
 
 @cli.command()

@@ -109,10 +109,11 @@ def _quoted(field: str) -> str:
 class CsvExport:
     """One CSV per table; rows are written as they come, files appear when closed."""
 
-    def __init__(self, directory: Path, columns: dict):
+    def __init__(self, directory: Path, columns: dict, keys: dict | None = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.columns = columns  # table -> [(name, type, description[, more properties])]
+        self.keys = keys or {}  # table -> {"primaryKey": [...], "foreignKeys": [...]}
         self._files, self._contexts, self._paths = {}, {}, {}
         for table, fields in columns.items():
             context = atomic_path(self.directory / f"{table}.csv")
@@ -143,9 +144,11 @@ class CsvExport:
             handle.close()
             self._contexts[table].__exit__(None, None, None)
         package = {"profile": "tabular-data-package", **description, "resources": [
-            {"name": table, "path": f"{table}.csv", "format": "csv", "encoding": "utf-8-sig",
+            {"profile": "tabular-data-resource", "name": table, "path": f"{table}.csv", "format": "csv",
+             "mediatype": "text/csv",
+             "encoding": "utf-8",  # with a BOM, the UTF-8 signature: Excel then opens it as UTF-8
              "schema": {"fields": [{"name": f[0], "type": f[1], "description": f[2], **(f[3] if len(f) > 3 else {})}
-                                   for f in fields]}}
+                                   for f in fields], **self.keys.get(table, {})}}
             for table, fields in self.columns.items()]}
         with atomic_path(self.directory / "datapackage.json") as tmp:
             Path(tmp).write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")

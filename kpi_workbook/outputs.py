@@ -36,6 +36,15 @@ def refuse_inputs(outputs, inputs=(), folder=None) -> None:
                               "提出ファイルを上書き・混入させないよう、フォルダの外を指定してください。")
 
 
+def refuse_replacing(folder, inputs) -> None:
+    """Raise :class:`OutputError` if *folder*, an output folder a run may replace whole
+    (``publish --force``), is one of *inputs* or holds one of them."""
+    for source in inputs:
+        if _under(source, folder):
+            raise OutputError(f"出力先「{folder}」には入力（{source}）が含まれています。"
+                              "入力を消さないよう、別のフォルダを指定してください。")
+
+
 def writable(folder) -> None:
     """Raise :class:`OutputError` unless files can be created in *folder* (made if missing)."""
     folder = Path(folder)

@@ -1,51 +1,58 @@
 """``publish``: a round's CSVs (a ``consolidate --csv`` folder) as a static web report
-(見える化) that opens from a USB stick or any web server, with no network access.
+(見える化) that opens from a USB stick or any web server, with no network access; with
+last round's CSVs (*previous*), what changed since then too.
 
 The pages are Jinja2 templates in ``kpi_workbook/site/`` (their wording is theirs, the
-survey's comes from its definition); the charts are matplotlib SVG with the text kept as
-text, inlined, so Japanese renders in the reader's own fonts; the KPI table filters and
-sorts in the browser (``site/site.js``, local).  The site is written into a temporary
-folder beside *out* and moved into place when complete; an existing non-empty *out* is
-replaced only with *force*.
+survey's comes from its definition and from 概要 as consolidate wrote it into
+datapackage.json); the charts are :mod:`kpi_workbook.charts`' inline SVG; the KPI table
+filters and sorts in the browser (``site/site.js``, local).  The site is written into a
+temporary folder beside *out* and moved into place when complete; an existing non-empty
+*out* is replaced only with *force*, and never when it holds an input.
 """
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tempfile
-import warnings
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 from .analysis import load_round
+from .charts import bar_chart, region_charts
+from .comparison import compare_rounds, per_region, read_table
 from .errors import KpiWorkbookError
+from .outputs import refuse_replacing
+from .summary_tables import revisions_sentence
 from .survey import load_survey
+from .tables import LATEST, LATEST_TIME
 
 SITE = Path(__file__).resolve().parent / "site"
 TABLES = ("regions", "projects", "kpis", "actuals")
-MAX_CHART_KPIS = 12  # a region page charts the yearly actuals of its first KPIs
 
 
 class PublishError(KpiWorkbookError):
     """The CSV folder or the site folder cannot be used."""
 
 
-def publish(csv_dir, out, survey="renkei", force: bool = False) -> Path:
-    """Write the site for the round in *csv_dir* to *out*; return *out*."""
+def publish(csv_dir, out, survey="renkei", force: bool = False, previous=None, jobs: int | None = None,
+            progress=None) -> Path:
+    """Write the site for the round in *csv_dir* (compared with the round in *previous*,
+    when given) to *out*; return *out*.  *progress* (done, total) is called as pages are written."""
     definition = load_survey(survey) if not hasattr(survey, "sheets") else survey
     folder, out = Path(csv_dir), Path(out)
-    package = _package(folder, definition)
-    frames = load_round(folder)
-    missing = [t for t in TABLES if t not in frames]
-    if missing:
-        raise PublishError(f"{folder}: {'、'.join(t + '.csv' for t in missing)} がありません。")
+    refuse_replacing(out, [folder, *([Path(previous)] if previous else [])])
+    package, frames = _round(folder, definition)
+    before = _round(Path(previous), definition) if previous else None
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise PublishError(f"出力先「{out}」は空ではありません。置き換えるには --force を指定してください。")
+    data = site_data(frames, definition, package)
+    if before:
+        data["comparison"] = comparison_data(folder, Path(previous), before, data, definition)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".kpi-workbook-site-", dir=out.parent))
     try:
-        _write_site(work, folder, package, frames, definition)
+        _write_site(work, folder, data, definition, jobs, progress)
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         work.rename(out)
@@ -55,154 +62,187 @@ def publish(csv_dir, out, survey="renkei", force: bool = False) -> Path:
     return out
 
 
-def _package(folder: Path, survey) -> dict:
+def _round(folder: Path, survey) -> tuple:
+    """(datapackage.json, {table: DataFrame}) of a ``consolidate --csv`` folder of *survey*."""
     try:
         package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PublishError(f"{folder / 'datapackage.json'}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。"
                            "consolidate --csv で書き出したフォルダを指定してください。") from None
-    if package.get("name") != survey.id:
-        raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{package.get('title') or package.get('name')}）"
-                           f"の集計結果です。--survey を確かめてください。")
-    return package
+    if not isinstance(package, dict) or package.get("name") != survey.id:
+        title = package.get("title") or package.get("name") if isinstance(package, dict) else None
+        raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{title}）の集計結果です。--survey を確かめてください。")
+    frames = load_round(folder)
+    missing = [t for t in TABLES if t not in frames]
+    if missing:
+        raise PublishError(f"{folder}: {'、'.join(t + '.csv' for t in missing)} がありません。")
+    return package, frames
 
 
-def _write_site(work: Path, folder: Path, package: dict, frames: dict, survey) -> None:
+def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) -> None:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = number_text
     env.filters["pct"] = lambda value: "" if value is None or value != value else f"{float(value):.1f}%"
-    data = site_data(frames, survey, package)
-    (work / "regions").mkdir()
-    (work / "leaves").mkdir()
-    (work / "data").mkdir()
+    for sub in ("regions", "leaves", "data"):
+        (work / sub).mkdir()
     for name in ("site.css", "site.js"):
         shutil.copyfile(SITE / name, work / name)
     for path in sorted(folder.glob("*.csv")) + [folder / "datapackage.json"]:
         shutil.copyfile(path, work / "data" / path.name)
-    common = {"survey": survey, "round": data["round"], "L": survey.summary["labels"]}
-    pages = [("index.html", "index.html", {"data": data, "chart": bar_chart(data["leaves"], survey), "up": ""}),
-             ("kpis.html", "kpis.html", {"data": data, "up": ""})]
-    pages += [(f"regions/{r['code']}.html", "region.html",
-               {"region": r, "data": data, "chart": actuals_chart(r, data, survey), "up": "../"}) for r in data["regions"]]
-    pages += [(f"leaves/{leaf['code']}.html", "leaf.html", {"leaf": leaf, "data": data, "up": "../"})
-              for leaf in data["leaves"]]
-    for path, template, context in pages:
-        (work / path).write_text(env.get_template(template).render(**common, **context), encoding="utf-8")
+    common = {"survey": survey, "round": data["round"], "L": survey.summary["labels"], "data": data}
+    leaves = data["leaves"]
+    chart = bar_chart([leaf["code"] for leaf in leaves], [leaf["regions"] for leaf in leaves],
+                      survey.summary["labels"]["set_regions"])
+
+    total, done = 2 + ("comparison" in data) + len(leaves) + len(data["regions"]), [0]
+
+    def page(path: str, template: str, **context) -> None:
+        stream = env.get_template(template).stream(**common, **context)  # in pieces: kpis.html is large
+        stream.enable_buffering(512)
+        with open(work / path, "w", encoding="utf-8", newline="\n") as fh:
+            stream.dump(fh)
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
+    page("index.html", "index.html", chart=chart, up="")
+    page("kpis.html", "kpis.html", up="")
+    if "comparison" in data:
+        page("changes.html", "changes.html", up="")
+    for leaf in leaves:
+        page(f"leaves/{leaf['code']}.html", "leaf.html", leaf=leaf, up="../")
+    series = [[(f"{k['no']}（{k['unit']}）" if k["unit"] else k["no"], r["series"].get(k["no"], []))
+               for k in r["kpis"]] for r in data["regions"]]
+    for region, svg in zip(data["regions"], region_charts(series, jobs)):
+        page(f"regions/{region['code']}.html", "region.html", region=region, chart=svg, up="../")
 
 
 def number_text(value, unit: str = "") -> str:
-    """A figure as the workbook shows it: 1,084人, 77.8; empty for none."""
+    """A figure as the workbook shows it: 1,084人, 77.8; a text as it is; empty for none."""
     if value is None or value != value:  # None or NaN
         return ""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value).strip()) if str(value).strip() else None
+    except ArithmeticError:  # a text (令和5年度): as it is
+        return str(value)
+    if number is None or not number.is_finite():
+        return str(value)
     text = f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
     return f"{text}{unit or ''}"
 
 
+def _records(frame) -> list:
+    """A DataFrame's rows as dicts of plain values (NaN / <NA> → None)."""
+    return [{k: (None if v != v else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def site_data(frames: dict, survey, package: dict) -> dict:
     """What the pages show, from the round's tables (plain Python values)."""
-    kpis_sheet, L = survey.sheet("kpis"), survey.summary["labels"]
-    col = {key: kpis_sheet.column(key).label for key in ("kpi_no", "category", "name", "kind", "unit", "baseline",
-                                                          "target", "target_time", "project_code")}
-    regions_frame, kpis = frames["regions"], frames["kpis"]
+    L, taxonomy = survey.summary["labels"], survey.taxonomy
     code = L["region_code"]
+    regions_frame = frames["regions"]
     names = dict(zip(regions_frame[code], regions_frame[L["region_name"]]))
-    rows = [_kpi(r, col, L, names) for r in kpis.to_dict("records")]
-    taxonomy = survey.taxonomy
-    leaves = [_leaf(node, rows, len(names), taxonomy) for node in taxonomy.leaves]
-    actuals = frames["actuals"].to_dict("records")
-    a_no, a_time, a_value = (survey.sheet("actuals").column(k).label for k in ("kpi_no", "time", "value"))
-    regions = []
-    for record in regions_frame.to_dict("records"):
-        mine = [k for k in rows if k["region"] == record[code]]
-        series = {}
-        for a in actuals:
-            if a[code] == record[code] and a[a_value] == a[a_value] and a[a_value] is not None:
-                series.setdefault(a[a_no], []).append((str(a[a_time]), float(a[a_value])))
-        regions.append({"code": record[code], "name": record[L["region_name"]], "status": record[L["status"]],
-                        "errors": record[L["errors"]], "kpis": mine, "series": series,
-                        "leaves": sorted({k["category"] for k in mine if k["category"]})})
-    returned = sum(1 for r in regions if r["kpis"] or r["status"] == survey.summary["labels"]["received"])
+    col = {key: survey.sheet("kpis").column(key).label for key in
+           ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+    rows = [_kpi(r, col, code, names, L) for r in _records(frames["kpis"])]
+    projects = _projects(frames["projects"], survey, code)
+    project_code = survey.sheet("kpis").column("project_code").label
+    for k, r in zip(rows, frames["kpis"][project_code]):
+        k["project"], k["project_summary"] = projects.get((k["region"], r), ("", ""))
+    by_region, by_leaf = defaultdict(list), defaultdict(list)
+    for k in rows:
+        by_region[k["region"]].append(k)
+        by_leaf[k["category"]].append(k)
+    series = _series(frames["actuals"], survey, code)
+    leaves = [_leaf(node, by_leaf[node.code], len(names), taxonomy) for node in taxonomy.leaves]
+    regions = [{"code": r[code], "name": r[L["region_name"]], "status": r[L["status"]], "errors": r[L["errors"]],
+                "kpis": by_region[r[code]], "series": series.get(r[code], {}),
+                "leaves": sorted({k["category"] for k in by_region[r[code]] if k["category"]})}
+               for r in _records(regions_frame)]
+    overview = package.get("overview") or {}
+    with_kpi = len(by_region)
+    headline = overview.get("headline") or survey.summary["headline"].format(
+        regime=survey.regime, regions=len(names), excluded="", with_kpi=with_kpi)
     return {"round": package.get("round", survey.round), "regions": regions, "kpis": rows, "leaves": leaves,
             "leaf_codes": {leaf["code"] for leaf in leaves}, "leaf_by_code": {leaf["code"]: leaf for leaf in leaves},
-            "headline": survey.summary["headline"].format(regime=survey.regime, regions=len(names), excluded="",
-                                                          with_kpi=len({k["region"] for k in rows})),
-            "roles": [n for n in taxonomy.nodes if not n.parent], "returned": returned,
-            "with_kpi": len({k["region"] for k in rows}), "resources": package.get("resources", [])}
+            "headline": headline, "figures": overview.get("figures", []), "revisions_sentence": "",
+            "roles": [n for n in taxonomy.nodes if not n.parent], "with_kpi": with_kpi,
+            "resources": package.get("resources", []), "licenses": package.get("licenses", []),
+            "created": package.get("created", ""), "names": names}
 
 
-def _kpi(r: dict, col: dict, L: dict, names: dict) -> dict:
-    clean = {k: (None if v != v else v) for k, v in r.items()}  # NaN / <NA> -> None
-    unit = clean.get(col["unit"]) or ""
-    return {"region": clean[L["region_code"]], "region_name": names.get(clean[L["region_code"]], ""),
-            "no": clean[col["kpi_no"]], "category": str(clean[col["category"]] or ""), "name": clean[col["name"]] or "",
-            "kind": str(clean[col["kind"]] or ""), "unit": unit, "baseline": clean[col["baseline"]],
-            "target": clean[col["target"]], "target_time": clean[col["target_time"]] or "",
-            "latest": clean.get("最新値"), "latest_time": clean.get("最新値の時点") or "",
-            "rate": clean.get(L["achievement"]), "status": str(clean.get(L["progress"]) or "")}
+def _projects(projects, survey, code: str) -> dict:
+    """{(region, project code): (事業名, 事業の概要)}: what a KPI measures (seed 001's 取組事例)."""
+    sheet = survey.sheet("projects")
+    number, name, summary = (projects[sheet.column(k).label].fillna("") for k in ("project_code", "project_name",
+                                                                                  "summary"))
+    return {(region, n): (a, b) for region, n, a, b in zip(projects[code], number, name, summary)}
 
 
-def _leaf(node, rows: list, regions: int, taxonomy) -> dict:
-    mine = [k for k in rows if k["category"] == node.code]
+def _series(actuals, survey, code: str) -> dict:
+    """{region: {KPI number: [(time label, value)]}} of the yearly actuals with a value."""
+    sheet = survey.sheet("actuals")
+    number, time, value = (sheet.column(k).label for k in ("kpi_no", "time", "value"))
+    known = actuals[actuals[value].notna()]
+    out: dict = defaultdict(lambda: defaultdict(list))
+    for region, kpi, when, figure in zip(known[code], known[number], known[time], known[value]):
+        out[region][kpi].append((str(when), float(figure)))
+    return out
+
+
+def _kpi(r: dict, col: dict, code: str, names: dict, L: dict) -> dict:
+    unit = r.get(col["unit"]) or ""
+    return {"region": r[code], "region_name": names.get(r[code], ""), "no": r[col["kpi_no"]],
+            "category": str(r[col["category"]] or ""), "name": r[col["name"]] or "", "kind": str(r[col["kind"]] or ""),
+            "unit": unit, "baseline": r[col["baseline"]], "target": r[col["target"]],
+            "target_time": r[col["target_time"]] or "", "latest": r.get(LATEST), "latest_time": r.get(LATEST_TIME) or "",
+            "rate": r.get(L["achievement"]), "status": str(r.get(L["progress"]) or ""), "revision": "", "before": None}
+
+
+def _leaf(node, mine: list, regions: int, taxonomy) -> dict:
     count = len({k["region"] for k in mine})
     return {"code": node.code, "label": node.label, "role": taxonomy.role_of(node.code), "kpis": mine,
-            "regions": count, "kpi_count": len(mine), "share": round(count * 100 / regions, 1) if regions else None}
+            "regions": count, "kpi_count": len(mine), "share": round(count * 100 / regions, 1) if regions else None,
+            "before": None}
 
 
-def _svg(figure) -> str:
-    buffer = io.StringIO()
-    with warnings.catch_warnings():  # glyphs missing here: the text stays text, the reader's fonts draw it
-        warnings.simplefilter("ignore", UserWarning)
-        figure.tight_layout()
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]  # inline: no XML prolog, no DOCTYPE
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    matplotlib.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "svg.hashsalt": "kpi-workbook",
-                                "font.sans-serif": ["Noto Sans CJK JP", "Yu Gothic", "Meiryo", "Hiragino Sans",
-                                                    "DejaVu Sans"]})
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def bar_chart(leaves: list, survey) -> str:
-    """設定圏域数 by leaf, as an inline SVG (text kept as text)."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(7, 0.28 * len(leaves) + 0.8))
-    axes.barh([leaf["code"] for leaf in leaves][::-1], [leaf["regions"] for leaf in leaves][::-1], color="#1F4E78")
-    axes.set_xlabel(survey.summary["labels"]["set_regions"])
-    axes.spines[["top", "right"]].set_visible(False)
-    try:
-        return _svg(figure)
-    finally:
-        plt.close(figure)
-
-
-def actuals_chart(region: dict, data: dict, survey) -> str:
-    """The yearly actuals of a region's KPIs (its first ones), small multiples; "" if none."""
-    kpis = [k for k in region["kpis"] if region["series"].get(k["no"])][:MAX_CHART_KPIS]
-    if not kpis:
-        return ""
-    plt = _pyplot()
-    columns = min(3, len(kpis))
-    rows = -(-len(kpis) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.2 * rows), squeeze=False)
-    for ax, kpi in zip(axes.flat, kpis):
-        times, values = zip(*region["series"][kpi["no"]])
-        ax.plot(times, values, marker="o", color="#1F4E78")
-        ax.set_title(f"{kpi['no']}（{kpi['unit']}）", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(kpis):]:
-        ax.set_visible(False)
-    try:
-        return _svg(figure)
-    finally:
-        plt.close(figure)
+def comparison_data(folder: Path, previous: Path, before: tuple, data: dict, survey) -> dict:
+    """What changed since the round in *previous*: each KPI's 見直し区分 (継続 / 見直し / 新規 /
+    廃止, as ``consolidate --previous`` classes it), the fields revised, each region's counts,
+    and last round's 設定圏域数 per leaf and latest figure per KPI.  Fills the KPIs and
+    leaves of *data* in place; returns the comparison's own part."""
+    package, frames = before
+    L, words = survey.summary["labels"], survey.rounds
+    code = L["region_code"]
+    revisions = compare_rounds(read_table(folder / "kpis.csv"), read_table(previous / "kpis.csv"), survey)
+    counts = per_region(revisions, survey)
+    rows = [dict(zip(("region", "no", "kind", "item", "before", "after"), r))
+            for r in revisions.itertuples(index=False, name=None)]
+    kind_of = {(r["region"], r["no"]): r["kind"] for r in rows}
+    col = {key: survey.sheet("kpis").column(key).label for key in
+           ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+    old = {(k["region"], k["no"]): k for k in (_kpi(r, col, code, data["names"], L) for r in _records(frames["kpis"]))}
+    for k in data["kpis"]:
+        k["revision"] = kind_of.get((k["region"], k["no"]), "")
+        k["before"] = old.get((k["region"], k["no"]), {}).get("latest")
+    previous_leaf = defaultdict(set)
+    for (region, _), k in old.items():
+        previous_leaf[k["category"]].add(region)
+    for leaf in data["leaves"]:
+        leaf["before"] = len(previous_leaf[leaf["code"]])
+    now = {(k["region"], k["no"]): k for k in data["kpis"]}
+    for r in rows:
+        r["region_name"] = data["names"].get(r["region"], "")
+        r["name"] = (now.get((r["region"], r["no"])) or old.get((r["region"], r["no"])) or {}).get("name", "")
+    by_region = defaultdict(list)
+    for r in rows:
+        by_region[r["region"]].append(r)
+    classes = [words[k] for k in ("continued", "revised", "new", "abolished")]
+    data["revisions_sentence"] = revisions_sentence(survey, counts)
+    return {"round": package.get("round", ""), "classes": classes, "rows": rows, "by_region": by_region,
+            "regions": [{"code": c, "name": data["names"].get(c, ""), "counts": n} for c, n in counts],
+            "totals": {c: sum(n[c] for _, n in counts) for c in classes},
+            "revised": [r for r in rows if r["item"]], "abolished": words["abolished"], "new": words["new"]}

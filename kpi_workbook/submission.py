@@ -75,6 +75,7 @@ class ConsolidateResult:
     migrated: int = 0           # regions of the roster left out as 移行済み
     previous: Path | None = None  # last round's CSV folder, compared with (--previous)
     revisions: list = field(default_factory=list)  # [(region code, {継続: n, 見直し: n, 新規: n, 廃止: n})]
+    overview: dict = field(default_factory=dict)  # 概要 as written: headline, revisions sentence, figures
 
     @property
     def missing(self) -> list:

@@ -30,8 +30,8 @@ from .filenames import inside, region_filename, shown
 from .isolate import die_with_parent
 from .xlsx_fast import Rendered, RowBook
 from .submission import load_contribution, load_rows
-from .summary_tables import cell, csv_columns, formats, japanese_date, newest_return, write_matrix, write_overview, \
-    write_setting, write_submissions
+from .summary_tables import cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, \
+    write_matrix, write_overview, write_setting, write_submissions
 from . import tables
 from .tables import FINDING_COLUMNS, finding_values, in_sheet
 
@@ -80,7 +80,8 @@ class SummaryFile:
                                       "author": survey.author, "created": stamp})
             if result.previous and not csv_dir:  # the comparison reads this round's kpis.csv as written
                 csv_dir = self.scratch_csv = tempfile.mkdtemp(prefix="kpi-workbook-csv-")
-            self.export = CsvExport(csv_dir, csv_columns(survey, rounds=bool(result.previous))) if csv_dir else None
+            self.export = CsvExport(csv_dir, csv_columns(survey, rounds=bool(result.previous)),
+                                    csv_keys(survey, rounds=bool(result.previous))) if csv_dir else None
             self.writer = _Writer(self.book, survey, result, self.output, self.export, evaluation_dir,
                                   progress, stamp)
             self.writer.begin()
@@ -100,8 +101,7 @@ class SummaryFile:
             self._guard(self.writer.end)
             self._guard(self.book.close)
         if self.export:
-            self._guard(self.export.close, {"name": self.survey.id, "title": self.survey.summary["title"],
-                                            "round": self.survey.round})
+            self._guard(self.export.close, package_description(self.survey, self.result, self.stamp))
         self._guard(self.pending.commit)
         shutil.rmtree(self.rows_dir, ignore_errors=True)
         if self.scratch_csv:

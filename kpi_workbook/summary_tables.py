@@ -1,6 +1,7 @@
 """The sheets of totals in the summary, and the row layouts shared with the CSVs."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from . import findings as F
@@ -105,6 +106,37 @@ def csv_columns(survey, rounds: bool = False) -> dict:
     return out
 
 
+def csv_keys(survey, rounds: bool = False) -> dict:
+    """Table -> its schema's ``primaryKey`` and ``foreignKeys`` (datapackage.json): only the
+    keys every round's CSVs keep.  A return's rows of one region are unique by their row
+    (and projects and KPIs by their code: a duplicate is rejected); every region code of a
+    table of returns is one of regions.csv's (the region a return was used for)."""
+    L = survey.summary["labels"]
+    code, row = L["region_code"], tables.ROW_LABEL
+    region = {"fields": [code], "reference": {"resource": "regions", "fields": [code]}}
+    keyed = {"projects": [code, survey.sheet("projects").column("project_code").label], "costs": [code, row],
+             "kpis": [code, survey.sheet("kpis").column("kpi_no").label], "actuals": [code, row]}
+    out = {"regions": {"primaryKey": [code]}, "submissions": {"primaryKey": [L["file"]]}}
+    out |= {table: {"primaryKey": key, "foreignKeys": [region]} for table, key in keyed.items()}
+    if rounds:
+        out["revisions"] = {"foreignKeys": [region]}
+    return out
+
+
+def package_description(survey, result, stamp) -> dict:
+    """datapackage.json's own properties: the survey, its round and version, when (the
+    newest return's time, as 概要's 集計日時, so the same returns give the same bytes), its
+    licence and publisher, and 概要 as the summary states it (``overview``: what
+    ``publish`` shows)."""
+    out = {"name": survey.id, "title": survey.summary["title"], "round": survey.round, "version": survey.version,
+           "created": stamp.replace(tzinfo=stamp.tzinfo or dt.timezone.utc).isoformat(timespec="seconds")}
+    if survey.license:
+        out["licenses"] = [survey.license]
+    if survey.author:
+        out["contributors"] = [{"title": survey.author, "role": "publisher"}]
+    return out | {"overview": getattr(result, "overview", {})}
+
+
 def write_overview(w) -> None:
     L, s, ws, fmt = w.labels, w.stats, w.ws["overview"], w.fmt
     result, survey = w.result, w.survey
@@ -133,9 +165,13 @@ def write_overview(w) -> None:
     write(ws, 0, 0, survey.summary["title"], fmt["title"])
     headline = _headline(survey, result, s["regions_with_kpi"])
     write(ws, 2, 0, headline, fmt["bold"])
-    if result.previous:
-        write(ws, 3, 0, _revisions_sentence(survey, result), fmt["bold"])
+    revisions = revisions_sentence(survey, result.revisions) if result.previous else ""
+    if revisions:
+        write(ws, 3, 0, revisions, fmt["bold"])
     shares = {L["outcome_share"], L["cooperation_share"]}
+    result.overview = {"headline": headline, "revisions": revisions, "figures": [
+        {"label": label, "value": float(value) if isinstance(value, Decimal) else value,
+         "unit": "%" if label in shares and value is not None else ""} for label, value in rows]}
     for i, (label, value) in enumerate(rows, start=4):
         write(ws, i, 0, label, fmt["header"])
         write(ws, i, 1, value, fmt["figure_percent"] if label in shares else fmt["figure"])
@@ -150,13 +186,14 @@ def write_overview(w) -> None:
         write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
 
 
-def _revisions_sentence(survey, result) -> str:
-    """「8圏域のうち、3圏域においてKPIを見直し（見直し2件、新規1件、廃止1件）」: compared with last round."""
+def revisions_sentence(survey, counts: list) -> str:
+    """「8圏域のうち、3圏域においてKPIを見直し（見直し2件、新規1件、廃止1件）」: compared with
+    last round; *counts* is [(region code, {継続: n, 見直し: n, 新規: n, 廃止: n})]."""
     words = survey.rounds
     kinds = [words[k] for k in ("revised", "new", "abolished")]
-    changed = sum(1 for _, n in result.revisions if any(n[k] for k in kinds))
-    total = {k: sum(n[k] for _, n in result.revisions) for k in kinds}
-    return survey.summary["revisions_headline"].format(regions=len(result.revisions), changed=changed,
+    changed = sum(1 for _, n in counts if any(n[k] for k in kinds))
+    total = {k: sum(n[k] for _, n in counts) for k in kinds}
+    return survey.summary["revisions_headline"].format(regions=len(counts), changed=changed,
                                                         revised=total[kinds[0]], new=total[kinds[1]],
                                                         abolished=total[kinds[2]])
 

@@ -165,6 +165,7 @@ class Survey:
     as_of: str = ""  # the date the round's figures stand at (seed 002: 令和2年3月末); "" = the summary's date
     deadline: str = ""  # 提出期限 (YYYY-MM-DD or as worded), shown on 記入要領; generate --deadline
     contact: str = ""  # 問い合わせ先, shown on 記入要領; generate --contact
+    license: dict = field(default_factory=dict)  # the results' licence (datapackage.json): name, title, path
 
     def for_round(self, round_: str | None = None, deadline: str | None = None,
                   contact: str | None = None) -> "Survey":
@@ -330,7 +331,7 @@ def _build(data: dict, source: str) -> Survey:
         font=head.get("font", "游ゴシック"),
         required_legend=head.get("required_legend", ""),
         locked_note=head.get("locked_note", ""),
-        deadline=str(head.get("deadline", "")), contact=head.get("contact", ""),
+        deadline=str(head.get("deadline", "")), contact=head.get("contact", ""), license=_license(ctx, head),
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
         progress=ctx.get(data, "progress", "", dict, required=False, default={}),
@@ -339,6 +340,16 @@ def _build(data: dict, source: str) -> Survey:
                                     default=[])),
         summary=_build_summary(ctx, ctx.get(data, "summary", "", dict)),
         path=source, raw=data)
+
+
+def _license(ctx: _Ctx, head: dict) -> dict:
+    """[survey] license: the results' licence, as datapackage.json's ``licenses`` says it."""
+    value = ctx.get(head, "license", "survey", dict, required=False, default={})
+    if value and not all(isinstance(value.get(k, ""), str) for k in ("name", "title", "path")):
+        ctx.fail("survey.license", "name・title・path は文字列にしてください")
+    if value and not (value.get("name") or value.get("path")):
+        ctx.fail("survey.license", "name か path のどちらかが必要です")
+    return value
 
 
 SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",

@@ -23,6 +23,8 @@ from .normalize import EMPTY
 
 SHEET, CSV, BOTH = "sheet", "csv", "both"
 PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
+ROW_LABEL = "行"  # the record CSVs' column of the row each record was typed on
+LATEST, LATEST_TIME = "最新値", "最新値の時点"  # kpis.csv's latest figure of a KPI and its time
 TYPED_ONLY = frozenset({"text", "longtext"})  # the sheet shows what was typed
 FIELD_TYPES = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
                "date": "date", "flag": "string"}
@@ -125,7 +127,7 @@ def record_columns(survey, key: str) -> list:
     and as typed."""
     L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
     out = [Column(L["region_code"], _region_code, description="圏域コード", where=CSV),
-           Column("行", _row, "integer", "記入されていた行番号", where=CSV)]
+           Column(ROW_LABEL, _row, "integer", "記入されていた行番号", where=CSV)]
     for column in survey.sheet(key).columns:
         out += _pair(survey, column, suffix, where_sheet=False)
     return out
@@ -137,12 +139,12 @@ def kpi_columns(survey) -> list:
     L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
     out = [Column(L["region_code"], _region_code, description="圏域コード", width=8),
            Column(L["region_name"], _region_name, width=26, where=SHEET),
-           Column("行", _row, "integer", "記入されていた行番号", where=CSV)]
+           Column(ROW_LABEL, _row, "integer", "記入されていた行番号", where=CSV)]
     for column in survey.sheet("kpis").columns:
         out += _pair(survey, column, suffix, where_sheet=True)
     return out + [
-        Column("最新値", lambda b: [latest for latest, _, _ in b.figures], "number", "現状値または最新の実績値", where=CSV),
-        Column("最新値の時点", lambda b: [time for _, time, _ in b.figures], where=CSV),
+        Column(LATEST, lambda b: [latest for latest, _, _ in b.figures], "number", "現状値または最新の実績値", where=CSV),
+        Column(LATEST_TIME, lambda b: [time for _, time, _ in b.figures], where=CSV),
         Column(L["previous_latest"], _previous_figure, "number", "前回の調査での最新値", 10),
         Column(L["change"], _change, "number", "最新値の前回からの増減", 10),
         Column(L["achievement"], lambda b: [result.rate for _, _, result in b.figures], "number", "達成率（%）", 8),

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kpi_workbook.cli import cli
 from kpi_workbook.fill import fill_workbook
-from kpi_workbook.outputs import Claimed, refuse_inputs
+from kpi_workbook.outputs import Claimed, refuse_inputs, refuse_replacing
 from kpi_workbook.errors import OutputError
 
 from .conftest import SAMPLES
@@ -123,3 +123,12 @@ def test_claimed_names_are_distinct_and_never_inputs(tmp_path):
     with pytest.raises(OutputError):
         refuse_inputs([tmp_path / "in" / "a.xlsx"], folder=tmp_path / "in")
     refuse_inputs([tmp_path / "input-other" / "a.xlsx"], folder=tmp_path / "in")  # a prefix is not a parent
+
+
+def test_a_folder_replaced_whole_never_holds_an_input(tmp_path):
+    csv_dir = tmp_path / "round" / "csv"
+    for folder in (csv_dir, tmp_path / "round", tmp_path):
+        with pytest.raises(OutputError, match="入力"):
+            refuse_replacing(folder, [csv_dir])
+    refuse_replacing(tmp_path / "site", [csv_dir])
+    refuse_replacing(tmp_path / "round" / "csv-site", [csv_dir])  # a prefix is not a parent

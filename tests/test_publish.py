@@ -1,31 +1,41 @@
 """publish: the round's CSVs as a static site — numbers equal to the CSVs, nothing loaded
-from outside, and (where Chromium is installed) the pages render and the search filters."""
+from outside, the comparison with last round, seed 002's table for a 34-region round, and
+(where Chromium is installed) the pages render, request nothing outside the site, and the
+search and filters work."""
 import csv
+import json
 import re
 import shutil
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from kpi_workbook.consolidate import consolidate
 from kpi_workbook.demo import run_demo
 from kpi_workbook.errors import KpiWorkbookError
-from kpi_workbook.publish import publish
+from kpi_workbook.fill import fill_workbook
+from kpi_workbook.generate import generate
+from kpi_workbook.publish import number_text, publish
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The demo's round 2 published with round 1 as the previous round."""
     base = tmp_path_factory.mktemp("publish")
     run_demo(base / "demo", jobs=1)
-    return base / "demo" / "csv", publish(base / "demo" / "csv", base / "site")
+    folder = base / "demo" / "csv"
+    return folder, publish(folder, base / "site", previous=base / "demo" / "round1" / "csv", jobs=1)
 
 
-def _kpis(folder):
-    with open(folder / "kpis.csv", encoding="utf-8-sig", newline="") as fh:
+def _table(folder, name):
+    with open(folder / name, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
 def test_every_leaf_count_is_the_csvs(site, renkei):
     folder, out = site
-    kpis = _kpis(folder)
+    kpis = _table(folder, "kpis.csv")
     page = (out / "index.html").read_text(encoding="utf-8")
     shown = dict(re.findall(r'data-leaf="([^"]+)">(\d+)<', page))
     assert len(shown) == len(renkei.taxonomy.leaves) == 27
@@ -36,16 +46,48 @@ def test_every_leaf_count_is_the_csvs(site, renkei):
 
 def test_a_page_for_every_region_and_leaf_and_every_kpi_in_the_table(site, renkei):
     folder, out = site
-    kpis = _kpis(folder)
+    kpis = _table(folder, "kpis.csv")
     assert len(list((out / "regions").glob("*.html"))) == 10 and len(list((out / "leaves").glob("*.html"))) == 27
     table = (out / "kpis.html").read_text(encoding="utf-8")
     assert table.count("<tr data-role=") == len(kpis)
     asahikawa = (out / "regions" / "R07.html").read_text(encoding="utf-8")
     assert "77.8%" in asahikawa and "38.1%" in asahikawa and "<svg" in asahikawa  # seed 004, and its actuals chart
     assert (out / "data" / "kpis.csv").read_bytes() == (folder / "kpis.csv").read_bytes()
+    leaf = (out / "leaves" / "アb.html").read_text(encoding="utf-8")
+    assert "産学連携支援事業" in leaf and "小規模マッチング会" in leaf  # seed 001's 取組事例: the project beside its KPI
 
 
-def test_nothing_is_loaded_from_outside_the_site(site):
+def test_the_index_says_consolidates_overview(site, renkei):
+    folder, out = site
+    page = (out / "index.html").read_text(encoding="utf-8")
+    overview = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["overview"]
+    assert overview["headline"].startswith("連携中枢都市圏を形成している10圏域のうち、8圏域において")
+    assert overview["headline"] in page and overview["revisions"] in page
+    for figure in overview["figures"]:
+        assert f"<th scope=\"row\">{figure['label']}</th>" in page
+    assert "84.6%" in page  # 連携の効果を測る指標の割合, as 概要 shows it
+    for node in renkei.taxonomy.nodes:
+        assert node.label in page, node.code
+    assert renkei.license["title"] in page
+
+
+def test_the_comparison_equals_consolidates_revisions(site, renkei):
+    """changes.html counts each KPI's class as consolidate --previous did (revisions.csv)."""
+    folder, out = site
+    revisions = _table(folder, "revisions.csv")
+    per_kpi = {(r["圏域コード"], r["KPI番号"]): r["見直し区分"] for r in revisions}
+    expected = Counter(per_kpi.values())
+    page = (out / "changes.html").read_text(encoding="utf-8")
+    totals = {k: int(n) for k, n in re.findall(r'data-total="([^"]+)">(\d+)<', page)}
+    assert totals == {k: expected.get(k, 0) for k in ("継続", "見直し", "新規", "廃止")}
+    assert totals["見直し"] == 1 and totals["新規"] == 1  # 熊本 revised its target, 久留米 added a KPI
+    assert "1,000" in page and "1,200" in page  # 熊本's target, before and after
+    kurume = (out / "regions" / "R03.html").read_text(encoding="utf-8")
+    assert "新規" in kurume and "前回の最新値" in kurume
+    assert 'href="changes.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_nothing_is_linked_from_outside_the_site(site):
     _, out = site
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -64,9 +106,92 @@ def test_bad_input_and_an_existing_site(site, tmp_path, teiju):
     (broken / "kpis.csv").unlink()
     with pytest.raises(KpiWorkbookError, match="kpis.csv"):
         publish(broken, tmp_path / "y")
+    with pytest.raises(KpiWorkbookError, match="kpis.csv"):
+        publish(folder, tmp_path / "z", previous=broken)  # last round's, too
+    (broken / "datapackage.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(KpiWorkbookError, match="datapackage.json"):
+        publish(broken, tmp_path / "y")
     with pytest.raises(KpiWorkbookError, match="--force"):
         publish(folder, out)
     assert publish(folder, out, force=True) == out and (out / "index.html").exists()
+    assert not (out / "changes.html").exists()  # without --previous, no comparison
+    assert not list(out.parent.glob(".kpi-workbook-site-*"))  # the temporary folder is gone
+
+
+def test_force_never_replaces_a_folder_holding_an_input(site):
+    folder, _ = site
+    before = sorted(p.name for p in folder.iterdir())
+    for target in (folder, folder.parent):
+        with pytest.raises(KpiWorkbookError, match="入力"):
+            publish(folder, target, force=True)
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_numbers_as_the_workbook_shows_them():
+    assert number_text(1084, "人") == "1,084人" and number_text(1084.5) == "1,084.5"
+    assert number_text("1000") == "1,000" and number_text("令和5年度") == "令和5年度"
+    assert number_text(None) == "" and number_text(float("nan")) == ""
+
+
+def test_the_command_says_where_the_site_is_and_refuses_a_full_folder(site, tmp_path):
+    from click.testing import CliRunner
+
+    from kpi_workbook.cli import cli
+    folder, _ = site
+    result = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web"),
+                                      "--previous", str(folder.parent / "round1" / "csv")])
+    assert result.exit_code == 0 and str(tmp_path / "web" / "index.html") in result.output
+    assert (tmp_path / "web" / "changes.html").exists()
+    again = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web")])
+    assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output
+
+
+# Seed 002: 施策ごとのKPI設定状況 of the 34 regions (令和2年3月末), leaf by leaf.
+SEED_002 = {"アa": 28, "アb": 31, "アc": 31, "アd": 30, "アe": 10, "イa": 23, "イb": 29, "イc": 25, "イd": 12,
+            "ウAa": 25, "ウAb": 11, "ウAc": 26, "ウAd": 27, "ウAe": 8, "ウAf": 24, "ウAg": 25, "ウAh": 25,
+            "ウBa": 19, "ウBb": 9, "ウBc": 9, "ウBd": 10, "ウBe": 27, "ウBf": 12,
+            "ウCa": 17, "ウCb": 2, "ウCc": 12, "ウCd": 11}
+
+
+def _answers(region: int, leaves: list) -> dict:
+    """One project and one KPI for each leaf this region set (the way a clerk types them)."""
+    projects, kpis = [], []
+    for n, leaf in enumerate(leaves, start=1):
+        projects.append({"事業コード": f"P{n:03d}", "事業名": f"{leaf}の連携事業", "取組分類": leaf, "開始年度": "H28",
+                         "事業の概要": f"圏域{region}の{leaf}に係る取組。"})
+        kpis.append({"KPI番号": f"K{n:03d}", "事業コード": f"P{n:03d}", "取組分類": leaf, "指標名": f"{leaf}の利用者数",
+                     "指標の種類": "アウトカム", "単位": "人", "目標の方向": "増加", "基準値": "１，０００人",
+                     "基準時点": "H28", "目標値": "1,200", "目標時点": "R2", "現状値": "1,100", "現状時点": "R2.3",
+                     "連携効果": "○", "見直し状況": "継続"})
+    return {"圏域情報": {"担当部署": "企画課", "担当者": "担当", "連絡先": "000-000-0000", "回答日": "R2.4.1"},
+            "事業": projects, "KPI": kpis}
+
+
+@pytest.fixture(scope="module")
+def holdout(tmp_path_factory):
+    """A round of 34 regions whose KPIs give seed 002's table, consolidated and published."""
+    base = tmp_path_factory.mktemp("holdout")
+    roster = base / "roster.csv"
+    with open(roster, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["圏域コード", "圏域名", "圏域の種別", "中心市", "構成市町村", "都道府県"])
+        out.writerows([f"H{i + 1:02d}", f"第{i + 1}連携中枢都市圏", "連携中枢都市圏", f"第{i + 1}市",
+                       f"第{i + 1}市、第{i + 1}町", "北海道"] for i in range(34))
+    blanks = generate(roster, "renkei", base / "blank", jobs=1).written
+    for i, blank in enumerate(sorted(blanks)):
+        leaves = [leaf for n, (leaf, count) in enumerate(SEED_002.items()) if (i + 7 * n) % 34 < count]
+        fill_workbook(blank, _answers(i + 1, leaves), base / "returns" / Path(blank).name)
+    consolidate(base / "returns", roster, base / "summary.xlsx", csv_dir=base / "csv", jobs=1)
+    return base / "csv", publish(base / "csv", base / "site", jobs=1)
+
+
+def test_a_34_region_round_shows_seed_002s_table_exactly(holdout):
+    folder, out = holdout
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert {k: int(n) for k, n in re.findall(r'data-leaf="([^"]+)">(\d+)<', page)} == SEED_002
+    assert "連携中枢都市圏を形成している34圏域のうち、34圏域において" in page
+    assert f"{31 * 100 / 34:.1f}%" in page  # アb's share
+    assert len(list((out / "regions").glob("*.html"))) == 34
 
 
 def _browser():
@@ -76,45 +201,73 @@ def _browser():
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
     return webdriver.Chrome(options=options, service=service)
 
 
-def test_in_a_browser_the_pages_render_and_the_search_filters(site, tmp_path):
-    _, out = site
+def _requests(browser) -> list:
+    """The URLs the page asked for since the last call (Chromium's network log)."""
+    out = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            out.append(message["params"]["request"]["url"])
+    return out
+
+
+PAGES = ("index.html", "changes.html", "regions/R07.html", "leaves/アb.html", "kpis.html")
+
+
+def test_in_a_browser_the_pages_render_and_ask_for_nothing_outside(site, tmp_path):
+    folder, out = site
     browser = _browser()
+    root = out.resolve().as_uri() + "/"
     try:
-        for page in ("index.html", "regions/R07.html", "leaves/アb.html", "kpis.html"):
+        for page in PAGES:
             browser.get((out / page).as_uri())
             assert browser.find_element("tag name", "h1").text
             browser.save_screenshot(str(tmp_path / (page.replace("/", "_") + ".png")))
             errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], (page, errors)
+            asked = _requests(browser)
+            assert asked and all(url.startswith((root, "data:")) for url in asked), (page, asked)  # data: is inline
+            if page == "index.html":  # the numbers the reader sees are the CSVs'
+                cells = browser.find_elements("css selector", "td[data-leaf]")
+                seen = {c.get_attribute("data-leaf"): int(c.text) for c in cells}
+                kpis = _table(folder, "kpis.csv")
+                assert seen == {leaf: len({k["圏域コード"] for k in kpis if k["取組分類"] == leaf}) for leaf in seen}
+        probe = tmp_path / "probe.html"  # the log sees a request outside: this check can fail
+        probe.write_text('<!DOCTYPE html><title>x</title><img src="http://127.0.0.1:9/x.png" alt="">', encoding="utf-8")
+        browser.get(probe.as_uri())
+        assert "http://127.0.0.1:9/x.png" in _requests(browser)
+    finally:
+        browser.quit()
+
+
+def test_in_a_browser_the_search_filters_and_the_table_sorts(site):
+    folder, out = site
+    browser = _browser()
+    try:
+        browser.get((out / "kpis.html").as_uri())
         rows = browser.find_elements("css selector", "#kpis tbody tr")
+        assert len(rows) == len(_table(folder, "kpis.csv"))
         search = browser.find_element("id", "q")
         search.send_keys("旭川")
         visible = [r for r in rows if r.is_displayed()]
         assert 0 < len(visible) < len(rows) and all("旭川" in r.text for r in visible)
         assert browser.find_element("id", "shown").text == f"{len(visible)}件"
+        search.clear()
+        search.send_keys(" ")  # an 'input' event with no text: every row again
+        browser.find_element("css selector", "#status option[value='']")
+        select = browser.find_element("id", "status")
+        select.find_element("xpath", "./option[text()='達成']").click()
+        shown = [r for r in rows if r.is_displayed()]
+        assert shown and all(r.find_elements("tag name", "td")[-1].text == "達成" for r in shown)
+        select.find_element("xpath", "./option[@value='']").click()
+        browser.find_element("css selector", "button[data-sort='8']").click()  # 達成率, ascending
+        rates = [float(c.get_attribute("data-value")) for c in
+                 browser.find_elements("css selector", "#kpis tbody tr td:nth-child(9)") if c.get_attribute("data-value")]
+        assert rates == sorted(rates) and len(rates) > 3
     finally:
         browser.quit()
-
-
-def test_the_command_says_where_the_site_is_and_refuses_a_full_folder(site, tmp_path):
-    from click.testing import CliRunner
-
-    from kpi_workbook.cli import cli
-    folder, out = site
-    result = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web")])
-    assert result.exit_code == 0 and str(tmp_path / "web" / "index.html") in result.output
-    again = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web")])
-    assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output
-
-
-def test_the_index_says_seed_000s_sentence_and_shows_every_sub_field(site, renkei):
-    _, out = site
-    page = (out / "index.html").read_text(encoding="utf-8")
-    assert "連携中枢都市圏を形成している10圏域のうち、8圏域において" in page
-    for node in renkei.taxonomy.nodes:
-        assert node.label in page, node.code

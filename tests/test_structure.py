@@ -20,7 +20,7 @@ FLOW = [
     "rules", "revisions", "asides", "check", "annotate", "report",
     "scratch", "submission", "achievement", "tables", "summary_tables",
     "contribution", "discover", "checking", "selection",
-    "comparison", "evaluation", "summary", "consolidate", "analysis", "publish", "demo", "cli",
+    "comparison", "evaluation", "summary", "consolidate", "analysis", "charts", "publish", "demo", "cli",
 ]
 LAZY_ALLOWED = {"cli", "__init__"}  # the command line and the API start fast
 

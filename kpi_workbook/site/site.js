@@ -5,12 +5,13 @@
   if (!table) { return; }
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
+  var texts = new Map(rows.map(function (row) { return [row, row.textContent.toLowerCase()]; }));  // once, not per key
   var controls = ["q", "role", "leaf", "status", "kind"].map(function (id) { return document.getElementById(id); });
   var shown = document.getElementById("shown");
   function filter() {
     var q = controls[0].value.trim().toLowerCase(), count = 0;
     rows.forEach(function (row) {
-      var ok = (!q || row.textContent.toLowerCase().indexOf(q) >= 0)
+      var ok = (!q || texts.get(row).indexOf(q) >= 0)
         && (!controls[1].value || row.dataset.role === controls[1].value)
         && (!controls[2].value || row.dataset.leaf === controls[2].value)
         && (!controls[3].value || row.dataset.status === controls[3].value)
