@@ -113,9 +113,11 @@ def test_bad_input_and_an_existing_site(site, tmp_path, teiju):
         publish(broken, tmp_path / "y")
     with pytest.raises(KpiWorkbookError, match="--force"):
         publish(folder, out)
-    assert publish(folder, out, force=True) == out and (out / "index.html").exists()
-    assert not (out / "changes.html").exists()  # without --previous, no comparison
-    assert not list(out.parent.glob(".kpi-workbook-site-*"))  # the temporary folder is gone
+    mine = tmp_path / "site"  # the shared site stays as it is
+    shutil.copytree(out, mine)
+    assert publish(folder, mine, force=True) == mine and (mine / "index.html").exists()
+    assert not (mine / "changes.html").exists()  # without --previous, no comparison
+    assert not list(tmp_path.glob(".kpi-workbook-site-*"))  # the temporary folder is gone
 
 
 def test_force_never_replaces_a_folder_holding_an_input(site):
@@ -219,7 +221,7 @@ def _requests(browser) -> list:
 PAGES = ("index.html", "changes.html", "regions/R07.html", "leaves/アb.html", "kpis.html")
 
 
-def test_in_a_browser_the_pages_render_and_ask_for_nothing_outside(site, tmp_path):
+def test_in_a_browser_the_pages_render_are_accessible_and_ask_for_nothing_outside(site, tmp_path):
     folder, out = site
     browser = _browser()
     root = out.resolve().as_uri() + "/"
@@ -230,6 +232,10 @@ def test_in_a_browser_the_pages_render_and_ask_for_nothing_outside(site, tmp_pat
             browser.save_screenshot(str(tmp_path / (page.replace("/", "_") + ".png")))
             errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], (page, errors)
+            axe = pytest.importorskip("axe_selenium_python").Axe(browser)  # axe-core, in the package
+            axe.inject()
+            violations = [(v["id"], v["help"], v["nodes"][0]["html"][:80]) for v in axe.run()["violations"]]
+            assert violations == [], (page, violations)  # contrast, table headers, labels, ARIA, language
             asked = _requests(browser)
             assert asked and all(url.startswith((root, "data:")) for url in asked), (page, asked)  # data: is inline
             if page == "index.html":  # the numbers the reader sees are the CSVs'
@@ -237,10 +243,13 @@ def test_in_a_browser_the_pages_render_and_ask_for_nothing_outside(site, tmp_pat
                 seen = {c.get_attribute("data-leaf"): int(c.text) for c in cells}
                 kpis = _table(folder, "kpis.csv")
                 assert seen == {leaf: len({k["圏域コード"] for k in kpis if k["取組分類"] == leaf}) for leaf in seen}
-        probe = tmp_path / "probe.html"  # the log sees a request outside: this check can fail
-        probe.write_text('<!DOCTYPE html><title>x</title><img src="http://127.0.0.1:9/x.png" alt="">', encoding="utf-8")
+        probe = tmp_path / "probe.html"  # the log sees a request outside, axe a faint text: these checks can fail
+        probe.write_text('<!DOCTYPE html><html lang="ja"><title>x</title><img src="http://127.0.0.1:9/x.png" alt="">'
+                         '<p style="color:#ccc">薄い文字</p></html>', encoding="utf-8")
         browser.get(probe.as_uri())
         assert "http://127.0.0.1:9/x.png" in _requests(browser)
+        axe.inject()
+        assert "color-contrast" in {v["id"] for v in axe.run()["violations"]}
     finally:
         browser.quit()
 
@@ -269,5 +278,35 @@ def test_in_a_browser_the_search_filters_and_the_table_sorts(site):
         rates = [float(c.get_attribute("data-value")) for c in
                  browser.find_elements("css selector", "#kpis tbody tr td:nth-child(9)") if c.get_attribute("data-value")]
         assert rates == sorted(rates) and len(rates) > 3
+    finally:
+        browser.quit()
+
+
+def test_printed_on_a4_the_pages_keep_their_tables_and_drop_the_controls(site, tmp_path):
+    """Chromium's print of the KPI table and a region page: A4, the (one-line) column headers
+    on the paper, and none of the screen's controls (search, filters, skip link)."""
+    import base64
+    import subprocess
+
+    if not shutil.which("pdftotext") or not shutil.which("pdfinfo"):
+        pytest.skip("poppler-utils is not installed")
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    _, out = site
+    browser = _browser()
+    try:
+        for page, headers in (("kpis.html", ["圏域", "施策", "指標名", "種類", "基準値", "目標値", "最新値", "区分"]),
+                              ("regions/R07.html", ["指標名", "区分", "年度別の実績", "前回（令和8年度調査）からの見直し", "全国との比較"])):
+            browser.get((out / page).as_uri())
+            options = PrintOptions()
+            options.page_width, options.page_height = 21.0, 29.7
+            pdf = tmp_path / (page.replace("/", "_") + ".pdf")
+            pdf.write_bytes(base64.b64decode(browser.print_page(options)))
+            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+            width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+            assert abs(width - 595) < 3 and abs(height - 842) < 3, info  # A4
+            text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                                      check=True).stdout)
+            assert all(h in text for h in headers), (page, text[:300])
+            assert "本文へ移動" not in text and "圏域名・指標名など" not in text and "すべて" not in text
     finally:
         browser.quit()
