@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from .isolate import die_with_parent
 
 MAX_KPIS = 12  # a region's chart shows the yearly actuals of its first KPIs that have some
-POOL_FROM = 40  # regions: fewer are drawn in this process (a pool costs a second to start)
+POOL_FROM = 16  # regions: fewer are drawn in this process (a pool costs about a second to start)
 COLOUR = "#1F4E78"
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}  # same data, same bytes
 

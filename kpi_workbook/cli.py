@@ -191,6 +191,7 @@ def demo(out_dir):
     click.echo(f"未提出：{'、'.join(r.name for r in result.missing) or 'なし'}")
     click.echo(f"集計結果：{result.output}")
     click.echo(f"CSV：{result.csv_dir}（前回との比較：revisions.csv）")
+    click.echo(f"ウェブ報告：{made['site'] / 'index.html'}（ブラウザで開けます）")
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """The bundled demo: the whole loop on the sample roster, in one call.
 
 generate the sample regions' workbooks → fill them from ``samples/returns/*.json`` (as the
-clerks would) → consolidate the returns into the summary and the CSVs.
+clerks would) → consolidate the returns into the summary and the CSVs → publish the site.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .consolidate import consolidate
 from .errors import OutputError
 from .fill import fill_workbook, update_workbook
 from .generate import generate
+from .publish import publish
 from .survey import load_survey
 
 MARKER = ".kpi-workbook-demo"  # a folder the demo made, so the next demo may replace it
@@ -28,13 +29,13 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
     ``samples/round1``, where a region's first round differs), consolidated to CSVs.
     Round 2 (the top level): workbooks generated from round 1's CSVs, each updated as its
     clerk would (``samples/round2``: 旭川 adds its 令和3年度 actuals, as seed 004), and
-    consolidated with the comparison (KPI見直し状況, revisions.csv)."""
+    consolidated with the comparison (KPI見直し状況, revisions.csv), then published (``site/``)."""
     out = Path(out_dir)
     marker = out / MARKER
     if out.exists() and any(out.iterdir()) and not marker.exists():
         raise OutputError(f"「{out}」は空ではなく、以前のデモの出力先でもありません。"
                           "中のファイルを消さないよう、空のフォルダか新しいフォルダを指定してください。")
-    for sub in ("workbooks", "returns", "csv", "round1"):
+    for sub in ("workbooks", "returns", "csv", "round1", "site"):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     marker.write_text("kpi-workbook demo output: replaced by the next demo run\n", encoding="utf-8")
@@ -65,7 +66,8 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
             update_workbook(path, changes, returns / path.name, keys)
     result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs, survey=survey,
                          progress=progress, round_=round2, previous=first / "csv")
-    return {"workbooks": out / "workbooks", "returns": returns, "result": result, "round1": first}
+    site = publish(out / "csv", out / "site", survey=survey, force=True, previous=first / "csv", jobs=jobs)
+    return {"workbooks": out / "workbooks", "returns": returns, "result": result, "round1": first, "site": site}
 
 
 ROW_KEYS = {"kpis": ("kpi_no",), "actuals": ("kpi_no", "time"), "projects": ("project_code",),

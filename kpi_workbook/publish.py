@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .analysis import load_round
 from .charts import bar_chart, region_charts
-from .comparison import compare_rounds, per_region, read_table
+from .comparison import check_columns, compare_rounds, per_region, read_table
 from .errors import KpiWorkbookError
 from .outputs import refuse_replacing
 from .summary_tables import revisions_sentence
@@ -145,8 +145,7 @@ def site_data(frames: dict, survey, package: dict) -> dict:
     code = L["region_code"]
     regions_frame = frames["regions"]
     names = dict(zip(regions_frame[code], regions_frame[L["region_name"]]))
-    col = {key: survey.sheet("kpis").column(key).label for key in
-           ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+    col = _kpi_labels(survey)
     rows = [_kpi(r, col, code, names, L) for r in _records(frames["kpis"])]
     projects = _projects(frames["projects"], survey, code)
     project_code = survey.sheet("kpis").column("project_code").label
@@ -193,6 +192,12 @@ def _series(actuals, survey, code: str) -> dict:
     return out
 
 
+def _kpi_labels(survey) -> dict:
+    """kpis.csv's header of each KPI column a page shows, by its key."""
+    return {key: survey.sheet("kpis").column(key).label for key in
+            ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+
+
 def _kpi(r: dict, col: dict, code: str, names: dict, L: dict) -> dict:
     unit = r.get(col["unit"]) or ""
     return {"region": r[code], "region_name": names.get(r[code], ""), "no": r[col["kpi_no"]],
@@ -217,13 +222,14 @@ def comparison_data(folder: Path, previous: Path, before: tuple, data: dict, sur
     package, frames = before
     L, words = survey.summary["labels"], survey.rounds
     code = L["region_code"]
+    for round_folder in (folder, previous):
+        check_columns(round_folder, survey)  # every column compared, or exit 2 naming the file
     revisions = compare_rounds(read_table(folder / "kpis.csv"), read_table(previous / "kpis.csv"), survey)
     counts = per_region(revisions, survey)
     rows = [dict(zip(("region", "no", "kind", "item", "before", "after"), r))
             for r in revisions.itertuples(index=False, name=None)]
     kind_of = {(r["region"], r["no"]): r["kind"] for r in rows}
-    col = {key: survey.sheet("kpis").column(key).label for key in
-           ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+    col = _kpi_labels(survey)
     old = {(k["region"], k["no"]): k for k in (_kpi(r, col, code, data["names"], L) for r in _records(frames["kpis"]))}
     for k in data["kpis"]:
         k["revision"] = kind_of.get((k["region"], k["no"]), "")

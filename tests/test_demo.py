@@ -11,6 +11,7 @@ def test_the_demo_makes_every_output_and_runs_again(tmp_path):
     assert len(result.used) == 8 and [r.code for r in result.missing] == ["R09", "R10"]
     assert (tmp_path / "demo-out" / "summary.xlsx").exists() and (tmp_path / "demo-out" / "csv" / "kpis.csv").exists()
     assert len(list((made["workbooks"] / "renkei").glob("*.xlsx"))) == 10
+    assert made["site"] == tmp_path / "demo-out" / "site" and (made["site"] / "changes.html").exists()  # published
     run_demo(tmp_path / "demo-out", jobs=1)  # its own folder: replaced
 
 

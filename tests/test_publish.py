@@ -108,6 +108,14 @@ def test_bad_input_and_an_existing_site(site, tmp_path, teiju):
         publish(broken, tmp_path / "y")
     with pytest.raises(KpiWorkbookError, match="kpis.csv"):
         publish(folder, tmp_path / "z", previous=broken)  # last round's, too
+    cut = tmp_path / "cut"  # last round's kpis.csv without a column it is compared on
+    shutil.copytree(folder.parent / "round1" / "csv", cut)
+    lines = (cut / "kpis.csv").read_text(encoding="utf-8-sig").splitlines()
+    at = lines[0].split(",").index("目標値")
+    (cut / "kpis.csv").write_text("\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != at)
+                                            for line in lines), encoding="utf-8-sig")
+    with pytest.raises(KpiWorkbookError, match="目標値"):
+        publish(folder, tmp_path / "z", previous=cut)
     (broken / "datapackage.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(KpiWorkbookError, match="datapackage.json"):
         publish(broken, tmp_path / "y")
