@@ -251,6 +251,12 @@ def test_in_a_browser_the_pages_render_are_accessible_and_ask_for_nothing_outsid
                 seen = {c.get_attribute("data-leaf"): int(c.text) for c in cells}
                 kpis = _table(folder, "kpis.csv")
                 assert seen == {leaf: len({k["圏域コード"] for k in kpis if k["取組分類"] == leaf}) for leaf in seen}
+            if page == "regions/R07.html":  # each KPI's 達成率 and 区分 as kpis.csv has them
+                table = browser.find_element("css selector", "table.kpis")
+                shown = {r.find_elements("tag name", "td")[0].text: [c.text for c in r.find_elements("tag name", "td")[-2:]]
+                         for r in table.find_elements("css selector", "tbody tr")}
+                mine = [k for k in _table(folder, "kpis.csv") if k["圏域コード"] == "R07"]
+                assert shown == {k["KPI番号"]: [f"{float(k['達成率（%）']):.1f}%", k["区分"]] for k in mine}
         probe = tmp_path / "probe.html"  # the log sees a request outside, axe a faint text: these checks can fail
         probe.write_text('<!DOCTYPE html><html lang="ja"><title>x</title><img src="http://127.0.0.1:9/x.png" alt="">'
                          '<p style="color:#ccc">薄い文字</p></html>', encoding="utf-8")
@@ -282,10 +288,12 @@ def test_in_a_browser_the_search_filters_and_the_table_sorts(site):
         shown = [r for r in rows if r.is_displayed()]
         assert shown and all(r.find_elements("tag name", "td")[-1].text == "達成" for r in shown)
         select.find_element("xpath", "./option[@value='']").click()
-        browser.find_element("css selector", "button[data-sort='8']").click()  # 達成率, ascending
+        from selenium.webdriver.common.keys import Keys
+        browser.find_element("css selector", "button[data-sort='8']").send_keys(Keys.ENTER)  # 達成率, by keyboard
         rates = [float(c.get_attribute("data-value")) for c in
                  browser.find_elements("css selector", "#kpis tbody tr td:nth-child(9)") if c.get_attribute("data-value")]
         assert rates == sorted(rates) and len(rates) > 3
+        assert browser.find_element("css selector", "th[aria-sort]").get_attribute("aria-sort") == "ascending"
     finally:
         browser.quit()
 
@@ -318,3 +326,26 @@ def test_printed_on_a4_the_pages_keep_their_tables_and_drop_the_controls(site, t
             assert "本文へ移動" not in text and "圏域名・指標名など" not in text and "すべて" not in text
     finally:
         browser.quit()
+
+
+def test_a_teiju_round_says_its_own_sentence_with_the_migrated_left_out(tmp_path, teiju):
+    """定住自立圏: seed 000's sentence counts the regions whose vision is adopted, those moved
+    to 連携中枢都市圏 left out: the site says what 概要 says, and shows teiju's own taxonomy."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県,移行状況,ビジョン策定状況\n"
+                      "T1,一の定住自立圏,定住自立圏,一市,一市,A県,,策定済み\n"
+                      "T2,二の定住自立圏,定住自立圏,二市,二市,B県,,策定済み\n"
+                      "T3,三の定住自立圏,定住自立圏,三市,三市,C県,移行済み,策定済み\n"
+                      "T4,四の定住自立圏,定住自立圏,四市,四市,D県,,未策定\n", encoding="utf-8")
+    kpi = {"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
+           "単位": "人", "目標の方向": "増加", "目標値": "10", "目標時点": "R5"}
+    for path in generate(roster, teiju, tmp_path / "blank", jobs=1).written:
+        if path.name.startswith(("T1", "T4")):
+            fill_workbook(path, {"KPI": [kpi]}, tmp_path / "in" / path.name)
+    consolidate(tmp_path / "in", roster, tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", survey=teiju, jobs=1)
+    out = publish(tmp_path / "csv", tmp_path / "site", survey=teiju, jobs=1)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "共生ビジョンを策定している2圏域（連携中枢都市圏に移行済みの1圏域を除く）のうち、1圏域において指標を設定済み。" in page
+    shown = dict(re.findall(r'data-leaf="([^"]+)">(\d+)<', page))
+    assert set(shown) == {leaf.code for leaf in teiju.taxonomy.leaves} and shown["Aa"] == "2"
+    assert sorted(p.stem for p in (out / "regions").glob("*.html")) == ["T1", "T2", "T4"]
