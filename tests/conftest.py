@@ -140,6 +140,16 @@ def set_modified(path, stamp):
             zf.writestr(name, data)
 
 
+def teiju_roster(path: Path) -> Path:
+    """Four 定住自立圏: T3 moved to 連携中枢都市圏 (移行済み), T4's vision not adopted (未策定)."""
+    path.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県,移行状況,ビジョン策定状況\n"
+                    "T1,一の定住自立圏,定住自立圏,一市,一市,A県,,策定済み\n"
+                    "T2,二の定住自立圏,定住自立圏,二市,二市,B県,,策定済み\n"
+                    "T3,三の定住自立圏,定住自立圏,三市,三市,C県,移行済み,策定済み\n"
+                    "T4,四の定住自立圏,定住自立圏,四市,四市,D県,,未策定\n", encoding="utf-8")
+    return path
+
+
 def rows(ws):
     return [list(r) for r in ws.iter_rows(values_only=True)]
 

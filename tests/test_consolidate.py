@@ -13,7 +13,7 @@ from kpi_workbook.cli import cli
 from kpi_workbook.consolidate import consolidate
 from kpi_workbook.fill import fill_workbook
 
-from .conftest import INJECTION, SAMPLES, rows, set_modified
+from .conftest import INJECTION, SAMPLES, rows, set_modified, teiju_roster
 
 def test_submission_outcomes(summary):
     result, _, _ = summary
@@ -306,12 +306,7 @@ def test_teiju_sentence_leaves_out_migrated_regions(tmp_path, teiju):
     The roster marks one region 移行済み (not surveyed, not missing) and one whose vision is
     未策定 (surveyed, but not counted in the sentence)."""
     from kpi_workbook.generate import generate
-    roster = tmp_path / "roster.csv"
-    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県,移行状況,ビジョン策定状況\n"
-                      "T1,一の定住自立圏,定住自立圏,一市,一市,A県,,策定済み\n"
-                      "T2,二の定住自立圏,定住自立圏,二市,二市,B県,,策定済み\n"
-                      "T3,三の定住自立圏,定住自立圏,三市,三市,C県,移行済み,策定済み\n"
-                      "T4,四の定住自立圏,定住自立圏,四市,四市,D県,,未策定\n", encoding="utf-8")
+    roster = teiju_roster(tmp_path / "roster.csv")
     made = generate(roster, teiju, tmp_path / "blank")
     assert sorted(p.name[:2] for p in made.written) == ["T1", "T2", "T4"]
     folder = tmp_path / "in"

@@ -18,6 +18,8 @@ from kpi_workbook.fill import fill_workbook
 from kpi_workbook.generate import generate
 from kpi_workbook.publish import number_text, publish
 
+from .conftest import teiju_roster
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -331,12 +333,7 @@ def test_printed_on_a4_the_pages_keep_their_tables_and_drop_the_controls(site, t
 def test_a_teiju_round_says_its_own_sentence_with_the_migrated_left_out(tmp_path, teiju):
     """定住自立圏: seed 000's sentence counts the regions whose vision is adopted, those moved
     to 連携中枢都市圏 left out: the site says what 概要 says, and shows teiju's own taxonomy."""
-    roster = tmp_path / "roster.csv"
-    roster.write_text("圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県,移行状況,ビジョン策定状況\n"
-                      "T1,一の定住自立圏,定住自立圏,一市,一市,A県,,策定済み\n"
-                      "T2,二の定住自立圏,定住自立圏,二市,二市,B県,,策定済み\n"
-                      "T3,三の定住自立圏,定住自立圏,三市,三市,C県,移行済み,策定済み\n"
-                      "T4,四の定住自立圏,定住自立圏,四市,四市,D県,,未策定\n", encoding="utf-8")
+    roster = teiju_roster(tmp_path / "roster.csv")
     kpi = {"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
            "単位": "人", "目標の方向": "増加", "目標値": "10", "目標時点": "R5"}
     for path in generate(roster, teiju, tmp_path / "blank", jobs=1).written:
