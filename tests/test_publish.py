@@ -158,6 +158,16 @@ def test_the_command_says_where_the_site_is_and_refuses_a_full_folder(site, tmp_
     assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output
 
 
+def test_the_command_shows_its_progress(site, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kpi_workbook.cli import cli
+    monkeypatch.setenv("KPI_WORKBOOK_PROGRESS", "1")
+    folder, _ = site
+    result = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web"), "--jobs", "1"])
+    assert result.exit_code == 0 and "ウェブ報告を作成中" in result.output  # (a bar on a terminal)
+
+
 # Seed 002: 施策ごとのKPI設定状況 of the 34 regions (令和2年3月末), leaf by leaf.
 SEED_002 = {"アa": 28, "アb": 31, "アc": 31, "アd": 30, "アe": 10, "イa": 23, "イb": 29, "イc": 25, "イd": 12,
             "ウAa": 25, "ウAb": 11, "ウAc": 26, "ウAd": 27, "ウAe": 8, "ウAf": 24, "ウAg": 25, "ウAh": 25,
