@@ -149,16 +149,18 @@ def site_data(frames: dict, survey, package: dict) -> dict:
     rows = [_kpi(r, col, code, names, L) for r in _records(frames["kpis"])]
     projects = _projects(frames["projects"], survey, code)
     project_code = survey.sheet("kpis").column("project_code").label
-    for k, r in zip(rows, frames["kpis"][project_code]):
-        k["project"], k["project_summary"] = projects.get((k["region"], r), ("", ""))
-    by_region, by_leaf = defaultdict(list), defaultdict(list)
-    for k in rows:
+    by_region, by_leaf, projects_of = defaultdict(list), defaultdict(list), defaultdict(list)
+    for k, number in zip(rows, frames["kpis"][project_code]):
+        k["project"] = projects.get((k["region"], number)) or {"name": "", "summary": "", "kpis": 0}
+        k["project"]["kpis"] += 1
         by_region[k["region"]].append(k)
         by_leaf[k["category"]].append(k)
+    for (region, _), project in projects.items():
+        projects_of[region].append(project)
     series = _series(frames["actuals"], survey, code)
     leaves = [_leaf(node, by_leaf[node.code], len(names), taxonomy) for node in taxonomy.leaves]
     regions = [{"code": r[code], "name": r[L["region_name"]], "status": r[L["status"]], "errors": r[L["errors"]],
-                "kpis": by_region[r[code]], "series": series.get(r[code], {}),
+                "kpis": by_region[r[code]], "series": series.get(r[code], {}), "projects": projects_of[r[code]],
                 "leaves": sorted({k["category"] for k in by_region[r[code]] if k["category"]})}
                for r in _records(regions_frame)]
     overview = package.get("overview") or {}
@@ -174,11 +176,13 @@ def site_data(frames: dict, survey, package: dict) -> dict:
 
 
 def _projects(projects, survey, code: str) -> dict:
-    """{(region, project code): (事業名, 事業の概要)}: what a KPI measures (seed 001's 取組事例)."""
+    """{(region, project code): its code, 事業名, 事業の概要 and 取組分類}, in the CSV's order:
+    what a KPI measures (seed 001's 取組事例)."""
     sheet = survey.sheet("projects")
-    number, name, summary = (projects[sheet.column(k).label].fillna("") for k in ("project_code", "project_name",
-                                                                                  "summary"))
-    return {(region, n): (a, b) for region, n, a, b in zip(projects[code], number, name, summary)}
+    columns = [projects[sheet.column(k).label].astype(object).fillna("")
+               for k in ("project_code", "project_name", "summary", "category")]
+    return {(region, number): {"code": number, "name": name, "summary": summary, "category": str(category), "kpis": 0}
+            for region, number, name, summary, category in zip(projects[code], *columns)}
 
 
 def _series(actuals, survey, code: str) -> dict:

@@ -54,6 +54,8 @@ def test_a_page_for_every_region_and_leaf_and_every_kpi_in_the_table(site, renke
     assert table.count("<tr data-role=") == len(kpis)
     asahikawa = (out / "regions" / "R07.html").read_text(encoding="utf-8")
     assert "77.8%" in asahikawa and "38.1%" in asahikawa and "<svg" in asahikawa  # seed 004, and its actuals chart
+    projects = [p for p in _table(folder, "projects.csv") if p["圏域コード"] == "R07"]
+    assert projects and all(p["事業名"] in asahikawa for p in projects)  # its projects, too
     assert (out / "data" / "kpis.csv").read_bytes() == (folder / "kpis.csv").read_bytes()
     leaf = (out / "leaves" / "アb.html").read_text(encoding="utf-8")
     assert "産学連携支援事業" in leaf and "小規模マッチング会" in leaf  # seed 001's 取組事例: the project beside its KPI
@@ -264,7 +266,7 @@ def test_in_a_browser_the_pages_render_are_accessible_and_ask_for_nothing_outsid
                 kpis = _table(folder, "kpis.csv")
                 assert seen == {leaf: len({k["圏域コード"] for k in kpis if k["取組分類"] == leaf}) for leaf in seen}
             if page == "regions/R07.html":  # each KPI's 達成率 and 区分 as kpis.csv has them
-                table = browser.find_element("css selector", "table.kpis")
+                table = browser.find_element("id", "region-kpis")
                 shown = {r.find_elements("tag name", "td")[0].text: [c.text for c in r.find_elements("tag name", "td")[-2:]]
                          for r in table.find_elements("css selector", "tbody tr")}
                 mine = [k for k in _table(folder, "kpis.csv") if k["圏域コード"] == "R07"]
