@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from .errors import KpiWorkbookError
-from .export import unneutralize
+from .export import MAX_BYTES, unneutralize
 
 
 def load_round(csv_dir) -> dict:
@@ -27,14 +27,16 @@ def load_round(csv_dir) -> dict:
 
     folder = Path(csv_dir)
     try:
+        _bounded(folder / "datapackage.json")
         package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise KpiWorkbookError(f"{folder}: datapackage.json を読み込めません（{exc}）。"
                                "consolidate --csv で書き出したフォルダを指定してください。") from exc
     tables = {}
-    for resource in package.get("resources", []):
+    for resource in _resources(package, folder):
         fields = resource["schema"]["fields"]
         try:
+            _bounded(folder / resource["path"])
             frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False,
                                 encoding=_encoding(resource.get("encoding", "utf-8")))
         except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:  # missing, unreadable, not CSV
@@ -45,6 +47,31 @@ def load_round(csv_dir) -> dict:
             raise KpiWorkbookError(f"{resource['path']}: 列「{'」「'.join(missing)}」がありません。")
         tables[resource["name"]] = pd.DataFrame({f["name"]: _typed(frame[f["name"]], f, pd) for f in fields})
     return tables
+
+
+def _resources(package, folder: Path) -> list:
+    """The package's resources, each a CSV of *folder* itself (a bare file name: a package
+    never makes the reader open a file elsewhere) with its fields named."""
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        raise KpiWorkbookError(f"{folder / 'datapackage.json'}: resources がありません。")
+    for resource in resources:
+        try:
+            path, fields = resource["path"], resource["schema"]["fields"]
+            ok = isinstance(path, str) and Path(path).name == path and path.endswith(".csv") and isinstance(
+                resource["name"], str) and all(isinstance(f["name"], str) for f in fields)
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise KpiWorkbookError(f"{folder / 'datapackage.json'}: 表の記述が正しくありません"
+                                   f"（{str(resource)[:80]}）。")
+    return resources
+
+
+def _bounded(path: Path) -> None:
+    """A file of a round is read only up to :data:`~kpi_workbook.export.MAX_BYTES` (memory)."""
+    if path.stat().st_size > MAX_BYTES:
+        raise ValueError(f"{path.stat().st_size:,} バイトは大きすぎます（上限 {MAX_BYTES:,} バイト）")
 
 
 def _encoding(name: str) -> str:

@@ -26,6 +26,7 @@ _NUMBERLIKE = re.compile(r"[+-](?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|\+\d{1,3}(
 _WIDE_SIGNS = str.maketrans("＋－", "+-")
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
+MAX_BYTES = 512 << 20  # the most a round's CSV (or its datapackage.json) may be read at; a national round's are ~70 MB
 
 
 _RISKY_FIELD = re.compile("\x1f[=@\t\r\x00+\\-＝＠＋－]")  # after a separator: a field neutralize looks at

@@ -17,12 +17,11 @@ from pathlib import Path
 
 from . import findings as F
 from .errors import KpiWorkbookError
-from .export import unneutralize
+from .export import MAX_BYTES, unneutralize
 
 SHEET = "_previous"  # the hidden sheet of last round's values
 TABLES = ("projects", "kpis", "actuals")  # what a new round starts from (costs are each year's own)
 KEYS = {"projects": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
-MAX_BYTES = 512 << 20  # a national round's CSVs are ~70 MB
 
 
 class PreviousRoundError(KpiWorkbookError):

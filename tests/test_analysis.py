@@ -66,6 +66,29 @@ def test_a_folder_without_a_package_is_a_clear_error(tmp_path):
         load_round(tmp_path)
 
 
+@pytest.mark.parametrize("package", [
+    [1, 2],  # not a package at all
+    {"resources": [{"name": "x", "path": "../../../etc/passwd", "schema": {"fields": []}}]},  # a file elsewhere
+    {"resources": [{"name": "x", "path": "/etc/hosts.csv", "schema": {"fields": []}}]},
+    {"resources": [{"name": "x", "path": "x.csv"}]},  # no schema
+])
+def test_a_hostile_or_broken_package_is_a_clear_error(tmp_path, package):
+    import json
+    (tmp_path / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    with pytest.raises(KpiWorkbookError, match="datapackage.json"):
+        load_round(tmp_path)
+
+
+def test_a_csv_too_large_is_refused_unread(tables, tmp_path, monkeypatch):
+    import shutil
+
+    import kpi_workbook.analysis as analysis
+    shutil.copytree(tables[1], tmp_path / "csv")
+    monkeypatch.setattr(analysis, "MAX_BYTES", 1000)  # kpis.csv is larger
+    with pytest.raises(KpiWorkbookError, match="大きすぎます"):
+        load_round(tmp_path / "csv")
+
+
 def test_check_never_imports_pandas(tmp_path):
     code = ("import sys; from kpi_workbook.cli import main\n"
             "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"

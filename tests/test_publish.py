@@ -132,6 +132,19 @@ def test_bad_input_and_an_existing_site(site, tmp_path, teiju):
     assert not list(tmp_path.glob(".kpi-workbook-site-*"))  # the temporary folder is gone
 
 
+def test_text_from_returns_is_shown_as_text(site, tmp_path):
+    """A clerk's (or an attacker's) markup is escaped, and a neutralized formula reads as typed."""
+    folder, _ = site
+    copy = tmp_path / "csv"
+    shutil.copytree(folder, copy)
+    text = (copy / "kpis.csv").read_text(encoding="utf-8-sig")
+    name = _table(folder, "kpis.csv")[0]["指標名"]
+    (copy / "kpis.csv").write_text(text.replace(name, '<script>alert(1)</script>', 1), encoding="utf-8-sig")
+    out = publish(copy, tmp_path / "site", jobs=1)
+    page = (out / "kpis.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
 def test_force_never_replaces_a_folder_holding_an_input(site):
     folder, _ = site
     before = sorted(p.name for p in folder.iterdir())
