@@ -61,31 +61,46 @@ def bar_chart(labels: list, values: list, axis_label: str) -> str:
 
 def actuals_chart(series: list) -> str:
     """Small multiples of yearly actuals: *series* is [(title, [(time label, value)])];
-    "" if there is none.  Laid out by hand (no tight layout: it would draw three times)."""
+    "" if there is none.  Laid out by hand (no tight layout: it would draw three times),
+    on a figure of its shape made once per process and refilled (making the panels costs
+    more than drawing them)."""
     series = [(title, points) for title, points in series if points][:MAX_KPIS]
     if not series:
         return ""
-    plt = _pyplot()
     columns = min(3, len(series))
-    rows = -(-len(series) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 0.4 + 2.0 * rows), squeeze=False)
-    figure.subplots_adjust(left=0.1, right=0.97, bottom=0.5 / (0.4 + 2.0 * rows), top=1 - 0.45 / (0.4 + 2.0 * rows),
-                           wspace=0.4, hspace=0.75)
-    for ax, (title, points) in zip(axes.flat, series):
+    figure, axes = _panels(-(-len(series) // columns), columns)
+    ticker = _ticker()
+    for ax, (title, points) in zip(axes, series):
         times, values = zip(*points)
-        ax.plot(range(len(times)), values, marker="o", color=COLOUR)
+        ax.set_visible(True)
+        ax.lines[0].set_data(range(len(times)), values)
         ax.set_xticks(range(len(times)), times)
         ax.set_title(title, fontsize=9)
-        ax.yaxis.set_major_locator(_ticker().MaxNLocator(nbins=4, integer=all(float(v).is_integer() for v in values)))
-        ax.yaxis.set_major_formatter(_ticker().StrMethodFormatter("{x:,g}"))
-        ax.tick_params(labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(series):]:
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, integer=all(float(v).is_integer() for v in values)))
+        ax.relim()
+        ax.autoscale_view()
+    for ax in axes[len(series):]:
         ax.set_visible(False)
-    try:
-        return _svg(figure)
-    finally:
-        plt.close(figure)
+    return _svg(figure)
+
+
+_FIGURES: dict = {}  # (rows, columns) -> (figure, its axes): this process's own
+
+
+def _panels(rows: int, columns: int):
+    if (rows, columns) not in _FIGURES:
+        plt = _pyplot()
+        height = 0.4 + 2.0 * rows
+        figure, grid = plt.subplots(rows, columns, figsize=(3.2 * columns, height), squeeze=False)
+        figure.subplots_adjust(left=0.1, right=0.97, bottom=0.5 / height, top=1 - 0.45 / height, wspace=0.4, hspace=0.75)
+        axes = list(grid.flat)
+        for ax in axes:
+            ax.plot([], [], marker="o", color=COLOUR)
+            ax.yaxis.set_major_formatter(_ticker().StrMethodFormatter("{x:,g}"))
+            ax.tick_params(labelsize=8)
+            ax.spines[["top", "right"]].set_visible(False)
+        _FIGURES[(rows, columns)] = figure, axes
+    return _FIGURES[(rows, columns)]
 
 
 def region_charts(all_series: list, jobs: int | None = None):

@@ -28,3 +28,16 @@ def test_region_charts_in_a_pool_are_the_same_and_in_order(monkeypatch):
     serial = list(charts.region_charts(regions, jobs=1))
     monkeypatch.setattr(charts, "POOL_FROM", 2)
     assert list(charts.region_charts(regions, jobs=2)) == serial and len(set(serial)) == 4
+
+
+def test_a_refilled_figure_draws_what_a_new_one_would():
+    """Figures are reused per shape: nothing of one region's chart is left in the next."""
+    big = [(f"K{n:03d}（件）", [("令和2年度", 1000.5 * n), ("令和3年度", 7.0), ("令和4年度", 9.0)]) for n in range(1, 7)]
+    small = [(f"K{n:03d}（人）", [("令和5年度", float(n))]) for n in range(1, 7)]
+    charts._FIGURES.clear()
+    first = charts.actuals_chart(small)
+    charts.actuals_chart(big)  # same shape (2 × 3), other ticks, titles, limits
+    charts.actuals_chart(small[:4])  # fewer panels: some hidden
+    assert charts.actuals_chart(small) == first
+    charts._FIGURES.clear()
+    assert charts.actuals_chart(small) == first
