@@ -134,7 +134,7 @@ def package_description(survey, result, stamp) -> dict:
         out["licenses"] = [survey.license]
     if survey.author:
         out["contributors"] = [{"title": survey.author, "role": "publisher"}]
-    return out | {"overview": getattr(result, "overview", {})}
+    return out | {"overview": result.overview}
 
 
 def write_overview(w) -> None:

@@ -58,6 +58,19 @@ def test_missing_contract_column_is_named(tmp_path, renkei):
         load_survey(_write(tmp_path, text))
 
 
+@pytest.mark.parametrize("licence, message", [
+    ('license = "CC-BY-4.0"', "license"),  # a table, not a text
+    ('license = { title = "x" }', "name か path"),
+    ('license = { name = 4 }', "文字列"),
+])
+def test_a_bad_licence_is_named(tmp_path, renkei, licence, message):
+    text = open(renkei.path, encoding="utf-8").read()
+    start = text.index("license = {")
+    text = text[:start] + licence + text[text.index("\n", start):]
+    with pytest.raises(DefinitionError, match=message):
+        load_survey(_write(tmp_path, text))
+
+
 def test_unknown_choice_list(tmp_path, renkei):
     text = open(renkei.path, encoding="utf-8").read().replace('choices = "stage"', 'choices = "stages"')
     with pytest.raises(DefinitionError, match="stages"):
