@@ -21,8 +21,9 @@ from .errors import KpiWorkbookError
 from .export import MAX_BYTES, unneutralize
 
 
-def load_round(csv_dir) -> dict:
-    """``{table name: DataFrame}`` for every resource of *csv_dir*/datapackage.json."""
+def load_round(csv_dir, tables=None) -> dict:
+    """``{table name: DataFrame}`` for every resource of *csv_dir*/datapackage.json (or
+    only those named in *tables*)."""
     import pandas as pd
 
     folder = Path(csv_dir)
@@ -32,8 +33,10 @@ def load_round(csv_dir) -> dict:
     except (OSError, ValueError) as exc:
         raise KpiWorkbookError(f"{folder}: datapackage.json を読み込めません（{exc}）。"
                                "consolidate --csv で書き出したフォルダを指定してください。") from exc
-    tables = {}
+    wanted, tables = tables, {}
     for resource in _resources(package, folder):
+        if wanted is not None and resource["name"] not in wanted:
+            continue
         fields = resource["schema"]["fields"]
         try:
             _bounded(folder / resource["path"])

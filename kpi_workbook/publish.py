@@ -72,7 +72,7 @@ def _round(folder: Path, survey) -> tuple:
     if not isinstance(package, dict) or package.get("name") != survey.id:
         title = package.get("title") or package.get("name") if isinstance(package, dict) else None
         raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{title}）の集計結果です。--survey を確かめてください。")
-    frames = load_round(folder)
+    frames = load_round(folder, tables=TABLES)
     missing = [t for t in TABLES if t not in frames]
     if missing:
         raise PublishError(f"{folder}: {'、'.join(t + '.csv' for t in missing)} がありません。")

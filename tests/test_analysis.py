@@ -97,3 +97,7 @@ def test_check_never_imports_pandas(tmp_path):
     bad.write_bytes(b"not a workbook")
     done = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "False False", done.stderr
+
+
+def test_only_the_tables_asked_for(tables):
+    assert set(load_round(tables[1], tables=("kpis", "regions"))) == {"kpis", "regions"}
