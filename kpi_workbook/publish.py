@@ -22,7 +22,7 @@ from .analysis import load_round
 from .charts import bar_chart, region_charts
 from .comparison import check_columns, compare_rounds, per_region, read_table
 from .errors import KpiWorkbookError
-from .outputs import refuse_replacing
+from .outputs import refuse_replacing, writable
 from .summary_tables import revisions_sentence
 from .survey import load_survey
 from .tables import LATEST, LATEST_TIME
@@ -42,14 +42,14 @@ def publish(csv_dir, out, survey="renkei", force: bool = False, previous=None, j
     definition = load_survey(survey) if not hasattr(survey, "sheets") else survey
     folder, out = Path(csv_dir), Path(out)
     refuse_replacing(out, [folder, *([Path(previous)] if previous else [])])
-    package, frames = _round(folder, definition)
-    before = _round(Path(previous), definition) if previous else None
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise PublishError(f"出力先「{out}」は空ではありません。置き換えるには --force を指定してください。")
+    writable(out.parent)  # before anything is read: a long run never fails at its end
+    package, frames = _round(folder, definition)
+    before = _round(Path(previous), definition) if previous else None
     data = site_data(frames, definition, package)
     if before:
         data["comparison"] = comparison_data(folder, Path(previous), before, data, definition)
-    out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".kpi-workbook-site-", dir=out.parent))
     try:
         _write_site(work, folder, data, definition, jobs, progress)

@@ -145,6 +145,14 @@ def test_text_from_returns_is_shown_as_text(site, tmp_path):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_an_unwritable_place_is_said_before_anything_is_read(site, tmp_path):
+    folder, _ = site
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(KpiWorkbookError, match="書き込めません"):
+        publish(folder, blocker / "site")  # its parent is a file
+
+
 def test_force_never_replaces_a_folder_holding_an_input(site):
     folder, _ = site
     before = sorted(p.name for p in folder.iterdir())
