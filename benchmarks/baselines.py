@@ -15,9 +15,9 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from kpi_workbook.generate import COLORS, FIRST_ROW, HEADER_ROW, LISTS_SHEET, NUMBER_FORMATS
-from kpi_workbook.metadata import SHEET as META_SHEET
-from kpi_workbook.survey import load_survey
+from kpi_workbook.generation.workbooks import COLORS, FIRST_ROW, HEADER_ROW, LISTS_SHEET, NUMBER_FORMATS
+from kpi_workbook.core.meta_sheet import SHEET as META_SHEET
+from kpi_workbook.core.survey import load_survey
 
 DATA_SHEETS = ("projects", "costs", "kpis", "actuals")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import answers  # noqa: E402
 
-from kpi_workbook.check import check_workbook  # noqa: E402
-from kpi_workbook.fill import fill_workbook  # noqa: E402
-from kpi_workbook.generate import generate  # noqa: E402
+from kpi_workbook.checking.check import check_workbook  # noqa: E402
+from kpi_workbook.generation.fill import fill_workbook  # noqa: E402
+from kpi_workbook.generation.workbooks import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,8 +66,8 @@ def main() -> None:
 
 def _startup(path) -> tuple:
     """Seconds to import what ``check`` needs, in a fresh interpreter; and whether pandas came too."""
-    code = ("import sys, time; t = time.perf_counter(); import kpi_workbook.cli, kpi_workbook.check; "
-            "s = time.perf_counter() - t; from kpi_workbook.check import check_workbook; "
+    code = ("import sys, time; t = time.perf_counter(); import kpi_workbook.cli, kpi_workbook.checking.check; "
+            "s = time.perf_counter() - t; from kpi_workbook.checking.check import check_workbook; "
             f"check_workbook({str(path)!r}); print(s, 'pandas' in sys.modules)")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
             for _ in range(5)]

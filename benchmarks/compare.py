@@ -48,7 +48,7 @@ def one(name: str, folder: Path, roster: Path, work: Path) -> dict:
     work.mkdir(parents=True)
     start = time.perf_counter()
     if name == "consolidate":
-        from kpi_workbook.consolidate import consolidate
+        from kpi_workbook.consolidation.consolidate import consolidate
         result = consolidate(folder, roster, work / "summary.xlsx", csv_dir=work / "csv")
         items = len(result.submissions)
     elif name == "naive":
@@ -61,11 +61,11 @@ def one(name: str, folder: Path, roster: Path, work: Path) -> dict:
         baselines.calamine_floor(folder)
         items = len(baselines.returns(folder))
     elif name == "generate":
-        from kpi_workbook.generate import generate
+        from kpi_workbook.generation.workbooks import generate
         items = len(generate(roster, "renkei", work / "out").written)
     elif name == "generate_openpyxl":
-        from kpi_workbook.roster import read_roster
-        from kpi_workbook.survey import load_survey
+        from kpi_workbook.reading.roster import read_roster
+        from kpi_workbook.core.survey import load_survey
         items = baselines.openpyxl_generate(read_roster(roster, load_survey("renkei"))[0], work / "out")
     else:
         raise SystemExit(f"unknown contender {name}")

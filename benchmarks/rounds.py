@@ -22,7 +22,7 @@ SMALL = {"projects": 12, "kpis": 24, "actuals": 0}  # a small region's return: p
 
 
 def _fill(args) -> None:
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     index, blank, target, small = args
     if not Path(target).exists():
         fill_workbook(blank, answers(index, faulty=index % 3 == 0, **(SMALL if small else {})), target)
@@ -30,7 +30,7 @@ def _fill(args) -> None:
 
 def round_folder(count: int, small: bool = False) -> tuple[Path, Path]:
     """*small*: returns of about 12 projects and 24 KPIs without yearly actuals."""
-    from kpi_workbook.generate import generate
+    from kpi_workbook.generation.workbooks import generate
 
     CACHE.mkdir(exist_ok=True)
     folder = CACHE / f"returns-{count}{'-small' if small else ''}-v{DATA_VERSION}"

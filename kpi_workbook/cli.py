@@ -13,7 +13,7 @@ import traceback
 import click
 
 from . import __version__
-from .errors import KpiWorkbookError
+from .core.errors import KpiWorkbookError
 
 
 def _progress(total: int, label: str):
@@ -54,10 +54,10 @@ def cli():
 @click.option("--previous", default=None, type=click.Path(file_okay=False), help="前回の集計結果のCSVフォルダ（consolidate --csv）。各圏域の調査票に前回の事業・KPI・実績を記入しておく")
 def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact, round_, previous):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
-    from .generate import generate as run
-    from .report import format_findings
-    from .roster import read_roster
-    from .survey import load_survey
+    from .generation.workbooks import generate as run
+    from .checking.report import format_findings
+    from .reading.roster import read_roster
+    from .core.survey import load_survey
 
     definition = load_survey(survey)
     total = len(read_roster(roster, definition)[0])
@@ -88,19 +88,19 @@ def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, c
 @click.option("--round", "round_", default=None, help="調査回の名前（例：令和9年度調査。既定：調査の定義のもの）")
 def check(files, roster, survey, as_json, annotate_dir, secret, round_):
     """提出された調査票を読み込み、記入内容の問題をセル単位で報告する。"""
-    from .check import check_files
-    from .report import format_findings, summary_line, to_json
+    from .checking.check import check_files
+    from .checking.report import format_findings, summary_line, to_json
 
     definition = regions = None
     if survey:
-        from .survey import load_survey
+        from .core.survey import load_survey
         definition = load_survey(survey)
     if roster:
-        from .roster import read_roster
-        from .survey import load_survey
+        from .reading.roster import read_roster
+        from .core.survey import load_survey
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
     if annotate_dir:
-        from .annotate import check_and_annotate
+        from .checking.annotate import check_and_annotate
         results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret,
                                      round_=round_)
     else:
@@ -136,9 +136,9 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
-    from .consolidate import consolidate as run
-    from .discover import discover
-    from .report import format_consolidation, to_json
+    from .consolidation.consolidate import consolidate as run
+    from .consolidation.discover import discover
+    from .checking.report import format_consolidation, to_json
 
     total = len(discover(Path(folder))[0])
     bar = _progress(2 * total, "提出ファイルを確認中")
@@ -204,7 +204,7 @@ def demo(out_dir):
 @click.option("--force", is_flag=True, help="空でない出力先を置き換える")
 def publish(csv_dir, out_dir, survey, previous, jobs, force):
     """集計結果のCSV（consolidate --csv）から、誰でも開けるウェブ報告を作成する。"""
-    from .publish import publish as run
+    from .publishing.publish import publish as run
 
     bars = []
 
@@ -226,7 +226,7 @@ def publish(csv_dir, out_dir, survey, previous, jobs, force):
 @cli.command()
 def surveys():
     """使える調査の定義を一覧表示する。"""
-    from .survey import available, load_survey
+    from .core.survey import available, load_survey
 
     for name in available():
         s = load_survey(name)

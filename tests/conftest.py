@@ -73,7 +73,7 @@ FINDINGS_LOG = Path(os.environ.setdefault("KPI_WORKBOOK_TEST_FINDINGS_LOG", temp
 
 
 def _record_findings() -> None:
-    from kpi_workbook import findings
+    from kpi_workbook.core import findings
 
     made = findings.make
     if getattr(made, "recording", False):
@@ -100,13 +100,13 @@ _SESSION_PID = os.getpid()
 
 @pytest.fixture(scope="session")
 def renkei():
-    from kpi_workbook.survey import load_survey
+    from kpi_workbook.core.survey import load_survey
     return load_survey("renkei")
 
 
 @pytest.fixture(scope="session")
 def teiju():
-    from kpi_workbook.survey import load_survey
+    from kpi_workbook.core.survey import load_survey
     return load_survey("teiju")
 
 
@@ -118,7 +118,7 @@ def roster_path():
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory, renkei, roster_path):
     """The sample roster's 連携中枢都市圏 workbooks, generated once per session."""
-    from kpi_workbook.generate import generate
+    from kpi_workbook.generation.workbooks import generate
     out = tmp_path_factory.mktemp("generated")
     result = generate(roster_path, renkei, out, now=FIXED_NOW)
     assert result.written
@@ -158,7 +158,7 @@ def rows(ws):
 def returns(generated, tmp_path_factory):
     """The sample returns (seeds' numbers), plus a resubmission, a foreign file, junk.
     Shared by the session: read it, never add to it (copy it first)."""
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     folder = tmp_path_factory.mktemp("returns")
     for answers in sorted((SAMPLES / "returns").glob("*.json")):
         data = json.loads(answers.read_text(encoding="utf-8"))
@@ -179,7 +179,7 @@ def returns(generated, tmp_path_factory):
 @pytest.fixture
 def plain_returns(generated, tmp_path):
     """Only the sample returns, named as generate names them."""
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     folder = tmp_path / "plain"
     for answers in sorted((SAMPLES / "returns").glob("*.json")):
         data = json.loads(answers.read_text(encoding="utf-8"))
@@ -193,7 +193,7 @@ def summary(returns, tmp_path_factory):
     """The sample round consolidated: (result, the summary opened by openpyxl, its folder)."""
     import openpyxl
 
-    from kpi_workbook.consolidate import consolidate
+    from kpi_workbook.consolidation.consolidate import consolidate
     out = tmp_path_factory.mktemp("summary")
     result = consolidate(returns, SAMPLES / "roster.csv", out / "summary.xlsx", csv_dir=out / "csv", jobs=2)
     return result, openpyxl.load_workbook(out / "summary.xlsx"), out
@@ -202,7 +202,7 @@ def summary(returns, tmp_path_factory):
 @pytest.fixture(scope="session")
 def kumamoto_return(generated, tmp_path_factory):
     """熊本's sample return, filled as its clerk did."""
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     data = json.loads((SAMPLES / "returns" / "R01.json").read_text(encoding="utf-8"))
     return fill_workbook(generated["R01"], data, tmp_path_factory.mktemp("kumamoto") / generated["R01"].name)
 
@@ -226,9 +226,9 @@ def codes(result) -> set:
 def last_round(generated, tmp_path_factory):
     """Last round consolidated to CSVs (the sample returns), and this round generated from
     them: (the CSV folder, {region code: this round's pre-filled workbook})."""
-    from kpi_workbook.consolidate import consolidate
-    from kpi_workbook.fill import fill_workbook
-    from kpi_workbook.generate import generate
+    from kpi_workbook.consolidation.consolidate import consolidate
+    from kpi_workbook.generation.fill import fill_workbook
+    from kpi_workbook.generation.workbooks import generate
     base = tmp_path_factory.mktemp("rounds")
     for answers in sorted((SAMPLES / "returns").glob("*.json")):
         data = json.loads(answers.read_text(encoding="utf-8"))

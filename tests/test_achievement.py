@@ -1,8 +1,8 @@
 """achievement: 達成率 and 区分, as the seeds compute them."""
 from decimal import Decimal
 
-from kpi_workbook.achievement import assess, rate
-from kpi_workbook.values import parse_time
+from kpi_workbook.consolidation.achievement import assess, rate
+from kpi_workbook.core.values import parse_time
 
 LABELS = {"achieved": "達成", "on_track": "A", "behind": "B", "no_figure": "N"}
 

@@ -7,10 +7,10 @@ import zipfile
 import openpyxl
 import pytest
 
-from kpi_workbook import metadata
-from kpi_workbook.annotate import check_and_annotate
-from kpi_workbook.check import check_files
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.core import meta_sheet as metadata
+from kpi_workbook.checking.annotate import check_and_annotate
+from kpi_workbook.checking.check import check_files
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import needs_soffice, soffice
 from .test_check import ANSWERS, EXPECTED
@@ -158,7 +158,7 @@ def test_xls_and_ods_returns_get_a_rebuilt_copy(annotated, tmp_path, fmt):
 
 
 def test_a_copy_past_its_time_is_a_warning_not_the_clerks_error(generated, tmp_path, monkeypatch):
-    import kpi_workbook.annotate as C
+    import kpi_workbook.checking.annotate as C
     path = fill_workbook(generated["R05"], {}, tmp_path / "R05.xlsx")
     before = [f.code for f in check_files([path])[0].findings]
     monkeypatch.setattr(C, "ANNOTATE_TIMEOUT", 0.001)

@@ -11,9 +11,9 @@ import subprocess
 import openpyxl
 import pytest
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import SAMPLES, needs_soffice, soffice
 

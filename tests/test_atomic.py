@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from kpi_workbook.atomic import TMP_PREFIX, Pending, atomic_path, write_text
+from kpi_workbook.core.atomic import TMP_PREFIX, Pending, atomic_path, write_text
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from kpi_workbook.check import MAX_FINDINGS, check_workbook
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.reader import MAX_ROWS
+from kpi_workbook.checking.check import MAX_FINDINGS, check_workbook
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.reading.reader import MAX_ROWS
 
 from .conftest import SAMPLES
 

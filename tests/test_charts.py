@@ -2,7 +2,7 @@
 same in a pool as in this process."""
 import re
 
-from kpi_workbook import charts
+from kpi_workbook.publishing import charts
 
 
 def test_a_bar_chart_keeps_its_text_as_text_and_counts_in_whole_numbers():

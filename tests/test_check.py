@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.fill import fill_workbook
-from kpi_workbook.roster import read_roster
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.generation.fill import fill_workbook
+from kpi_workbook.reading.roster import read_roster
 
 from .conftest import FIXTURES, needs_soffice, soffice
 
@@ -148,7 +148,7 @@ def test_foreign_and_broken_files(tmp_path):
 
 
 def test_other_survey_and_tampered_layout(generated, tmp_path, teiju, renkei, roster_path):
-    from kpi_workbook.roster import read_roster
+    from kpi_workbook.reading.roster import read_roster
     result = check_workbook(generated["R01"], survey=teiju, roster=read_roster(roster_path, teiju)[0])
     mismatch = [f for f in result.findings if f.code == "META_SURVEY_MISMATCH"]
     assert len(mismatch) == 1 and renkei.title in mismatch[0].message and teiju.title in mismatch[0].message
@@ -195,8 +195,8 @@ def test_date_cells_in_a_1904_workbook(generated, tmp_path):
 def test_signed_workbooks(tmp_path, renkei, roster_path):
     import openpyxl
 
-    from kpi_workbook import metadata
-    from kpi_workbook.generate import generate
+    from kpi_workbook.core import meta_sheet as metadata
+    from kpi_workbook.generation.workbooks import generate
     signed = generate(roster_path, renkei, tmp_path / "signed", secret="s3cret").written[0]
     assert not {f.code for f in check_workbook(signed, secret="s3cret").findings} & {"SIGNATURE_MISSING", "SIGNATURE_INVALID"}
     book = openpyxl.load_workbook(signed)

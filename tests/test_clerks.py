@@ -5,9 +5,9 @@ import json
 import openpyxl
 import pytest
 
-from kpi_workbook.annotate import check_and_annotate
-from kpi_workbook.check import check_files, check_workbook
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.checking.annotate import check_and_annotate
+from kpi_workbook.checking.check import check_files, check_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import SAMPLES
 

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_workbook.cli import cli, main
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import FIXTURES, SAMPLES, make_zip_bomb
 
@@ -75,7 +75,7 @@ def test_a_round_named_at_generate_is_the_workbooks_and_another_round_is_last_ro
     another --round holds the file as last round's; with the same, it is this round's."""
     import openpyxl
 
-    from kpi_workbook import metadata
+    from kpi_workbook.core import meta_sheet as metadata
     result = run("generate", "--roster", SAMPLES / "roster.csv", "--out", tmp_path, "--round", "令和9年度調査")
     assert result.exit_code == 0, result.output
     book = next(tmp_path.glob("R01_*.xlsx"))

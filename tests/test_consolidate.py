@@ -8,10 +8,10 @@ import zipfile
 import openpyxl
 from click.testing import CliRunner
 
-import kpi_workbook.consolidate as C
+import kpi_workbook.consolidation.consolidate as C
 from kpi_workbook.cli import cli
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import INJECTION, SAMPLES, rows, set_modified, teiju_roster
 
@@ -238,7 +238,7 @@ def test_cli_json(returns, tmp_path):
 def test_rows_beyond_excel_limit_are_counted_not_lost(returns, tmp_path, monkeypatch):
     import csv as _csv
 
-    import kpi_workbook.summary as S
+    import kpi_workbook.consolidation.summary_writer as S
     monkeypatch.setattr(S, "MAX_ROWS", 5)
     result = consolidate(returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
     book = openpyxl.load_workbook(tmp_path / "s.xlsx")
@@ -290,7 +290,7 @@ def test_cli_says_where_the_csvs_went(returns, tmp_path):
 
 
 def test_teiju_summary_has_its_own_sentence(tmp_path, teiju):
-    from kpi_workbook.generate import generate
+    from kpi_workbook.generation.workbooks import generate
     blanks = generate(SAMPLES / "roster.csv", teiju, tmp_path / "blank").written
     folder = tmp_path / "in"
     fill_workbook(blanks[0], {"KPI": [{"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
@@ -305,7 +305,7 @@ def test_teiju_sentence_leaves_out_migrated_regions(tmp_path, teiju):
     """Seed 000: 「共生ビジョンを策定している110圏域（連携中枢都市圏に移行済みの4圏域を除く）…」.
     The roster marks one region 移行済み (not surveyed, not missing) and one whose vision is
     未策定 (surveyed, but not counted in the sentence)."""
-    from kpi_workbook.generate import generate
+    from kpi_workbook.generation.workbooks import generate
     roster = teiju_roster(tmp_path / "roster.csv")
     made = generate(roster, teiju, tmp_path / "blank")
     assert sorted(p.name[:2] for p in made.written) == ["T1", "T2", "T4"]

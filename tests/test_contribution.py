@@ -4,12 +4,12 @@ import io
 import json
 from decimal import Decimal
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.submission import kept_rows as _rows
-from kpi_workbook.contribution import contribution
-from kpi_workbook.fill import fill_workbook
-from kpi_workbook.xlsx_fast import Rendered
-from kpi_workbook.summary_tables import cell
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.consolidation.submission import kept_rows as _rows
+from kpi_workbook.consolidation.contribution import contribution
+from kpi_workbook.generation.fill import fill_workbook
+from kpi_workbook.xlsx.fast_writer import Rendered
+from kpi_workbook.consolidation.summary_sheets import cell
 
 from .conftest import SAMPLES
 

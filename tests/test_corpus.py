@@ -4,13 +4,13 @@ Tests of particular files use the copies in tests/fixtures/corpus (always presen
 walks over the whole shared corpus skip, with a reason, where it is not beside the checkout.
 
 Memory is bounded by construction (reading happens in a child capped by RLIMIT_AS, see
-kpi_workbook/isolate.py); the walk asserts the outcome and the time of each file.
+kpi_workbook/core/isolate.py); the walk asserts the outcome and the time of each file.
 """
 import time
 
 import pytest
 
-from kpi_workbook.check import check_workbook
+from kpi_workbook.checking.check import check_workbook
 
 from .conftest import CORPUS, FIXTURES, make_zip_bomb
 
@@ -61,7 +61,7 @@ def test_hostile_file_gets_its_finding(name, code):
 
 def test_sparse_extreme_corners_refused_before_any_grid_is_sized():
     """calamine would allocate 512 GiB (A1 to XFD1048576); the scan refuses it first."""
-    from kpi_workbook.reader import read_workbook
+    from kpi_workbook.reading.reader import read_workbook
     book, problems = read_workbook(FIXTURES / "xlsx-hostile" / "sparse_extreme_corners.xlsx")
     assert book is None and [p.code for p in problems] == ["FILE_TOO_LARGE"]
     assert "使用範囲が広すぎます" in problems[0].message
@@ -80,7 +80,7 @@ def test_encrypted_files_say_so():
 
 
 def test_error_cells_and_uncached_formulas_are_findings_not_blanks():
-    from kpi_workbook.reader import CellError, NoCachedValue, read_workbook
+    from kpi_workbook.reading.reader import CellError, NoCachedValue, read_workbook
     book, _ = read_workbook(FIXTURES / "xlsx-hostile" / "formulas_external_calls.xlsx")
     values = [v for s in book.sheets.values() for row in s.rows for v in row if v is not None]
     assert any(isinstance(v, NoCachedValue) for v in values)
@@ -103,7 +103,7 @@ def test_encrypted_xls_ods_xlsx_say_so(name):
 @pytest.mark.parametrize("name, first", [("calamine/date_1904.xlsx", "2021-01-01"), ("calamine/date_1904.xls", "2021-01-01"),
                                          ("roo/1904_base.xlsx", "2009-06-15"), ("phpspreadsheet/1904_Calendar.xlsx", "2022-01-01")])
 def test_1904_date_system(name, first):
-    from kpi_workbook.reader import read_workbook
+    from kpi_workbook.reading.reader import read_workbook
     book, _ = read_workbook(CORPUS / "xlsx-real" / name)
     assert next(iter(book.sheets.values())).rows[0][0].isoformat() == first
 
@@ -113,7 +113,7 @@ def test_corpus_through_consolidate(tmp_path):
     """Every corpus file in one folder: the run completes and accounts for each file."""
     import shutil
 
-    from kpi_workbook.consolidate import consolidate
+    from kpi_workbook.consolidation.consolidate import consolidate
     from .conftest import SAMPLES
     folder = tmp_path / "in"
     folder.mkdir()

@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from kpi_workbook import deflated_zip
-from kpi_workbook.deflated_zip import DeflatedZip, Rows, crc32_combine
+from kpi_workbook.xlsx import deflated_zip
+from kpi_workbook.xlsx.deflated_zip import DeflatedZip, Rows, crc32_combine
 
 
 def test_crc32_combine_is_the_crc_of_the_joined_bytes():

@@ -2,7 +2,7 @@
 import pytest
 
 from kpi_workbook.demo import run_demo
-from kpi_workbook.errors import OutputError
+from kpi_workbook.core.errors import OutputError
 
 
 def test_the_demo_makes_every_output_and_runs_again(tmp_path):

@@ -1,7 +1,7 @@
 """discover: the files under a folder, what is skipped and why, and the order to check them."""
 import os
 
-from kpi_workbook.discover import discover, likely_order, workbook_modified
+from kpi_workbook.consolidation.discover import discover, likely_order, workbook_modified
 
 from .conftest import set_modified
 

@@ -3,7 +3,7 @@ import inspect
 
 from click.testing import CliRunner
 
-from kpi_workbook import errors
+from kpi_workbook.core import errors
 from kpi_workbook.cli import cli
 
 

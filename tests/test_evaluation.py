@@ -3,7 +3,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from kpi_workbook.cli import cli
-from kpi_workbook.consolidate import consolidate
+from kpi_workbook.consolidation.consolidate import consolidate
 
 from .conftest import SAMPLES, rows
 
@@ -37,7 +37,7 @@ def test_block_reads_as_seed_004(summary):
 def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeypatch):
     """Over the one-sheet limit (Excel: 1,026 page breaks), the sheet becomes an index and
     --evaluation writes one workbook per region with that region's blocks."""
-    import kpi_workbook.summary as S
+    import kpi_workbook.consolidation.summary_writer as S
     monkeypatch.setattr(S, "MAX_BLOCKS", 3)
     out = tmp_path / "summary.xlsx"
     result = consolidate(returns, SAMPLES / "roster.csv", out, jobs=2, evaluation_dir=tmp_path / "評価")
@@ -56,7 +56,7 @@ def test_evaluation_per_region_when_too_many_projects(returns, tmp_path, monkeyp
 
 
 def test_evaluation_too_large_without_folder_says_how(returns, tmp_path, monkeypatch):
-    import kpi_workbook.summary as S
+    import kpi_workbook.consolidation.summary_writer as S
     monkeypatch.setattr(S, "MAX_BLOCKS", 3)
     consolidate(returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
     index = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["事務事業評価"])

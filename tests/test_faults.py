@@ -9,11 +9,11 @@ import zipfile
 
 import pytest
 
-import kpi_workbook.checking as checking
-import kpi_workbook.consolidate as C
-import kpi_workbook.summary as S
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.fill import fill_workbook
+import kpi_workbook.consolidation.pool as checking
+import kpi_workbook.consolidation.consolidate as C
+import kpi_workbook.consolidation.summary_writer as S
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import CONSOLE, FIXTURES, SAMPLES
 

@@ -1,8 +1,8 @@
 """File names from region names are safe on Windows and POSIX."""
 import pytest
 
-from kpi_workbook.errors import OutputError
-from kpi_workbook.filenames import inside, region_filename, safe_stem
+from kpi_workbook.core.errors import OutputError
+from kpi_workbook.core.filenames import inside, region_filename, safe_stem
 
 
 @pytest.mark.parametrize("text", ['a/b', 'a\\b', 'a:b', 'a*b', 'a?b', 'a"b', 'a<b', 'a>b', 'a|b', "a\x00b", "a\nb"])
@@ -34,7 +34,7 @@ def test_nothing_lands_outside(tmp_path):
 def test_shown_replaces_what_is_not_utf8():
     import os
 
-    from kpi_workbook.filenames import shown
+    from kpi_workbook.core.filenames import shown
     assert shown("R01_熊本.xlsx") == "R01_熊本.xlsx"
     assert shown(b"R01_\x8c\x46.xlsx") == "R01_\ufffdF.xlsx"
     if os.name != "nt":

@@ -1,8 +1,8 @@
 """fill: answers typed into a generated workbook as a clerk would, the blank untouched."""
 import hashlib
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 
 def test_answers_land_under_their_labels_and_the_blank_is_untouched(generated, tmp_path):

@@ -1,5 +1,5 @@
 """findings: one catalogue, and the reference generated from it kept current."""
-from kpi_workbook import findings as F
+from kpi_workbook.core import findings as F
 
 from .conftest import ROOT
 
@@ -10,7 +10,7 @@ def test_every_code_says_what_to_do():
 
 
 def test_reference_is_current():
-    """Regenerate with: python -m kpi_workbook.findings > docs/findings.md"""
+    """Regenerate with: python -m kpi_workbook.core.findings > docs/findings.md"""
     assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == F.reference_markdown()
 
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from kpi_workbook import isolate
-from kpi_workbook.isolate import IsolatedFailure, run_isolated
+from kpi_workbook.core import isolate
+from kpi_workbook.core.isolate import IsolatedFailure, run_isolated
 
 from .conftest import FIXTURES, ROOT
 
@@ -71,7 +71,7 @@ def test_memory_beyond_the_cap_is_refused():
 def test_a_hard_limit_below_the_cap_is_kept_and_worked_within():
     """Under `ulimit -v` of 450 MB (below what the cap asks for) a valid file still reads."""
     code = ("import resource, sys; lim = 450 << 20; resource.setrlimit(resource.RLIMIT_AS, (lim, lim)); "
-            "from kpi_workbook.reader import read_workbook; "
+            "from kpi_workbook.reading.reader import read_workbook; "
             f"book, problems = read_workbook({str(FIXTURES / 'xlsx-hostile' / 'control_valid.xlsx')!r}); "
             "print(book is not None, [p.code for p in problems]); "
             "print(resource.getrlimit(resource.RLIMIT_AS)[1] == lim)")
@@ -81,7 +81,7 @@ def test_a_hard_limit_below_the_cap_is_kept_and_worked_within():
 
 def test_worker_mode_timer_ends_the_process():
     """A worker's call past its time ends the worker (its pool then redoes the file)."""
-    code = ("from kpi_workbook import isolate; import time; isolate.enter_worker_mode(timeout=1.0); "
+    code = ("from kpi_workbook.core import isolate as isolate; import time; isolate.enter_worker_mode(timeout=1.0); "
             "isolate.run_isolated(time.sleep, 30); print('survived')")
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -92,7 +92,7 @@ def test_cap_address_space_never_raises_a_limit():
     if WINDOWS_LIKE:
         assert isolate.cap_address_space(1 << 30) is False
         return
-    code = ("import resource; from kpi_workbook.isolate import cap_address_space; "
+    code = ("import resource; from kpi_workbook.core.isolate import cap_address_space; "
             "resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 700 << 20)); "
             "print(cap_address_space(2 << 30), resource.getrlimit(resource.RLIMIT_AS) == (600 << 20, 700 << 20)); "
             "print(cap_address_space(300 << 20), resource.getrlimit(resource.RLIMIT_AS) == (300 << 20, 300 << 20))")

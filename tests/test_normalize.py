@@ -3,9 +3,9 @@ import datetime as dt
 
 from hypothesis import given, settings, strategies as st
 
-from kpi_workbook.normalize import converter, normalize_cell
-from kpi_workbook.reader import CellError, NoCachedValue
-from kpi_workbook.survey import load_survey
+from kpi_workbook.checking.normalize import converter, normalize_cell
+from kpi_workbook.reading.reader import CellError, NoCachedValue
+from kpi_workbook.core.survey import load_survey
 
 SURVEY = load_survey("renkei")
 COLUMNS = [column for sheet in SURVEY.sheets for column in sheet.columns]
@@ -40,7 +40,7 @@ def test_a_columns_converter_is_normalize_cell(cell, percent, unit):
 
 
 def test_converters_are_kept_per_survey_and_remember_a_bounded_number_of_texts(monkeypatch):
-    from kpi_workbook import normalize
+    from kpi_workbook.checking import normalize
     column = SURVEY.sheet("costs").column("fiscal_year")
     assert converter(column, SURVEY) is converter(column, SURVEY)
     other = load_survey("teiju")
@@ -64,8 +64,8 @@ import itertools  # noqa: E402
 
 import pytest  # noqa: E402
 
-from kpi_workbook.normalize import normalize_cell  # noqa: E402
-from kpi_workbook.survey import available, load_survey  # noqa: E402
+from kpi_workbook.checking.normalize import normalize_cell  # noqa: E402
+from kpi_workbook.core.survey import available, load_survey  # noqa: E402
 
 
 def _choice_columns():
@@ -112,7 +112,7 @@ def test_circled_numbers_alone_or_run_together():
 def test_cells_that_hold_no_value_a_clerk_typed(kumamoto_return, tmp_path):
     """An error cell (#DIV/0!), a formula saved without its result, a date that is not one:
     each is an error at its cell, and nothing is guessed."""
-    from kpi_workbook.check import check_workbook
+    from kpi_workbook.checking.check import check_workbook
 
     from .conftest import edited
 

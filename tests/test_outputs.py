@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_workbook.cli import cli
-from kpi_workbook.fill import fill_workbook
-from kpi_workbook.outputs import Claimed, refuse_inputs, refuse_replacing
-from kpi_workbook.errors import OutputError
+from kpi_workbook.generation.fill import fill_workbook
+from kpi_workbook.core.outputs import Claimed, refuse_inputs, refuse_replacing
+from kpi_workbook.core.errors import OutputError
 
 from .conftest import SAMPLES
 

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from kpi_workbook.check import check_workbook
+from kpi_workbook.checking.check import check_workbook
 
 from .conftest import needs_soffice, soffice
 
@@ -14,7 +14,7 @@ from .conftest import needs_soffice, soffice
 def test_percent_typed_in_a_cell_reads_as_percent_in_every_format(generated, tmp_path, fmt):
     """50% typed in a cell (LibreOffice stores 0.5 shown as %) is 50, whatever it was saved as."""
     import openpyxl
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     answers = {"事業費": [{"事業コード": "P001", "区分": "決算", "年度": "R2", "事業費（千円）": "100", "国": "0",
                         "都道府県": "0", "市債": "0", "その他": "0", "一般財源": "100"}],
                "事業": [{"事業コード": "P001", "事業名": "x", "取組分類": "アb"}]}

@@ -18,8 +18,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_workbook.annotate import annotate, annotated_name
-from kpi_workbook.check import check_workbook
+from kpi_workbook.checking.annotate import annotate, annotated_name
+from kpi_workbook.checking.check import check_workbook
 from kpi_workbook.demo import run_demo
 
 from .conftest import soffice

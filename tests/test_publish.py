@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kpi_workbook.consolidate import consolidate
+from kpi_workbook.consolidation.consolidate import consolidate
 from kpi_workbook.demo import run_demo
-from kpi_workbook.errors import KpiWorkbookError
-from kpi_workbook.fill import fill_workbook
-from kpi_workbook.generate import generate
-from kpi_workbook.publish import number_text, publish
+from kpi_workbook.core.errors import KpiWorkbookError
+from kpi_workbook.generation.fill import fill_workbook
+from kpi_workbook.generation.workbooks import generate
+from kpi_workbook.publishing.publish import number_text, publish
 
 from .conftest import teiju_roster
 

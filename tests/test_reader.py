@@ -1,7 +1,7 @@
 """reader: any workbook read safely, values only, in a capped child."""
 import pytest
 
-from kpi_workbook.reader import read_workbook
+from kpi_workbook.reading.reader import read_workbook
 
 from .conftest import FIXTURES
 

@@ -1,8 +1,8 @@
 """report: findings as a clerk reads them in the terminal, and as JSON."""
 import json
 
-from kpi_workbook import findings as F
-from kpi_workbook.report import format_findings, summary_line, to_json
+from kpi_workbook.core import findings as F
+from kpi_workbook.checking.report import format_findings, summary_line, to_json
 
 
 def test_findings_grouped_by_file_and_sheet_with_counts():

@@ -2,8 +2,8 @@
 import pytest
 import xlsxwriter
 
-from kpi_workbook.errors import RosterError
-from kpi_workbook.roster import read_roster, regions_for
+from kpi_workbook.core.errors import RosterError
+from kpi_workbook.reading.roster import read_roster, regions_for
 
 HEADER = "圏域コード,圏域名,圏域の種別,中心市,構成市町村,都道府県\n"
 

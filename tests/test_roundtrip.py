@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import SAMPLES, needs_soffice, soffice
 
@@ -127,7 +127,7 @@ def _assert_outputs(folder, tmp, rows):
 
 def _unneutralize(text):
     """The CSVs prefix ' to text a spreadsheet would run as a formula (documented)."""
-    from kpi_workbook.export import unneutralize
+    from kpi_workbook.core.csv_files import unneutralize
     return unneutralize(text)
 
 

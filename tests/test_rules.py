@@ -1,8 +1,8 @@
 """rules: checks across cells, rows and sheets, on returns as clerks fill them."""
 import json
 
-from kpi_workbook.check import check_workbook
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import SAMPLES, codes, edited
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_workbook.safety import peek_members
+from kpi_workbook.reading.safety import peek_members
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 NAMES = ("docProps/core.xml", "meta.xml", "xl/workbook.xml")
@@ -60,8 +60,8 @@ def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
     """Opening a FIFO for reading waits for a writer: it must be refused, not read."""
     import time
 
-    from kpi_workbook.check import check_workbook
-    from kpi_workbook.discover import discover
+    from kpi_workbook.checking.check import check_workbook
+    from kpi_workbook.consolidation.discover import discover
     fifo = tmp_path / "R01_pipe.xlsx"
     os.mkfifo(fifo)
     start = time.monotonic()
@@ -77,7 +77,7 @@ def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
 import struct  # noqa: E402
 import time  # noqa: E402
 
-from kpi_workbook.check import check_workbook  # noqa: E402
+from kpi_workbook.checking.check import check_workbook  # noqa: E402
 
 from .conftest import FIXTURES  # noqa: E402
 
@@ -128,7 +128,7 @@ def _lying_end_record(path, entries=None, cd_size=None):
 
 @pytest.mark.parametrize("case", ["entries", "sparse"])
 def test_a_directory_beyond_the_limits_is_refused_unread(tmp_path, case):
-    from kpi_workbook.discover import workbook_modified
+    from kpi_workbook.consolidation.discover import workbook_modified
     if case == "entries":
         path = _lying_end_record(tmp_path / "many.xlsx", entries=60_000)
     else:  # 8 KB on disk, a 1.2 GB directory claimed
@@ -141,7 +141,7 @@ def test_a_directory_beyond_the_limits_is_refused_unread(tmp_path, case):
 
 
 def test_the_end_record_is_read_before_any_directory_is_parsed(tmp_path, monkeypatch):
-    import kpi_workbook.safety as S
+    import kpi_workbook.reading.safety as S
 
     def no_zipfile(*args, **kwargs):
         raise AssertionError("zipfile parsed a directory the end record already refuses")

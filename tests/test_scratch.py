@@ -2,7 +2,7 @@
 import multiprocessing
 import os
 
-from kpi_workbook import scratch
+from kpi_workbook.consolidation import scratch
 
 
 def _park_in_child(directory, queue):

@@ -1,8 +1,8 @@
 """selection: one return per region — the newest as an instant; held files take no part."""
-from kpi_workbook import findings as F
-from kpi_workbook.roster import Region
-from kpi_workbook.selection import select_returns
-from kpi_workbook.submission import Submission
+from kpi_workbook.core import findings as F
+from kpi_workbook.reading.roster import Region
+from kpi_workbook.consolidation.selection import select_returns
+from kpi_workbook.consolidation.submission import Submission
 
 REGIONS = [Region("R01", "熊本", "連携中枢都市圏", ("熊本市",), ("熊本市",), "熊本県"),
            Region("R02", "播磨", "連携中枢都市圏", ("姫路市",), ("姫路市",), "兵庫県"),

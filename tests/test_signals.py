@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import CONSOLE, SAMPLES
 

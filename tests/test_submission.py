@@ -5,13 +5,13 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-import kpi_workbook.consolidate as C
-from kpi_workbook import submission
-from kpi_workbook.check import check_workbook
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.discover import workbook_modified
-from kpi_workbook.errors import InputChangedError
-from kpi_workbook.submission import Row, instant, kept_rows
+import kpi_workbook.consolidation.consolidate as C
+from kpi_workbook.consolidation import submission
+from kpi_workbook.checking.check import check_workbook
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.consolidation.discover import workbook_modified
+from kpi_workbook.core.errors import InputChangedError
+from kpi_workbook.consolidation.submission import Row, instant, kept_rows
 
 from .conftest import SAMPLES, set_modified
 
@@ -50,7 +50,7 @@ def test_a_return_changed_during_the_run_stops_rather_than_mixing_versions(retur
 
 
 def test_kept_rows_are_typed_and_keyless_or_repeated_keys_are_rejected(generated, renkei, tmp_path):
-    from kpi_workbook.fill import fill_workbook
+    from kpi_workbook.generation.fill import fill_workbook
     kpi = {"取組分類": "アa", "指標名": "x", "指標の種類": "アウトカム", "単位": "人", "目標の方向": "増加",
            "目標値": "10", "目標時点": "R5"}
     path = fill_workbook(generated["R01"], {"KPI": [{**kpi, "KPI番号": "K1"}, {**kpi, "KPI番号": "K1"},

@@ -1,8 +1,8 @@
 """Loading survey definitions, and the errors a bad definition gets."""
 import pytest
 
-from kpi_workbook.errors import DefinitionError
-from kpi_workbook.survey import available, load_survey
+from kpi_workbook.core.errors import DefinitionError
+from kpi_workbook.core.survey import available, load_survey
 
 
 def test_bundled_surveys_load(renkei, teiju):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kpi_workbook.consolidate import consolidate
-from kpi_workbook.errors import DefinitionError
-from kpi_workbook.fill import fill_workbook
-from kpi_workbook.generate import generate
-from kpi_workbook.survey import CONTRACT, SUMMARY_LABELS, SUMMARY_TEXTS, TEMPLATES_DIR, load_survey
+from kpi_workbook.consolidation.consolidate import consolidate
+from kpi_workbook.core.errors import DefinitionError
+from kpi_workbook.generation.fill import fill_workbook
+from kpi_workbook.generation.workbooks import generate
+from kpi_workbook.core.survey import CONTRACT, SUMMARY_LABELS, SUMMARY_TEXTS, TEMPLATES_DIR, load_survey
 
 from .conftest import SAMPLES
 

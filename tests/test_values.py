@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kpi_workbook.values import is_no_value, parse_date, parse_number, parse_time
+from kpi_workbook.core.values import is_no_value, parse_date, parse_number, parse_time
 
 
 @pytest.mark.parametrize("typed, unit, value", [

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from kpi_workbook.fill import fill_workbook
+from kpi_workbook.generation.fill import fill_workbook
 
 from .conftest import CONSOLE, FIXTURES, SAMPLES, make_zip_bomb, run_console
 

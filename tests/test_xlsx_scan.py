@@ -1,6 +1,6 @@
 """xlsx_scan: the used range a sheet's XML proves, before any reader sizes a grid."""
-from kpi_workbook.reader import MAX_CELLS
-from kpi_workbook.xlsx_scan import NARROW_BOUND, _scan_sheet
+from kpi_workbook.reading.reader import MAX_CELLS
+from kpi_workbook.reading.xlsx_scan import NARROW_BOUND, _scan_sheet
 
 
 def _sheet(*refs: str, quote='"') -> bytes:
@@ -43,7 +43,7 @@ def _with_part(tmp_path, part: str, prefix: bytes):
 
 
 def test_a_dtd_in_a_part_the_scan_reads_whole_is_refused_before_any_parser(tmp_path):
-    from kpi_workbook.reader import read_workbook
+    from kpi_workbook.reading.reader import read_workbook
     for part in ("xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml", "docProps/core.xml"):
         dtd = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>'
         book, findings = read_workbook(_with_part(tmp_path, part, dtd))
@@ -57,8 +57,8 @@ import time  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from kpi_workbook.discover import _stamp_in  # noqa: E402
-from kpi_workbook.xlsx_scan import _percent_formats, _scan_cells  # noqa: E402
+from kpi_workbook.consolidation.discover import _stamp_in  # noqa: E402
+from kpi_workbook.reading.xlsx_scan import _percent_formats, _scan_cells  # noqa: E402
 
 _CLOSES = ["</c>", "</c >", "</c\n>", "</c\t >"]
 

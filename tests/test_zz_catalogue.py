@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_workbook.findings import CATALOGUE
+from kpi_workbook.core.findings import CATALOGUE
 
 from .conftest import FINDINGS_LOG
 

@@ -1,0 +1,4 @@
+"""``python -m kpi_workbook``: the command line, as ``kpi-workbook``."""
+from .cli import main
+
+main()

@@ -1,0 +1,153 @@
+"""Where a return's tables are and what their cells say: a form's fields by their labels,
+a table's columns by its header row (inserted or moved columns found), each cell
+normalized by its column's type, each problem a finding at its cell."""
+from __future__ import annotations
+
+import functools
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from ..core import findings as F
+from ..core.survey import Survey
+from ..core.values import label_key as _label
+from ..reading.reader import SheetData
+from .asides import check_totals, set_aside, shifted_rows, unread
+from .normalize import EMPTY, Value, converter, normalize_cell
+from .result import MAX_FINDINGS, CellRefs, Record, ReturnResult
+
+HEADER_SEARCH_ROWS = 30
+
+
+def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
+    """Each field's value is the first cell to the right of its label."""
+    wanted = {_label(c.label): c for c in sheet.columns}
+    found = {}
+    for r, row in enumerate(data.rows[:200]):
+        for c, cell in enumerate(row[:10]):
+            column = wanted.get(_label(cell))
+            if column is not None and column.key not in found:
+                found[column.key] = (r, c + 1)
+    values, cells = {}, {}
+    for column in sheet.columns:
+        if column.key not in found:
+            result.findings.append(F.make("HEADER_MISSING", file=result.file, sheet=sheet.name,
+                                          label=column.label))
+            continue
+        r, c = found[column.key]
+        cells[column.key] = xl_rowcol_to_cell(r, c)
+        values[column.key] = _value(data.value(r, c), r, c, column, survey, result, sheet, cells[column.key],
+                                    data.percent)
+    return [Record(sheet.key, 1, values, cells)]
+
+
+def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
+    labels = {_label(c.label): c.key for c in sheet.columns}
+    best_row, best = -1, {}
+    for r, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
+        found = {}
+        for c, cell in enumerate(row):
+            key = labels.get(_label(cell))
+            if key is not None:
+                found.setdefault(key, []).append(c)
+        if len(found) > len(best):
+            best_row, best = r, found
+            if len(best) == len(labels):
+                break  # every column found: no later row can do better
+    return best_row, best
+
+
+def table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
+    header, found = _header_row(sheet, data)
+    name = result.file
+    if header < 0:
+        for column in sheet.columns:
+            if column.required:
+                result.findings.append(F.make("HEADER_MISSING", file=name, sheet=sheet.name,
+                                              label=column.label))
+        return []
+    columns = {}
+    for column in sheet.columns:
+        places = found.get(column.key)
+        if not places:
+            result.findings.append(F.make("HEADER_MISSING", file=name, sheet=sheet.name,
+                                          label=column.label))
+            continue
+        if len(places) > 1:
+            result.findings.append(F.make("HEADER_DUPLICATE", file=name, sheet=sheet.name,
+                                          cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
+        columns[column.key] = (column, places[0])
+    first = _first_data_row(data, header)
+    kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
+    kept, totals = set_aside(sheet, data, kept, columns, survey, result)
+    if data.rows_left:
+        result.findings.append(F.make("TABLE_TRUNCATED", file=name, sheet=sheet.name, row=data.height + 1,
+                                      cell=f"A{data.height + 1}", line=data.height + 1, count=data.rows_left))
+    plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
+    kept = shifted_rows(sheet, data, kept, plan, columns, result)
+    unread(sheet, data, header, columns, kept, result)
+    values = _convert_columns(sheet, data, kept, plan, result)
+    if totals:
+        check_totals(sheet, data, kept, totals, plan, values, result)
+    keys = list(values)
+    letters = {key: letter for key, _, _, letter, _ in plan}
+    return [Record(sheet.key, r + 1, dict(zip(keys, row)), CellRefs(letters, str(r + 1)))
+            for r, row in zip(kept, zip(*values.values()))]
+
+
+def _blank(row: list) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _convert_columns(sheet, data: SheetData, kept: list, plan: list, result) -> dict:
+    """Column key -> the Value of each kept row, a column at a time (measures last: they
+    take their unit from their row's unit column).  Findings come out row by row."""
+    rows = [data.rows[r] for r in kept]
+    percent = data.percent
+    out, problems = {}, []
+    for index, (key, column, c, letter, convert) in enumerate(sorted(plan, key=lambda p: p[1].type == "measure")):
+        raws = [row[c] if c < len(row) else None for row in rows]
+        units = [""] * len(rows)
+        if column.type == "measure" and column.unit_column in out:
+            units = [value.value or "" for value in out[column.unit_column]]
+        if percent:
+            out[key] = values = [EMPTY if raw is None else convert(raw, (r, c) in percent, unit)
+                                 for raw, r, unit in zip(raws, kept, units)]
+        else:
+            out[key] = values = [EMPTY if raw is None else convert(raw, False, unit) for raw, unit in zip(raws, units)]
+        problems += [(i, index, column, letter, units[i]) for i, value in enumerate(values) if value.problem]
+    for i, _, column, letter, unit in sorted(problems, key=lambda p: p[:2]):
+        r = kept[i]
+        _cell_finding(out[column.key][i], r, column, result, sheet, letter + str(r + 1), unit)
+    return out
+
+
+def _first_data_row(data: SheetData, header: int) -> int:
+    """The row after the header, or after a header merged downwards."""
+    bottom = header
+    for (r0, _c0), (r1, _c1) in data.merged:
+        if r0 == header:
+            bottom = max(bottom, r1)
+    return bottom + 1
+
+
+def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> Value:
+    value = normalize_cell(raw, column, survey, unit=unit, percent_cell=bool(percent) and (r, c) in percent)
+    if value.problem:
+        _cell_finding(value, r, column, result, sheet, cell, unit)
+    return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _letter(c: int) -> str:
+    return xl_col_to_name(c)
+
+
+def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:
+    if len(result.findings) >= MAX_FINDINGS:  # counted only: not worth wording
+        severity = F.CATALOGUE[value.problem].severity
+        result.dropped[severity] = result.dropped.get(severity, 0) + 1
+        return
+    result.add(F.make(
+        value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
+        value=value.typed, suggestion=value.suggestion, row=r + 1,
+        unit=value.typed_unit or value.unit, expected=unit or column.unit))

@@ -1,0 +1,117 @@
+"""``consolidate``: a folder of returns to the national summary, the CSVs and the findings.
+
+Stages, each a module of its own:
+1. :mod:`~kpi_workbook.consolidation.discover` the files under the folder (lock files, hidden and non-spreadsheet files are
+   listed as skipped, never read);
+2. :mod:`~kpi_workbook.consolidation.pool`: check every return in parallel processes (``--jobs``, default: the number of cores);
+   each worker also renders the return's rows for the summary and the CSVs
+   (:mod:`kpi_workbook.consolidation.contribution`) into its scratch file (:mod:`kpi_workbook.consolidation.scratch`)
+   and sends back only a small header, so rows are never held in memory;
+3. meanwhile, draft the summary: each checked return's rows are streamed, in region-code
+   order, into the summary workbook (:mod:`kpi_workbook.consolidation.summary_writer`) and the CSVs
+   (:mod:`kpi_workbook.core.csv_files`);
+4. :mod:`~kpi_workbook.consolidation.selection`: pick one return per region (the newest by the workbook's own modified time; the
+   others are listed as superseded), find missing regions and double claims; keep the
+   draft if it holds exactly the chosen returns, else write the summary again.
+
+Nothing is dropped silently: every file is either used, superseded, skipped or failed, and
+every row either counted or rejected with a finding (the reconciliation line).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from ..core import findings as F
+from . import scratch
+from .pool import Run, check_all
+from .discover import discover, likely_order, workbook_modified
+from ..core.csv_files import TABLES
+from ..core.filenames import region_filename
+from ..core.outputs import refuse_inputs, writable
+from .round_comparison import check_columns
+from ..reading.last_round import check_folder
+from ..reading.roster import read_roster, regions_for
+from .selection import select_returns
+from .submission import ConsolidateResult, Submission, instant
+from .summary_writer import DraftedSummary
+from ..core.survey import Survey, load_survey
+
+# Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
+# or --evaluation); otherwise load_rows reads the file again in the rare case they are.
+PARK_ROWS_UP_TO = 200
+
+
+def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
+                survey="renkei", progress=None, now: dt.datetime | None = None,
+                secret: str | None = None, evaluation_dir=None, keep_findings: bool = False,
+                round_: str | None = None, previous=None) -> ConsolidateResult:
+    """Check every return under *folder* and write the summary workbook (and CSVs, and
+    with *evaluation_dir* one 事務事業評価 workbook per region).
+
+    The summary is drafted while the returns are still being checked: files are checked
+    in the order of the region code their names start with (generate's names do), each
+    region's newest first, and each return joins the draft as soon as it is checked.
+    When the selection at the end disagrees with the draft, the draft is thrown away and
+    the summary is written again from the checked rows: same bytes either way.
+
+    *progress*, if given, is called ``progress(n)`` as files are checked, then
+    ``progress(n, "write")`` as the summary is written: twice the number of files in all.
+    *round_*: this round's name, when not the definition's.  *previous*: last round's
+    ``consolidate --csv`` folder; the summary and CSVs then compare the rounds
+    (KPI見直し状況, revisions.csv: :mod:`kpi_workbook.consolidation.round_comparison`).
+    *keep_findings*: each submission keeps all its findings, cell by cell (for ``--json``;
+    otherwise only those about the file as a whole, to keep a national round small).
+    """
+    folder, output = Path(folder), Path(output)
+    definition = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_)
+    regions, roster_findings = read_roster(roster, definition)
+    regions, left_out = regions_for(regions, definition, Path(roster).name)
+    _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous)
+    if previous:
+        check_folder(previous, definition)  # before anything is read: a wrong PREV stops here
+        check_columns(previous, definition)
+    files, notes = discover(folder)
+    result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
+                               totals={}, csv_dir=Path(csv_dir) if csv_dir else None,
+                               migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"),
+                               previous=Path(previous) if previous else None)
+    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
+        modified = {str(p): workbook_modified(p) for p in files}  # str: compact
+        codes = {r.code for r in regions}
+        with DraftedSummary(result, definition, output, csv_dir, evaluation_dir, codes, now,
+                            max(modified.values(), key=instant, default="")) as summary:
+            ordered = [str(p) for p in likely_order(files, folder, codes, modified)]
+            del files
+            run = Run(definition, {r.code: r for r in regions}, scratch_dir, secret,
+                      park_rows=bool(evaluation_dir) or len(ordered) <= PARK_ROWS_UP_TO, keep_findings=keep_findings)
+            try:
+                result.submissions = check_all(ordered, folder, run, jobs, progress, on_result=summary.offer,
+                                               modified=modified)
+            finally:
+                scratch.close()  # this process's own (returns checked here, --jobs 1)
+            del modified
+            result.findings += select_returns(result.submissions, regions)
+            result.submissions += [Submission(file=note.file, relative=note.file, status="skipped", findings=(note,))
+                                   for note in notes]
+            if progress:
+                progress(len(ordered), "write")
+            summary.write(jobs)
+    return result
+
+
+def _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous=None) -> None:
+    """Before anything is read: no output onto the roster, last round's CSVs or into the
+    returns folder, and every output folder writable (else the run would fail only at its end)."""
+    outputs = [output]
+    names = [f"{t}.csv" for t in (*TABLES, "revisions")] + ["datapackage.json"]
+    if csv_dir:
+        outputs += [Path(csv_dir), *(Path(csv_dir) / name for name in names)]
+    if evaluation_dir:
+        outputs += [Path(evaluation_dir), *(Path(evaluation_dir) / region_filename(r.code, r.name) for r in regions)]
+    refuse_inputs(outputs, inputs=[roster, *(Path(previous) / name for name in names if previous)], folder=folder)
+    for directory in {output.parent, *(Path(d) for d in (csv_dir, evaluation_dir) if d)}:
+        writable(directory)
+
+

@@ -1,0 +1,258 @@
+"""``publish``: a round's CSVs (a ``consolidate --csv`` folder) as a static web report
+(見える化) that opens from a USB stick or any web server, with no network access; with
+last round's CSVs (*previous*), what changed since then too.
+
+The pages are Jinja2 templates in ``kpi_workbook/publishing/templates/`` (their wording is theirs, the
+survey's comes from its definition and from 概要 as consolidate wrote it into
+datapackage.json); the charts are :mod:`kpi_workbook.publishing.charts`' inline SVG; the KPI table
+filters and sorts in the browser (``templates/site.js``, local).  The site is written into a
+temporary folder beside *out* and moved into place when complete; an existing non-empty
+*out* is replaced only with *force*, and never when it holds an input.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from ..reading.round_frames import load_round
+from .charts import bar_chart, region_charts
+from ..consolidation.round_comparison import check_columns, compare_rounds, per_region, read_table
+from ..core.errors import KpiWorkbookError
+from ..core.outputs import refuse_replacing, writable
+from ..consolidation.summary_sheets import revisions_sentence
+from ..core.survey import load_survey
+from ..consolidation.table_specs import LATEST, LATEST_TIME
+
+SITE = Path(__file__).resolve().parent / "templates"
+TABLES = ("regions", "projects", "kpis", "actuals")
+
+
+class PublishError(KpiWorkbookError):
+    """The CSV folder or the site folder cannot be used."""
+
+
+def publish(csv_dir, out, survey="renkei", force: bool = False, previous=None, jobs: int | None = None,
+            progress=None) -> Path:
+    """Write the site for the round in *csv_dir* (compared with the round in *previous*,
+    when given) to *out*; return *out*.  *progress* (done, total) is called as pages are written."""
+    definition = load_survey(survey) if not hasattr(survey, "sheets") else survey
+    folder, out = Path(csv_dir), Path(out)
+    refuse_replacing(out, [folder, *([Path(previous)] if previous else [])])
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise PublishError(f"出力先「{out}」は空ではありません。置き換えるには --force を指定してください。")
+    writable(out.parent)  # before anything is read: a long run never fails at its end
+    package, frames = _round(folder, definition)
+    before = _round(Path(previous), definition) if previous else None
+    data = site_data(frames, definition, package)
+    if before:
+        data["comparison"] = comparison_data(folder, Path(previous), before, data, definition)
+    work = Path(tempfile.mkdtemp(prefix=".kpi-workbook-site-", dir=out.parent))
+    try:
+        _write_site(work, folder, data, definition, jobs, progress)
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return out
+
+
+def _round(folder: Path, survey) -> tuple:
+    """(datapackage.json, {table: DataFrame}) of a ``consolidate --csv`` folder of *survey*."""
+    try:
+        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PublishError(f"{folder / 'datapackage.json'}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。"
+                           "consolidate --csv で書き出したフォルダを指定してください。") from None
+    if not isinstance(package, dict) or package.get("name") != survey.id:
+        title = package.get("title") or package.get("name") if isinstance(package, dict) else None
+        raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{title}）の集計結果です。--survey を確かめてください。")
+    frames = load_round(folder, tables=TABLES)
+    missing = [t for t in TABLES if t not in frames]
+    if missing:
+        raise PublishError(f"{folder}: {'、'.join(t + '.csv' for t in missing)} がありません。")
+    return package, frames
+
+
+def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) -> None:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["num"] = number_text
+    env.filters["pct"] = lambda value: "" if value is None or value != value else f"{float(value):.1f}%"
+    for sub in ("regions", "leaves", "data"):
+        (work / sub).mkdir()
+    for name in ("site.css", "site.js"):
+        shutil.copyfile(SITE / name, work / name)
+    for path in sorted(folder.glob("*.csv")) + [folder / "datapackage.json"]:
+        shutil.copyfile(path, work / "data" / path.name)
+    common = {"survey": survey, "round": data["round"], "L": survey.summary["labels"], "data": data}
+    leaves = data["leaves"]
+    chart = bar_chart([leaf["code"] for leaf in leaves], [leaf["regions"] for leaf in leaves],
+                      survey.summary["labels"]["set_regions"])
+
+    total, done = 2 + ("comparison" in data) + len(leaves) + len(data["regions"]), [0]
+
+    def page(path: str, template: str, **context) -> None:
+        stream = env.get_template(template).stream(**common, **context)  # in pieces: kpis.html is large
+        stream.enable_buffering(512)
+        with open(work / path, "w", encoding="utf-8", newline="\n") as fh:
+            stream.dump(fh)
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
+    page("index.html", "index.html", chart=chart, up="")
+    page("kpis.html", "kpis.html", up="")
+    if "comparison" in data:
+        page("changes.html", "changes.html", up="")
+    for leaf in leaves:
+        page(f"leaves/{leaf['code']}.html", "leaf.html", leaf=leaf, up="../")
+    series = [[(f"{k['no']}（{k['unit']}）" if k["unit"] else k["no"], r["series"].get(k["no"], []))
+               for k in r["kpis"]] for r in data["regions"]]
+    for region, svg in zip(data["regions"], region_charts(series, jobs)):
+        page(f"regions/{region['code']}.html", "region.html", region=region, chart=svg, up="../")
+
+
+def number_text(value, unit: str = "") -> str:
+    """A figure as the workbook shows it: 1,084人, 77.8; a text as it is; empty for none."""
+    if value is None or value != value:  # None or NaN
+        return ""
+    try:
+        number = Decimal(str(value).strip()) if str(value).strip() else None
+    except ArithmeticError:  # a text (令和5年度): as it is
+        return str(value)
+    if number is None or not number.is_finite():
+        return str(value)
+    text = f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
+    return f"{text}{unit or ''}"
+
+
+def _records(frame) -> list:
+    """A DataFrame's rows as dicts of plain values (NaN / <NA> → None)."""
+    return [{k: (None if v != v else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def site_data(frames: dict, survey, package: dict) -> dict:
+    """What the pages show, from the round's tables (plain Python values)."""
+    L, taxonomy = survey.summary["labels"], survey.taxonomy
+    code = L["region_code"]
+    regions_frame = frames["regions"]
+    names = dict(zip(regions_frame[code], regions_frame[L["region_name"]]))
+    col = _kpi_labels(survey)
+    rows = [_kpi(r, col, code, names, L) for r in _records(frames["kpis"])]
+    projects = _projects(frames["projects"], survey, code)
+    project_code = survey.sheet("kpis").column("project_code").label
+    by_region, by_leaf, projects_of = defaultdict(list), defaultdict(list), defaultdict(list)
+    for k, number in zip(rows, frames["kpis"][project_code]):
+        k["project"] = projects.get((k["region"], number)) or {"name": "", "summary": "", "kpis": 0}
+        k["project"]["kpis"] += 1
+        by_region[k["region"]].append(k)
+        by_leaf[k["category"]].append(k)
+    for (region, _), project in projects.items():
+        projects_of[region].append(project)
+    series = _series(frames["actuals"], survey, code)
+    leaves = [_leaf(node, by_leaf[node.code], len(names), taxonomy) for node in taxonomy.leaves]
+    regions = [{"code": r[code], "name": r[L["region_name"]], "status": r[L["status"]], "errors": r[L["errors"]],
+                "kpis": by_region[r[code]], "series": series.get(r[code], {}), "projects": projects_of[r[code]],
+                "leaves": sorted({k["category"] for k in by_region[r[code]] if k["category"]})}
+               for r in _records(regions_frame)]
+    overview = package.get("overview") or {}
+    with_kpi = len(by_region)
+    headline = overview.get("headline") or survey.summary["headline"].format(
+        regime=survey.regime, regions=len(names), excluded="", with_kpi=with_kpi)
+    return {"round": package.get("round", survey.round), "regions": regions, "kpis": rows, "leaves": leaves,
+            "leaf_codes": {leaf["code"] for leaf in leaves}, "leaf_by_code": {leaf["code"]: leaf for leaf in leaves},
+            "headline": headline, "figures": overview.get("figures", []), "revisions_sentence": "",
+            "roles": [n for n in taxonomy.nodes if not n.parent], "with_kpi": with_kpi,
+            "resources": package.get("resources", []), "licenses": package.get("licenses", []),
+            "created": package.get("created", ""), "names": names}
+
+
+def _projects(projects, survey, code: str) -> dict:
+    """{(region, project code): its code, 事業名, 事業の概要 and 取組分類}, in the CSV's order:
+    what a KPI measures (seed 001's 取組事例)."""
+    sheet = survey.sheet("projects")
+    columns = [projects[sheet.column(k).label].astype(object).fillna("")
+               for k in ("project_code", "project_name", "summary", "category")]
+    return {(region, number): {"code": number, "name": name, "summary": summary, "category": str(category), "kpis": 0}
+            for region, number, name, summary, category in zip(projects[code], *columns)}
+
+
+def _series(actuals, survey, code: str) -> dict:
+    """{region: {KPI number: [(time label, value)]}} of the yearly actuals with a value."""
+    sheet = survey.sheet("actuals")
+    number, time, value = (sheet.column(k).label for k in ("kpi_no", "time", "value"))
+    known = actuals[actuals[value].notna()]
+    out: dict = defaultdict(lambda: defaultdict(list))
+    for region, kpi, when, figure in zip(known[code], known[number], known[time], known[value]):
+        out[region][kpi].append((str(when), float(figure)))
+    return out
+
+
+def _kpi_labels(survey) -> dict:
+    """kpis.csv's header of each KPI column a page shows, by its key."""
+    return {key: survey.sheet("kpis").column(key).label for key in
+            ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+
+
+def _kpi(r: dict, col: dict, code: str, names: dict, L: dict) -> dict:
+    unit = r.get(col["unit"]) or ""
+    return {"region": r[code], "region_name": names.get(r[code], ""), "no": r[col["kpi_no"]],
+            "category": str(r[col["category"]] or ""), "name": r[col["name"]] or "", "kind": str(r[col["kind"]] or ""),
+            "unit": unit, "baseline": r[col["baseline"]], "target": r[col["target"]],
+            "target_time": r[col["target_time"]] or "", "latest": r.get(LATEST), "latest_time": r.get(LATEST_TIME) or "",
+            "rate": r.get(L["achievement"]), "status": str(r.get(L["progress"]) or ""), "revision": "", "before": None}
+
+
+def _leaf(node, mine: list, regions: int, taxonomy) -> dict:
+    count = len({k["region"] for k in mine})
+    return {"code": node.code, "label": node.label, "role": taxonomy.role_of(node.code), "kpis": mine,
+            "regions": count, "kpi_count": len(mine), "share": round(count * 100 / regions, 1) if regions else None,
+            "before": None}
+
+
+def comparison_data(folder: Path, previous: Path, before: tuple, data: dict, survey) -> dict:
+    """What changed since the round in *previous*: each KPI's 見直し区分 (継続 / 見直し / 新規 /
+    廃止, as ``consolidate --previous`` classes it), the fields revised, each region's counts,
+    and last round's 設定圏域数 per leaf and latest figure per KPI.  Fills the KPIs and
+    leaves of *data* in place; returns the comparison's own part."""
+    package, frames = before
+    L, words = survey.summary["labels"], survey.rounds
+    code = L["region_code"]
+    for round_folder in (folder, previous):
+        check_columns(round_folder, survey)  # every column compared, or exit 2 naming the file
+    revisions = compare_rounds(read_table(folder / "kpis.csv"), read_table(previous / "kpis.csv"), survey)
+    counts = per_region(revisions, survey)
+    rows = [dict(zip(("region", "no", "kind", "item", "before", "after"), r))
+            for r in revisions.itertuples(index=False, name=None)]
+    kind_of = {(r["region"], r["no"]): r["kind"] for r in rows}
+    col = _kpi_labels(survey)
+    old = {(k["region"], k["no"]): k for k in (_kpi(r, col, code, data["names"], L) for r in _records(frames["kpis"]))}
+    for k in data["kpis"]:
+        k["revision"] = kind_of.get((k["region"], k["no"]), "")
+        k["before"] = old.get((k["region"], k["no"]), {}).get("latest")
+    previous_leaf = defaultdict(set)
+    for (region, _), k in old.items():
+        previous_leaf[k["category"]].add(region)
+    for leaf in data["leaves"]:
+        leaf["before"] = len(previous_leaf[leaf["code"]])
+    now = {(k["region"], k["no"]): k for k in data["kpis"]}
+    for r in rows:
+        r["region_name"] = data["names"].get(r["region"], "")
+        r["name"] = (now.get((r["region"], r["no"])) or old.get((r["region"], r["no"])) or {}).get("name", "")
+    by_region = defaultdict(list)
+    for r in rows:
+        by_region[r["region"]].append(r)
+    classes = [words[k] for k in ("continued", "revised", "new", "abolished")]
+    data["revisions_sentence"] = revisions_sentence(survey, counts)
+    return {"round": package.get("round", ""), "classes": classes, "rows": rows, "by_region": by_region,
+            "regions": [{"code": c, "name": data["names"].get(c, ""), "counts": n} for c, n in counts],
+            "totals": {c: sum(n[c] for _, n in counts) for c in classes},
+            "revised": [r for r in rows if r["item"]], "abolished": words["abolished"], "new": words["new"]}
