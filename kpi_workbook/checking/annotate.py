@@ -34,7 +34,8 @@ from ..generation.workbooks import write_workbook
 from ..core.isolate import IsolatedFailure, run_isolated
 from ..core.outputs import Claimed, writable
 from ..reading.roster import Region
-from ..reading.safety import read_member
+from ..reading.formats import format_of
+from ..reading.safety import read_member, sniff
 from ..core.values import label_key
 from ..reading.xlsx_scan import sheet_parts
 
@@ -122,8 +123,7 @@ def _editable_copy(result):
     import openpyxl
 
     source = Path(result.file)
-    kind = _kind(source)
-    if kind == "xlsx":
+    if _editable(source):
         with warnings.catch_warnings():  # "Data Validation extension ... will be removed":
             warnings.simplefilter("ignore", UserWarning)  # put back just below
             book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
@@ -132,20 +132,16 @@ def _editable_copy(result):
     return _rebuilt(result)
 
 
-def _kind(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                if "mimetype" in names:
-                    return "ods"
-                workbook = read_member(zf, "xl/workbook.xml")[:4000]
-                return "strict" if b"purl.oclc.org/ooxml" in workbook else "xlsx"
-        except Exception:  # noqa: BLE001 - vetted already; treat oddities as "rebuild"
-            return "other"
-    return "xls"
+def _editable(path: Path) -> bool:
+    """Whether openpyxl may edit the return itself: its format says so (reading/formats.py,
+    told by the same sniff as every reader) and it is not Strict OOXML."""
+    try:
+        if not format_of(sniff(path).kind).editable:
+            return False
+        with zipfile.ZipFile(path) as zf:
+            return b"purl.oclc.org/ooxml" not in read_member(zf, "xl/workbook.xml")[:4000]
+    except Exception:  # noqa: BLE001 - vetted already; treat oddities as "rebuild"
+        return False
 
 
 def _rebuilt(result):

@@ -15,10 +15,11 @@ from pathlib import Path
 from ..core import findings as F
 from ..core.atomic import TMP_PREFIX
 from ..core.filenames import shown
+from ..reading.formats import SUFFIXES
 from ..reading.safety import directory_limits, peek_members, read_member
 from .submission import instant
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+SPREADSHEET_SUFFIXES = SUFFIXES  # every kind of reading/formats.py, readable or refused by name
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)\b[^<>]*>([^<]{1,64})<")  # linear: see xlsx_scan
 _STAMPED = ("docProps/core.xml", "meta.xml")  # where xlsx and ods keep it
 STAMP_PART_LIMIT = 1 << 20  # bytes of such a part the main process reads, at most

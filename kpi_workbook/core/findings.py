@@ -59,6 +59,8 @@ CATALOGUE: dict[str, Spec] = {
         "保存に失敗した可能性があります。記入した調査票を保存し直して、もう一度提出してもらってください。"),
     "FILE_NOT_SPREADSHEET": _spec(ERROR, "Excelのファイルではありません（{detail}）。Excelで開き、「Excelブック（*.xlsx）」形式で保存し直してください。",
         "Excelで開き、「Excelブック（*.xlsx）」形式で保存し直してください。"),
+    "FILE_FORMAT_UNSUPPORTED": _spec(ERROR, "{detail}の形式は読み込めません。Excelで開き、「Excelブック（*.xlsx）」形式で保存し直してください。",
+        "Excelで開き、「Excelブック（*.xlsx）」形式で保存し直して、もう一度提出してもらってください。"),
     "FILE_ENCRYPTED": _spec(ERROR, "パスワード付きのファイルは読み込めません。パスワードを解除して保存し直してください。",
         "Excelでパスワードを解除して保存し直し、もう一度提出してもらってください。"),
     "FILE_CORRUPT": _spec(ERROR, "ファイルが壊れているか、途中までしか保存されていません（{detail}）。",

@@ -1,11 +1,11 @@
-"""Read a workbook's values safely: .xlsx/.xlsm, .xls and .ods, whoever saved them.
+"""Read a workbook's values safely: every readable kind of :mod:`.formats`, whoever saved it.
 
 The one entry point is :func:`read_workbook`.  It never raises for a bad file: it returns
 ``(workbook_or_None, findings)``.  Order of defence:
 
 1. :mod:`kpi_workbook.reading.safety` looks at the bytes (what the file is, zip bomb, DTDs,
    encryption) before any parser runs;
-2. for .xlsx, :mod:`kpi_workbook.reading.xlsx_scan` finds error cells, formulas without a cached
+2. for a scanned format (.xlsx), :mod:`kpi_workbook.reading.xlsx_scan` finds error cells, formulas without a cached
    value, percent formats, missing sheet parts and a bound on the used range (and checks
    the prologue of the parts it reads whole, which step 1 leaves to it);
 3. python-calamine reads the values in a memory-capped child process
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from ..core import findings as F
 from ..core.isolate import IsolatedFailure, Retry, run_isolated
-from .percent_cells import ods_percent_cells, xls_percent_cells
-from .safety import Refusal, sniff
 import python_calamine as pc  # imported here, once: a forked child inherits it
 
+from .formats import format_of
+from .safety import Refusal, sniff
 from .xlsx_scan import ref_to_rc, scan_xlsx
 
 MAX_CELLS = 4_000_000  # dense cells one sheet may occupy (rows x columns)
@@ -59,7 +59,7 @@ class SheetData:
 @dataclass
 class Workbook:
     path: str
-    kind: str  # "xlsx" | "xls" | "ods"
+    kind: str  # a key of :data:`kpi_workbook.reading.formats.FORMATS`
     sheets: dict  # name -> SheetData, in workbook order
     sheet_names: list
     macros: bool = False
@@ -71,6 +71,8 @@ def read_workbook(path, sheets=None) -> tuple[Workbook | None, list]:
     name = str(path)
     try:
         sniffed = sniff(path)
+        if not format_of(sniffed.kind).readable:
+            raise Refusal("FILE_FORMAT_UNSUPPORTED", format_of(sniffed.kind).label)
         result = run_isolated(_read_in_child, name, sniffed.kind,
                               None if sheets is None else list(sheets))
     except Refusal as refusal:
@@ -95,7 +97,7 @@ def read_workbook(path, sheets=None) -> tuple[Workbook | None, list]:
 def _read_in_child(path: str, kind: str, wanted):
     """Runs in the isolated child: scan (xlsx), then calamine. Returns (Workbook, missing)."""
     scan = None
-    if kind == "xlsx":
+    if format_of(kind).scanned:
         try:
             scan = scan_xlsx(path)
         except Refusal:
@@ -156,15 +158,12 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
 
 
 def _percent_cells(path: str, kind: str, sheets: list) -> dict:
-    """What .ods and .xls say about percentages (.xlsx: the scan did it); {} if unsure."""
+    """What an unscanned format says about percentages (.ods, .xls); {} if unsure."""
+    percent = format_of(kind).percent
     try:
-        if kind == "ods":
-            return ods_percent_cells(path, MAX_ROWS)
-        if kind == "xls":
-            return xls_percent_cells(path, sheets, MAX_ROWS)
+        return percent(path, sheets, MAX_ROWS) if percent else {}
     except Exception:  # noqa: BLE001 - values are still read; only the % marks are missing
-        pass
-    return {}
+        return {}
 
 
 def _apply_scan(rows: list, scan) -> None:

@@ -50,7 +50,7 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # "xlsx" | "xls" | "ods"
+    kind: str  # a key of :data:`kpi_workbook.reading.formats.FORMATS`
     macros: bool = False
 
 
@@ -174,6 +174,8 @@ def _check_zip(path) -> Sniffed:
         macros = any(n.lower().endswith("vbaproject.bin") for n in names)
         if not any(n.startswith("xl/") for n in names):
             raise Refusal("FILE_NOT_SPREADSHEET", "Word・PowerPoint等のファイルです")
+        if "xl/workbook.bin" in names:
+            return Sniffed("xlsb", macros=macros)
         return Sniffed("xlsx", macros=macros)
 
 
