@@ -1,7 +1,7 @@
 """discover: the files under a folder, what is skipped and why, and the order to check them."""
 import os
 
-from kpi_workbook.consolidation.discover import discover, likely_order, workbook_modified
+from kpi_workbook.consolidation.discover import discover, workbook_modified
 
 from .conftest import set_modified
 
@@ -35,11 +35,3 @@ def test_the_workbooks_own_time_decides_not_the_files(tmp_path, kumamoto_return)
     assert workbook_modified(plain).startswith("2020-09-13T12:26:40")  # no time inside: the file's
 
 
-def test_checked_in_region_order_newest_first(tmp_path):
-    names = ["R02_b.xlsx", "R01_old.xlsx", "R01_new.xlsx", "other.xlsx"]
-    files = [tmp_path / n for n in names]
-    stamps = {"R02_b.xlsx": "2021-10-01T00:00:00Z", "R01_old.xlsx": "2021-10-01T00:00:00Z",
-              "R01_new.xlsx": "2021-10-02T08:00:00+09:00", "other.xlsx": ""}  # 08:00 JST is later than 00:00Z
-    modified = {str(tmp_path / name): stamp for name, stamp in stamps.items()}
-    ordered = likely_order(files, tmp_path, {"R01", "R02"}, modified)
-    assert [p.name for p in ordered] == ["R01_new.xlsx", "R01_old.xlsx", "R02_b.xlsx", "other.xlsx"]

@@ -1,9 +1,11 @@
-"""normalize: one column's converter gives exactly what normalize_cell gives."""
+"""normalize: one implementation per cell conversion; a column's remembered converter gives what a fresh one does."""
 import datetime as dt
 
 from hypothesis import given, settings, strategies as st
 
-from kpi_workbook.checking.normalize import converter, normalize_cell
+from kpi_workbook.checking import normalize
+from kpi_workbook.checking.normalize import EMPTY, converter, normalize_cell
+from kpi_workbook.core.values import text_of
 from kpi_workbook.reading.reader import CellError, NoCachedValue
 from kpi_workbook.core.survey import load_survey
 
@@ -32,19 +34,25 @@ def cells(draw):
 
 @settings(max_examples=1500, deadline=None, derandomize=True)
 @given(cell=cells(), percent=st.booleans(), unit=st.sampled_from(["", "人", "千円", "%"]))
-def test_a_columns_converter_is_normalize_cell(cell, percent, unit):
+def test_a_remembered_converter_gives_what_a_fresh_one_gives(cell, percent, unit):
     column, raw = cell
-    expected = normalize_cell(raw, column, SURVEY, unit=unit, percent_cell=percent)
-    assert converter(column, SURVEY)(raw, percent, unit) == expected
+    expected = normalize._converter(column, SURVEY)(raw, percent, unit)  # a first call: nothing remembered
+    assert normalize_cell(raw, column, SURVEY, unit=unit, percent_cell=percent) == expected
     assert converter(column, SURVEY)(raw, percent, unit) == expected  # once more: remembered for some kinds
+    if raw is None:
+        assert expected == EMPTY
+    else:  # the text as typed is always kept beside what it means
+        assert expected.typed == (raw if type(raw) is str else text_of(raw))
 
 
 def test_converters_are_kept_per_survey_and_remember_a_bounded_number_of_texts(monkeypatch):
-    from kpi_workbook.checking import normalize
     column = SURVEY.sheet("costs").column("fiscal_year")
     assert converter(column, SURVEY) is converter(column, SURVEY)
     other = load_survey("teiju")
     assert converter(column, other) is not converter(column, SURVEY)
+    assert converter(column, SURVEY.for_round("次の回")) is not converter(column, SURVEY)  # a new run's own
+    import pickle
+    assert "_derived" not in pickle.loads(pickle.dumps(SURVEY)).__dict__  # functions do not travel
     monkeypatch.setattr(normalize, "MEMO_SIZE", 3)
     fresh = normalize._converter(column, SURVEY)
     texts = ["R1", "R2", "R3", "R4", "R5", "R1"]

@@ -1,5 +1,5 @@
-"""summary: the workbook drafted while returns are checked, the same bytes however it is
-made (drafted or written after, fast path or stock xlsxwriter), and robust to edits."""
+"""summary: the workbook the same bytes however it is made (one process or a pool, fast path
+or stock xlsxwriter), and robust to edits."""
 import json
 import zipfile
 
@@ -13,24 +13,14 @@ from kpi_workbook.consolidation.table_specs import in_sheet, kpi_columns
 from .conftest import SAMPLES, rows, set_modified
 
 
-def _run(folder, out, monkeypatch, draft=True):
-    """consolidate, recording whether the draft written during the checks was kept."""
-    import kpi_workbook.consolidation.summary_writer as S
-    rewrites = []
-    real = S.write_outputs
-    monkeypatch.setattr(S, "write_outputs", lambda *a, **k: (rewrites.append(1), real(*a, **k))[1])
-    if not draft:
-        monkeypatch.setattr(S.DraftedSummary, "offer", lambda self, sub: None)
-    result = consolidate(folder, SAMPLES / "roster.csv", out / "s.xlsx", csv_dir=out / "csv", jobs=2)
-    monkeypatch.undo()
-    return result, not rewrites
+def _run(folder, out):
+    return consolidate(folder, SAMPLES / "roster.csv", out / "s.xlsx", csv_dir=out / "csv", jobs=2)
 
 
-def test_summary_drafted_during_checks_equals_one_written_after(plain_returns, tmp_path, monkeypatch):
-    first, kept = _run(plain_returns, tmp_path / "a", monkeypatch)
-    assert kept  # generated names sort like region codes: the draft is the summary
-    second, kept = _run(plain_returns, tmp_path / "b", monkeypatch, draft=False)
-    assert not kept
+def test_the_same_bytes_in_one_process_and_in_a_pool(plain_returns, tmp_path):
+    first = _run(plain_returns, tmp_path / "a")
+    second = consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "b" / "s.xlsx", csv_dir=tmp_path / "b" / "csv",
+                         jobs=1)
     assert (tmp_path / "a" / "s.xlsx").read_bytes() == (tmp_path / "b" / "s.xlsx").read_bytes()
     assert (tmp_path / "a" / "csv" / "kpis.csv").read_bytes() == (tmp_path / "b" / "csv" / "kpis.csv").read_bytes()
     assert first.totals == second.totals
@@ -39,20 +29,18 @@ def test_summary_drafted_during_checks_equals_one_written_after(plain_returns, t
 def test_names_out_of_region_order_still_give_region_order(plain_returns, tmp_path, monkeypatch):
     (plain_returns / next(p.name for p in plain_returns.iterdir() if p.name.startswith("R01"))).rename(
         plain_returns / "zz_熊本の回答.xlsx")
-    result, kept = _run(plain_returns, tmp_path, monkeypatch)
-    assert not kept  # the draft had skipped 熊本: rewritten in region order
+    _run(plain_returns, tmp_path)
     codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:]]
     assert codes == sorted(codes) and codes[0] == "R01"
-    assert not list(tmp_path.glob(".~tmp-*"))  # the discarded draft left nothing behind
+    assert not list(tmp_path.glob(".~tmp-*"))  # nothing left behind
 
 
-def test_resubmission_keeps_the_draft_and_uses_the_newest(plain_returns, generated, tmp_path, monkeypatch):
+def test_a_resubmission_is_used_in_place_of_the_first(plain_returns, generated, tmp_path):
     data = json.loads((SAMPLES / "returns" / "R02.json").read_text(encoding="utf-8"))
     data["KPI"][0]["指標名"] = "再提出で直した指標名"
     set_modified(fill_workbook(generated["R02"], data, plain_returns / "later" / "R02_再提出.xlsx"),
                  "2022-01-01T09:00:00Z")
-    result, kept = _run(plain_returns, tmp_path, monkeypatch)
-    assert kept  # the newest file of each region is checked first and drafted
+    result = _run(plain_returns, tmp_path)
     assert next(s for s in result.used if s.region_code == "R02").relative == "later/R02_再提出.xlsx"
     r02 = [r for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]) if r[0] == "R02"]
     assert any("再提出で直した指標名" in r for r in r02)

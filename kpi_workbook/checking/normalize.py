@@ -2,19 +2,20 @@
 
 :func:`normalize_cell` turns what the reader gave (a str, number, date, error marker)
 into a :class:`Value` that keeps the text as typed beside what it means, plus the
-problem codes found.  :func:`converter` is the same function for one column, with the
-column's branch chosen once (``check`` runs it on every cell of a table).  Choice
-matching (with suggestions) lives here too.
+problem codes found.  It is one implementation: :func:`converter` builds, once per column
+of a survey, a function from the table of parsers by type (:data:`PARSERS`), and
+``check`` runs that function on every cell of a table.  Choice matching (with
+suggestions) lives here too.
 """
 from __future__ import annotations
 
 import difflib
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
-from ..reading.reader import CellError, NoCachedValue
 from ..core.values import NO_VALUE, is_no_value, parse_date, parse_number, parse_number_text, parse_time, text_of
+from ..reading.reader import CellError, NoCachedValue
 
 _SPLIT = re.compile(r"[、，,・/／;；\s]+")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -38,160 +39,129 @@ class Value(NamedTuple):
 
 
 EMPTY = Value("", None)
-_value = tuple.__new__  # _value(Value, (all six fields)): what converters build per cell, cheaper
+_value = tuple.__new__  # _value(Value, (all six fields)): what parsers build per cell, cheaper
+Convert = Callable[..., Value]  # f(raw, percent_cell=False, unit="") -> Value
 
 
 def normalize_cell(raw, column, survey, *, unit: str = "", percent_cell: bool = False) -> Value:
-    if raw is None:
-        return EMPTY
-    if type(raw) is str:  # most cells: skip the checks for markers and other types
-        typed = raw
-    else:
+    """*raw* (a cell as the reader gave it) as a :class:`Value` of *column*'s type."""
+    return converter(column, survey)(raw, percent_cell, unit)
+
+
+def converter(column, survey) -> Convert:
+    """``f(raw, percent_cell=False, unit="") -> Value`` for *column*: made once per column
+    and kept with the survey (:meth:`kpi_workbook.core.survey.Survey.derived`)."""
+    return survey.derived(("converter", column), lambda: _converter(column, survey))
+
+
+# --------------------------------------------------------------------------- parsers by type
+# Each makes, for a column, ``parse(raw, typed, percent_cell, unit) -> Value``: *raw* is the
+# cell (a str, or a number, date, bool), *typed* its text; empty cells, dashes and error
+# markers never reach it.
+
+def _text(column, survey):
+    return lambda raw, typed, percent_cell, unit: _value(Value, (typed, typed.strip() or None, "", "", "", ""))
+
+
+def _code(column, survey):
+    def code(raw, typed, percent_cell, unit):
+        text = typed.strip() if typed.isascii() else unicodedata.normalize("NFKC", typed).strip()  # ASCII: NFKC as is
+        return _value(Value, (typed, text or None, "", "", "", ""))
+    return code
+
+
+def _number(column, survey):
+    fixed = "%" if column.type == "percent" else column.unit
+
+    def number(raw, typed, percent_cell, unit):
+        if type(raw) is str:  # parse_number's text branch, directly
+            parsed, problem, typed_unit = parse_number_text(raw, raw, fixed or unit)
+        else:
+            parsed, problem, typed_unit = parse_number(raw, fixed or unit, percent_cell)
+        if parsed is None:
+            return Value(typed, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
+        return _value(Value, (typed, parsed.value, parsed.unit, problem or "", "", typed_unit))
+    return number
+
+
+def _time(column, survey):
+    def time(raw, typed, percent_cell, unit):
+        parsed, problem = parse_time(raw)
+        return _value(Value, (typed, parsed, "", problem or "", "", ""))
+    return time
+
+
+def _date(column, survey):
+    def date(raw, typed, percent_cell, unit):
+        parsed, problem = parse_date(raw)
+        return Value(typed, parsed, problem=problem or "")
+    return date
+
+
+def _choice_of(column, survey):
+    codes = survey.choice_codes(column)
+    known = frozenset(codes)
+
+    def choice(raw, typed, percent_cell, unit):
+        text = typed.strip()
+        if text in known:
+            return _value(Value, (typed, text, "", "", "", ""))
+        return _choice(typed, codes, survey, column)
+    return choice
+
+
+PARSERS = {
+    "text": _text, "longtext": _text, "code": _code,
+    "number": _number, "amount": _number, "percent": _number, "measure": _number,
+    "time": _time, "date": _date,
+    "flag": lambda column, survey: lambda raw, typed, percent_cell, unit: _flag(typed),
+    "choice": _choice_of,
+    "multichoice": lambda column, survey: lambda raw, typed, percent_cell, unit: _multichoice(typed, column, survey),
+}
+_VERBATIM = frozenset({"text", "longtext", "code"})  # a dash there is text, not "no value"
+# Kinds whose values repeat (choices, times, flags): a converter remembers what each
+# text it saw became, up to MEMO_SIZE texts.
+_MEMO_KINDS = frozenset({"choice", "multichoice", "time", "date", "flag"})
+MEMO_SIZE = 4096
+
+
+def _converter(column, survey) -> Convert:
+    kind = column.type
+    parse = PARSERS.get(kind, _text)(column, survey)
+    verbatim = kind in _VERBATIM
+    no_value = NO_VALUE.union(survey.no_value)
+
+    def convert(raw, percent_cell=False, unit=""):
+        if type(raw) is str:  # most cells
+            if not verbatim:
+                text = raw.strip()
+                if not text or text in no_value:
+                    return _value(Value, (raw, None, "", "", "", ""))
+            return parse(raw, raw, percent_cell, unit)
+        if raw is None:
+            return EMPTY
         typed = text_of(raw)
         if isinstance(raw, NoCachedValue):
             return Value(typed, None, problem="FORMULA_NO_VALUE")
         if isinstance(raw, CellError):
             return Value(typed, None, problem="CELL_ERROR")
-    kind = column.type
-    if kind in ("text", "longtext"):
-        return Value(typed, typed.strip() or None)
-    if kind == "code":
-        text = unicodedata.normalize("NFKC", typed).strip()
-        return Value(typed, text or None)
-    if type(raw) is str:  # empty, or a dash meaning "no value" (values.is_no_value, inline)
-        text = raw.strip()
-        if not text or text in NO_VALUE or text in survey.no_value:
+        if not verbatim and is_no_value(raw, survey.no_value):
             return Value(typed, None)
-    elif is_no_value(raw, survey.no_value):
-        return Value(typed, None)
-    if kind in _NUMBER_KINDS:
-        expected = "%" if kind == "percent" else (column.unit or unit)
-        number, problem, typed_unit = parse_number(raw, expected, percent_cell)
-        if number is None:
-            return Value(typed, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
-        return Value(typed, number.value, number.unit, problem or "", "", typed_unit)
-    if kind == "time":
-        parsed, problem = parse_time(raw)
-        return Value(typed, parsed, problem=problem or "")
-    if kind == "date":
-        parsed, problem = parse_date(raw)
-        return Value(typed, parsed, problem=problem or "")
-    if kind == "flag":
-        return _flag(typed)
-    if kind == "multichoice":
-        return _multichoice(typed, column, survey)
-    if kind == "choice":
-        return _choice(typed, survey.choice_codes(column), survey, column)
-    return Value(typed, typed.strip() or None)
-
-
-_NUMBER_KINDS = frozenset({"number", "amount", "percent", "measure"})
-
-
-# Kinds whose values repeat (choices, times, flags): a converter remembers what each
-# text it saw became, up to MEMO_SIZE texts.  Converters are kept per survey and column.
-_MEMO_KINDS = frozenset({"choice", "multichoice", "time", "date", "flag"})
-MEMO_SIZE = 4096
-_CONVERTERS: dict = {}  # (id(survey), column) -> (survey, converter): survey held, id safe
-
-
-def converter(column, survey):
-    """``f(raw, percent_cell=False, unit="") -> Value``: :func:`normalize_cell` for
-    *column*.  Text cells take the column type's branch directly; anything else (numbers,
-    dates, error markers) goes through :func:`normalize_cell` itself."""
-    key = (id(survey), column)
-    known = _CONVERTERS.get(key)
-    if known is not None and known[0] is survey:
-        return known[1]
-    if len(_CONVERTERS) >= 1024:
-        _CONVERTERS.clear()
-    made = _converter(column, survey)
-    _CONVERTERS[key] = (survey, made)
-    return made
-
-
-def _converter(column, survey):
-    kind = column.type
-
-    def general(raw, percent_cell=False, unit=""):
-        return normalize_cell(raw, column, survey, unit=unit, percent_cell=percent_cell)
-    if kind in ("text", "longtext"):
-        def text(raw, percent_cell=False, unit=""):
-            if type(raw) is str:
-                return _value(Value, (raw, raw.strip() or None, "", "", "", ""))
-            return general(raw, percent_cell, unit)
-        return text
-    if kind == "code":
-        def code(raw, percent_cell=False, unit=""):
-            if type(raw) is not str:
-                return general(raw, percent_cell, unit)
-            text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()  # ASCII: NFKC as is
-            return _value(Value, (raw, text or None, "", "", "", ""))
-        return code
-    parse = _text_parser(column, survey)
-    if parse is None:
-        return general
-    no_value = NO_VALUE.union(survey.no_value)
-
-    def typed_text(raw, percent_cell=False, unit=""):
-        if type(raw) is not str:
-            return general(raw, percent_cell, unit)
-        text = raw.strip()
-        if not text or text in no_value:
-            return _value(Value, (raw, None, "", "", "", ""))
-        return parse(raw, text, unit)
+        return parse(raw, typed, percent_cell, unit)
     if kind not in _MEMO_KINDS:
-        return typed_text
-    memo = {}
+        return convert
+    memo: dict = {}
 
     def remembered(raw, percent_cell=False, unit=""):  # these kinds take no unit
         if type(raw) is not str:
-            return general(raw, percent_cell, unit)
+            return convert(raw, percent_cell, unit)
         value = memo.get(raw)
         if value is None:
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
-            value = memo[raw] = typed_text(raw)
+            value = memo[raw] = convert(raw)
         return value
     return remembered
-
-
-def _text_parser(column, survey):
-    """``f(raw, stripped, unit) -> Value`` for a str that is not empty nor a dash."""
-    kind = column.type
-    if kind in _NUMBER_KINDS:
-        fixed = "%" if kind == "percent" else column.unit
-
-        def number(raw, text, unit):  # raw is a str: parse_number's text branch, directly
-            parsed, problem, typed_unit = parse_number_text(raw, raw, fixed or unit)
-            if parsed is None:
-                return Value(raw, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
-            return _value(Value, (raw, parsed.value, parsed.unit, problem or "", "", typed_unit))
-        return number
-    if kind == "time":
-        def time(raw, text, unit):
-            parsed, problem = parse_time(raw)
-            return _value(Value, (raw, parsed, "", problem or "", "", ""))
-        return time
-    if kind == "choice":
-        codes = survey.choice_codes(column)
-        known = frozenset(codes)
-
-        def choice(raw, text, unit):
-            if text in known:
-                return _value(Value, (raw, text, "", "", "", ""))
-            return _choice(raw, codes, survey, column)
-        return choice
-    if kind == "date":
-        def date(raw, text, unit):
-            parsed, problem = parse_date(raw)
-            return Value(raw, parsed, problem=problem or "")
-        return date
-    if kind == "flag":
-        return lambda raw, text, unit: _flag(raw)
-    if kind == "multichoice":
-        return lambda raw, text, unit: _multichoice(raw, column, survey)
-    return None
 
 
 def _flag(typed: str) -> Value:

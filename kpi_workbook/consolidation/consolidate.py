@@ -7,12 +7,12 @@ Stages, each a module of its own:
    each worker also renders the return's rows for the summary and the CSVs
    (:mod:`kpi_workbook.consolidation.contribution`) into its scratch file (:mod:`kpi_workbook.consolidation.scratch`)
    and sends back only a small header, so rows are never held in memory;
-3. meanwhile, draft the summary: each checked return's rows are streamed, in region-code
-   order, into the summary workbook (:mod:`kpi_workbook.consolidation.summary_writer`) and the CSVs
-   (:mod:`kpi_workbook.core.csv_files`);
-4. :mod:`~kpi_workbook.consolidation.selection`: pick one return per region (the newest by the workbook's own modified time; the
-   others are listed as superseded), find missing regions and double claims; keep the
-   draft if it holds exactly the chosen returns, else write the summary again.
+3. :mod:`~kpi_workbook.consolidation.selection`: pick one return per region (the newest by the workbook's own modified time; the
+   others are listed as superseded), find missing regions and double claims;
+4. :mod:`~kpi_workbook.consolidation.summary_writer`: the chosen returns' rows streamed, in region-code order, from the
+   scratch files into the summary workbook and the CSVs (:mod:`kpi_workbook.core.csv_files`).
+   (Drafting the summary while the returns were still checked saved 1 % at 1,741 returns,
+   within the noise: it was removed, see docs/performance.md.)
 
 Nothing is dropped silently: every file is either used, superseded, skipped or failed, and
 every row either counted or rejected with a finding (the reconciliation line).
@@ -23,10 +23,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from ..core import findings as F
 from . import scratch
 from .pool import Run, check_all
-from .discover import discover, likely_order, workbook_modified
+from .discover import discover, workbook_modified
 from ..core.csv_files import TABLES
 from ..core.filenames import region_filename
 from ..core.outputs import refuse_inputs, writable
@@ -34,8 +33,8 @@ from .round_comparison import check_columns
 from ..reading.last_round import check_folder
 from ..reading.roster import read_roster, regions_for
 from .selection import select_returns
-from .submission import ConsolidateResult, Submission, instant
-from .summary_writer import DraftedSummary
+from .submission import ConsolidateResult, Submission
+from .summary_writer import write_outputs
 from ..core.survey import Survey, load_survey
 
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
@@ -49,12 +48,6 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                 round_: str | None = None, previous=None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
-
-    The summary is drafted while the returns are still being checked: files are checked
-    in the order of the region code their names start with (generate's names do), each
-    region's newest first, and each return joins the draft as soon as it is checked.
-    When the selection at the end disagrees with the draft, the draft is thrown away and
-    the summary is written again from the checked rows: same bytes either way.
 
     *progress*, if given, is called ``progress(n)`` as files are checked, then
     ``progress(n, "write")`` as the summary is written: twice the number of files in all.
@@ -79,25 +72,21 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                previous=Path(previous) if previous else None)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
-        codes = {r.code for r in regions}
-        with DraftedSummary(result, definition, output, csv_dir, evaluation_dir, codes, now,
-                            max(modified.values(), key=instant, default="")) as summary:
-            ordered = [str(p) for p in likely_order(files, folder, codes, modified)]
-            del files
-            run = Run(definition, {r.code: r for r in regions}, scratch_dir, secret,
-                      park_rows=bool(evaluation_dir) or len(ordered) <= PARK_ROWS_UP_TO, keep_findings=keep_findings)
-            try:
-                result.submissions = check_all(ordered, folder, run, jobs, progress, on_result=summary.offer,
-                                               modified=modified)
-            finally:
-                scratch.close()  # this process's own (returns checked here, --jobs 1)
-            del modified
-            result.findings += select_returns(result.submissions, regions)
-            result.submissions += [Submission(file=note.file, relative=note.file, status="skipped", findings=(note,))
-                                   for note in notes]
-            if progress:
-                progress(len(ordered), "write")
-            summary.write(jobs)
+        ordered = [str(p) for p in files]
+        del files
+        run = Run(definition, {r.code: r for r in regions}, scratch_dir, secret,
+                  park_rows=bool(evaluation_dir) or len(ordered) <= PARK_ROWS_UP_TO, keep_findings=keep_findings)
+        try:
+            result.submissions = check_all(ordered, folder, run, jobs, progress, modified=modified)
+        finally:
+            scratch.close()  # this process's own (returns checked here, --jobs 1)
+        del modified
+        result.findings += select_returns(result.submissions, regions)
+        result.submissions += [Submission(file=note.file, relative=note.file, status="skipped", findings=(note,))
+                               for note in notes]
+        if progress:
+            progress(len(ordered), "write")
+        write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
 
 

@@ -82,16 +82,12 @@ def sheet_rows(columns: list, block: Block) -> list:
     return [list(row) for row in zip(*cells)]
 
 
-_COLUMNS: dict = {}
-
-
 def _columns(survey, table: str, where: str) -> list:
-    """A table's columns for the sheet or the CSV, worked out once per survey and process."""
-    key = (id(survey), table, where)
-    if key not in _COLUMNS:
+    """A table's columns for the sheet or the CSV, worked out once per survey (and process)."""
+    def make():
         columns = tables.kpi_columns(survey) if table == "kpis" else tables.record_columns(survey, table)
-        _COLUMNS[key] = (survey, in_sheet(columns) if where == SHEET else in_csv(columns))  # survey: kept alive
-    return _COLUMNS[key][1]
+        return in_sheet(columns) if where == SHEET else in_csv(columns)
+    return survey.derived(("columns", table, where), make)
 
 
 def _status_row(sub, v, latest, latest_time, result, before=None) -> list:

@@ -17,7 +17,6 @@ from ..core.atomic import TMP_PREFIX
 from ..core.filenames import shown
 from ..reading.formats import SUFFIXES
 from ..reading.safety import directory_limits, peek_members, read_member
-from .submission import instant
 
 SPREADSHEET_SUFFIXES = SUFFIXES  # every kind of reading/formats.py, readable or refused by name
 _MODIFIED = re.compile(rb"<(?:dcterms:modified|meta:date|dc:date)\b[^<>]*>([^<]{1,64})<")  # linear: see xlsx_scan
@@ -85,14 +84,3 @@ def _first_stamp(parts: dict) -> str:
 def _stamp_in(part: bytes) -> str:
     match = _MODIFIED.search(part)
     return match.group(1).decode("ascii", "replace").strip() if match else ""
-
-
-def likely_order(files, folder: Path, codes: set, modified: dict) -> list:
-    """Files in the order the draft needs: by the roster code their name starts with
-    (``R01_熊本….xlsx``; others last), and within a region the likely winner (newest)
-    first."""
-    def code(path):
-        head = path.name.split("_", 1)[0]
-        return head if head in codes else "~"
-    newest_first = sorted(files, key=lambda p: (instant(modified[str(p)]), str(p.relative_to(folder))), reverse=True)
-    return sorted(newest_first, key=code)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..core import findings as F
 from ..core import isolate
+from ..core.reference import workers
 from . import scratch
 from ..checking.check import check_workbook
 from .contribution import contribution
@@ -74,34 +75,30 @@ def _extract(path: str, relative: str, run: Run, modified: str | None = None) ->
     return sub
 
 
-def check_all(files, folder, run: Run, jobs, progress, on_result=None, modified=None) -> list[Submission]:
+def check_all(files, folder, run: Run, jobs, progress, modified=None) -> list[Submission]:
     """Check every file; in parallel, workers read in-process (fast) and any file whose
     worker died or hit a limit is redone with one isolated child per file (safe).
-    *on_result* sees each submission, in file order while nothing had to be redone;
     *modified* (path -> workbook_modified) saves the workers reading it again."""
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    done = on_result or (lambda sub: None)
+    jobs = workers(jobs)
     if (jobs == 1 and hasattr(os, "fork")) or len(files) < 2:  # without fork, one worker beats a child per file
         out = []
         for path in files:
             out.append(_safe_extract(path, folder, run, (modified or {}).get(path)))
-            done(out[-1])
             if progress:
                 progress(1)
-        return out
-    out, redo = _pool_pass(files, folder, run, jobs, progress, done, True, modified or {})
+        return sorted(out, key=lambda s: s.relative)
+    out, redo = _pool_pass(files, folder, run, jobs, progress, True, modified or {})
     if redo:
-        more, still = _pool_pass(redo, folder, run, jobs, progress, done, False, modified or {})
+        more, still = _pool_pass(redo, folder, run, jobs, progress, False, modified or {})
         out += more
         for path in still:  # a worker died even with per-file isolation: one by one here
             out.append(_safe_extract(path, folder, run))
-            done(out[-1])
             if progress:
                 progress(1)
     return sorted(out, key=lambda s: s.relative)
 
 
-def _pool_pass(files, folder, run, jobs, progress, done, fast: bool, modified: dict):
+def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
     """One pool over *files*, results taken in file order: (submissions, files to redo).
 
     Files go to the workers ``BATCH`` at a time (a submission costs the writing process
@@ -145,7 +142,6 @@ def _pool_pass(files, folder, run, jobs, progress, done, fast: bool, modified: d
                     redo.append(path)  # the worker died or hit a limit: redone, never lost
                     continue
                 out.append(_failed(path, folder, result) if type(result) is str else _compact(result, path, relative))
-                done(out[-1])
                 if progress:
                     progress(1)
     return out, sorted(redo)

@@ -19,7 +19,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from ..core import findings as F
 from ..core.atomic import Pending
 from .round_comparison import compare_rounds, read_table, write_revisions
 from .contribution import finding_csv_row
@@ -28,6 +27,7 @@ from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from ..core.csv_files import CsvExport
 from ..core.filenames import inside, region_filename, shown
 from ..core.isolate import die_with_parent
+from ..core.reference import workers
 from ..xlsx.fast_writer import Rendered, RowBook
 from .submission import load_contribution, load_rows
 from .summary_sheets import cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, \
@@ -59,8 +59,7 @@ def used_order(sub):
 class SummaryFile:
     """The summary workbook and the CSVs while they are written.
 
-    Opened with the roster known; returns are added one by one in :func:`used_order`
-    (``consolidate`` adds them while others are still being checked); :meth:`finish`
+    Opened with the roster known; returns are added one by one in :func:`used_order`; :meth:`finish`
     writes the sheets of totals and puts the files in place, :meth:`discard` leaves no
     trace.  Nothing appears under the output names until :meth:`finish` completes.
     """
@@ -131,51 +130,6 @@ class SummaryFile:
             raise
 
 
-class DraftedSummary:
-    """A run's summary, drafted while its returns are still being checked.
-
-    :meth:`offer` each submission as its check completes: it joins the draft while the
-    returns arrive in :func:`used_order` (``consolidate`` checks them in that likely
-    order).  :meth:`write` keeps the draft when it holds exactly the returns selected, and
-    the time stamp they give; otherwise it writes the summary again from the checked rows:
-    the same bytes either way.  Used as a context manager, it leaves nothing on failure."""
-
-    def __init__(self, result, survey, output, csv_dir, evaluation_dir, roster_codes: set,
-                 now: dt.datetime | None, newest_modified: str):
-        self.result, self.survey, self.output, self.csv_dir = result, survey, output, csv_dir
-        self.evaluation_dir, self.now, self.codes, self.last = evaluation_dir, now, roster_codes, None
-        self.guess = now or parse_stamp(newest_modified)
-        self.draft = SummaryFile(result, survey, output, csv_dir, self.guess, evaluation_dir)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, *_) -> None:
-        if kind is not None and self.draft is not None:
-            self.draft.discard()
-
-    def offer(self, sub) -> None:
-        if sub.status or not sub.readable or sub.region_code not in self.codes or \
-                any(f.code in F.HOLDS for f in sub.findings):
-            return
-        key = used_order(sub)
-        if self.last is not None and key[0] <= self.last[0]:
-            return  # out of order or a second file for a region: settled in write()
-        self.draft.add(sub)
-        self.last = key
-
-    def write(self, jobs: int | None = None) -> None:
-        result = self.result
-        kept = [s.relative for s in self.draft.added] == [s.relative for s in sorted(result.used, key=used_order)]
-        if kept and self.guess == (self.now or stamp_of(result)):
-            self.draft.finish(jobs)
-            return
-        self.draft.discard()
-        self.draft = None  # its memory freed before the summary is written again
-        write_outputs(result, self.survey, self.output, self.csv_dir, now=self.now,
-                      evaluation_dir=self.evaluation_dir, jobs=jobs)
-
-
 @contextlib.contextmanager
 def region_evaluations(result, survey, folder, stamp, jobs):
     """Write each used return's evaluation workbook in a pool, while the body runs."""
@@ -186,7 +140,7 @@ def region_evaluations(result, survey, folder, stamp, jobs):
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1), initializer=die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=workers(jobs), initializer=die_with_parent)
     try:
         prefectures = _prefectures(result)
         futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),

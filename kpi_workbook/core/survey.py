@@ -182,6 +182,23 @@ class Survey:
                 return sheet
         raise KeyError(key)
 
+    def derived(self, key, make):
+        """What is worked out once from this definition (a column's converter, a table's
+        columns): ``make()`` the first time *key* is asked for, kept with the survey after.
+        A survey is loaded once per run and travels to every worker, so this is the run's
+        cache, never a module's; it is not pickled (each process works its own out), and
+        :meth:`for_round` starts a new one."""
+        cache = self.__dict__.setdefault("_derived", {})  # frozen: the instance dict, as cached_property
+        made = cache.get(key)
+        if made is None:
+            made = cache[key] = make()
+        return made
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_derived", None)  # functions made here do not travel
+        return state
+
     @functools.cached_property
     def no_value(self) -> tuple:
         """What clerks type for "no figure" (－, 未定, …)."""

@@ -7,7 +7,6 @@ from row 3 on.  Form sheets (圏域情報) have one label/value pair per row fro
 from __future__ import annotations
 
 import datetime as dt
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from ..core import meta_sheet as metadata
 from ..core.atomic import atomic_path
 from ..core.filenames import inside, region_filename
 from ..core.isolate import die_with_parent
+from ..core.reference import workers
 from ..core.row_heights import row_height
 from ..core.outputs import refuse_inputs, writable
 from ..reading.last_round import SHEET as PREVIOUS_SHEET, carried, read_previous, sheet_rows
@@ -79,7 +79,7 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
             todo.append((region, target))
     options = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
     todo = [(region, target, last_round.get(region.code)) for region, target in todo]
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = workers(jobs)
     if jobs == 1 or len(todo) < PARALLEL_FROM:
         for region, target, before in todo:
             result.written.append(write_workbook(survey, region, target, previous=before, **options))

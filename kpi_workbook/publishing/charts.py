@@ -8,10 +8,10 @@ of processes (spawn-safe: plain data in, SVG text out) when there are many.
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 
+from ..core.reference import reference, workers
 from ..core.isolate import die_with_parent
 
 MAX_KPIS = 12  # a region's chart shows the yearly actuals of its first KPIs that have some
@@ -88,7 +88,7 @@ _FIGURES: dict = {}  # (rows, columns) -> (figure, its axes): this process's own
 
 
 def _panels(rows: int, columns: int):
-    if (rows, columns) not in _FIGURES:
+    if (rows, columns) not in _FIGURES or reference():
         plt = _pyplot()
         height = 0.4 + 2.0 * rows
         figure, grid = plt.subplots(rows, columns, figsize=(3.2 * columns, height), squeeze=False)
@@ -106,7 +106,7 @@ def _panels(rows: int, columns: int):
 def region_charts(all_series: list, jobs: int | None = None):
     """:func:`actuals_chart` of each region's series, yielded in order as they are drawn; in
     a pool when there are many regions and more than one job."""
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = workers(jobs)
     if jobs == 1 or len(all_series) < POOL_FROM:
         yield from map(actuals_chart, all_series)
         return

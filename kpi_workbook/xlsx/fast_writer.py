@@ -41,9 +41,10 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
+from ..core.reference import reference
 from .deflated_zip import DeflatedZip, Rows
 
-FAST = os.environ.get("KPI_WORKBOOK_XLSX", "").strip().lower() != "stock"  # see "The stock path" above
+FAST = os.environ.get("KPI_WORKBOOK_XLSX", "").strip().lower() != "stock" and not reference()  # "The stock path"
 COMPRESSLEVEL = 2  # zlib level of the package (see RowBook)
 # Every private member of xlsxwriter used here: (class, name, parameters relied on).
 PRIVATE_HOOKS = (
