@@ -54,10 +54,10 @@ def cli():
 @click.option("--previous", default=None, type=click.Path(file_okay=False), help="前回の集計結果のCSVフォルダ（consolidate --csv）。各圏域の調査票に前回の事業・KPI・実績を記入しておく")
 def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, contact, round_, previous):
     """名簿の圏域ごとに調査票（.xlsx）を作成する。"""
-    from .generation.workbooks import generate as run
     from .checking.report import format_findings
-    from .reading.roster import read_roster
     from .core.survey import load_survey
+    from .generation.workbooks import generate as run
+    from .reading.roster import read_roster
 
     definition = load_survey(survey)
     total = len(read_roster(roster, definition)[0])
@@ -96,8 +96,8 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_):
         from .core.survey import load_survey
         definition = load_survey(survey)
     if roster:
-        from .reading.roster import read_roster
         from .core.survey import load_survey
+        from .reading.roster import read_roster
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
     if annotate_dir:
         from .checking.annotate import check_and_annotate
@@ -136,9 +136,9 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
+    from .checking.report import format_consolidation, to_json
     from .consolidation.consolidate import consolidate as run
     from .consolidation.discover import discover
-    from .checking.report import format_consolidation, to_json
 
     total = len(discover(Path(folder))[0])
     bar = _progress(2 * total, "提出ファイルを確認中")

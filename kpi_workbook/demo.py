@@ -12,10 +12,10 @@ from pathlib import Path
 
 from .consolidation.consolidate import consolidate
 from .core.errors import OutputError
+from .core.survey import load_survey
 from .generation.fill import fill_workbook, update_workbook
 from .generation.workbooks import generate
 from .publishing.publish import publish
-from .core.survey import load_survey
 
 MARKER = ".kpi-workbook-demo"  # a folder the demo made, so the next demo may replace it
 SAMPLES = Path(str(importlib.resources.files("kpi_workbook.samples")))  # samples/ in the checkout

@@ -37,14 +37,17 @@ def test_kpis_csv_is_the_same_description(summary, renkei):
 
 def test_adding_a_column_is_one_entry(plain_returns, tmp_path, monkeypatch):
     """One more Column in tables.kpi_columns: KPI一覧 and kpis.csv both have it, filled."""
-    from kpi_workbook.consolidation import contribution
     from kpi_workbook.consolidation import table_specs as tables
     from kpi_workbook.consolidation.consolidate import consolidate
     real = tables.kpi_columns
     monkeypatch.setattr(tables, "kpi_columns", lambda survey: real(survey) + [
         tables.Column("単位の長さ", lambda block: [len(v.typed) for v in block.values("unit")], "integer")])
-    monkeypatch.setattr(contribution, "_COLUMNS", {})
-    consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    import dataclasses
+
+    from kpi_workbook.core.survey import load_survey
+    fresh = dataclasses.replace(load_survey("renkei"))  # its own columns, worked out anew (Survey.derived)
+    consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1,
+                survey=fresh)
     sheet = rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])
     assert sheet[0][-1] == "単位の長さ" and sheet[1][-1] == 1  # 熊本: 人
     with open(tmp_path / "csv" / "kpis.csv", encoding="utf-8-sig", newline="") as fh:

@@ -26,18 +26,18 @@ from pathlib import Path
 
 from ..core import findings as F
 from ..core.atomic import Pending, atomic_path
-from .check import check_workbook
 from ..core.errors import OutputError
 from ..core.filenames import inside, safe_stem
-from ..generation.fill import fill_workbook, table_header
-from ..generation.workbooks import write_workbook
 from ..core.isolate import IsolatedFailure, run_isolated
 from ..core.outputs import Claimed, writable
-from ..reading.roster import Region
-from ..reading.formats import format_of
-from ..reading.safety import read_member, sniff
 from ..core.values import label_key
+from ..generation.fill import fill_workbook, table_header
+from ..generation.workbooks import write_workbook
+from ..reading.formats import format_of
+from ..reading.roster import Region
+from ..reading.safety import read_member, sniff
 from ..reading.xlsx_scan import sheet_parts
+from .check import check_workbook
 
 ANNOTATE_TIMEOUT = 20.0  # seconds for one annotated copy
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core import findings as F
-from .normalize import normalize_cell
 from ..core.survey import COST_PARTS
+from .normalize import normalize_cell
 
 
 def apply_rules(result, survey) -> None:

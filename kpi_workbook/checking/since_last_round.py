@@ -17,8 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core import findings as F
-from .normalize import normalize_cell
 from ..core.values import parse_time
+from .normalize import normalize_cell
 
 
 def compare_with_previous(result, survey, previous) -> None:

@@ -23,19 +23,19 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from . import scratch
-from .pool import Run, check_all
-from .discover import discover, workbook_modified
 from ..core.csv_files import TABLES
 from ..core.filenames import region_filename
 from ..core.outputs import refuse_inputs, writable
-from .round_comparison import check_columns
+from ..core.survey import Survey, load_survey
 from ..reading.last_round import check_folder
 from ..reading.roster import read_roster, regions_for
+from . import scratch
+from .discover import discover, workbook_modified
+from .pool import Run, check_all
+from .round_comparison import check_columns
 from .selection import select_returns
 from .submission import ConsolidateResult, Submission
 from .summary_writer import write_outputs
-from ..core.survey import Survey, load_survey
 
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
 # or --evaluation); otherwise load_rows reads the file again in the rare case they are.

@@ -15,12 +15,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .achievement import kpi_assessment
 from ..core.csv_files import csv_columns_text, csv_text, plain
-from .summary_sheets import cell
-from . import table_specs as tables
-from .table_specs import CSV, SHEET, Block, finding_values, in_csv, in_sheet, shown
 from ..xlsx.fast_writer import render_row
+from . import table_specs as tables
+from .achievement import kpi_assessment
+from .summary_sheets import cell
+from .table_specs import CSV, SHEET, Block, finding_values, in_csv, in_sheet, shown
 
 CSV_TABLES = ("projects", "costs", "kpis", "actuals")
 

@@ -13,8 +13,8 @@ region's blocks as a workbook of its own (``consolidate --evaluation DIR``).
 from __future__ import annotations
 
 from ..core import row_heights as layout
-from .achievement import kpi_assessment
 from ..core.atomic import atomic_path
+from .achievement import kpi_assessment
 from .summary_sheets import formats, write
 
 WIDTH = 12  # columns A..L

@@ -18,16 +18,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..checking.check import check_workbook
 from ..core import findings as F
 from ..core import isolate
+from ..core.filenames import shown
 from ..core.reference import workers
+from ..core.survey import Survey
 from . import scratch
-from ..checking.check import check_workbook
 from .contribution import contribution
 from .discover import workbook_modified
-from ..core.filenames import shown
 from .submission import KEY_COLUMNS, Submission, file_digest, kept_rows
-from ..core.survey import Survey
 
 BATCH = 8  # files a worker is given at a time
 GC_YOUNG = 5000  # a worker's threshold for collecting young objects (Python's default: 700)

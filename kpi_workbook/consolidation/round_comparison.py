@@ -18,7 +18,6 @@ from ..reading.last_round import PreviousRoundError
 from .summary_sheets import write
 from .table_specs import revision_columns
 
-
 PREV = "\x00"  # the suffix of last round's columns once merged (no label has it)
 
 

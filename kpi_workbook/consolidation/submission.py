@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..core import findings as F
-from . import scratch
 from ..checking.check import check_workbook
+from ..core import findings as F
 from ..core.errors import InputChangedError
 from ..core.filenames import shown
-from .scratch import Parked
 from ..core.survey import Survey
+from . import scratch
+from .scratch import Parked
 
 KEY_COLUMNS = {"projects": "project_code", "costs": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 JAPAN = dt.timezone(dt.timedelta(hours=9), "JST")

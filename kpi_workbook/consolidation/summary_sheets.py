@@ -5,10 +5,10 @@ import datetime as dt
 from decimal import Decimal
 
 from ..core import findings as F
-from .submission import JAPAN, instant
-from . import table_specs as tables
-from .table_specs import FINDING_COLUMNS, in_csv
 from ..xlsx.fast_writer import write_value
+from . import table_specs as tables
+from .submission import JAPAN, instant
+from .table_specs import FINDING_COLUMNS, in_csv
 
 
 def cell(value):

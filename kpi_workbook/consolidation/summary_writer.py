@@ -20,19 +20,21 @@ from collections import Counter
 from pathlib import Path
 
 from ..core.atomic import Pending
-from .round_comparison import compare_rounds, read_table, write_revisions
-from .contribution import finding_csv_row
-from ..core.errors import OutputError
-from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from ..core.csv_files import CsvExport
+from ..core.errors import OutputError
 from ..core.filenames import inside, region_filename, shown
 from ..core.isolate import die_with_parent
 from ..core.reference import workers
 from ..xlsx.fast_writer import Rendered, RowBook
-from .submission import load_contribution, load_rows
-from .summary_sheets import cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, \
-    write_matrix, write_overview, write_setting, write_submissions
 from . import table_specs as tables
+from .contribution import finding_csv_row
+from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
+from .round_comparison import compare_rounds, read_table, write_revisions
+from .submission import load_contribution, load_rows
+from .summary_sheets import (
+    cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, write_matrix,
+    write_overview, write_setting, write_submissions
+)
 from .table_specs import FINDING_COLUMNS, finding_values, in_sheet
 
 MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per sheet

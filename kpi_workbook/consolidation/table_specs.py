@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from ..checking.normalize import EMPTY
 from ..core import findings as F
 from ..core.csv_files import plain
-from ..checking.normalize import EMPTY
 
 SHEET, CSV, BOTH = "sheet", "csv", "both"
 PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed

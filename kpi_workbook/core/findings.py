@@ -7,7 +7,7 @@ template.  Nothing else in the package builds a user-facing problem message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 from .filenames import shown
 

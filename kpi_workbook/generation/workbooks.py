@@ -20,12 +20,13 @@ from ..core import meta_sheet as metadata
 from ..core.atomic import atomic_path
 from ..core.filenames import inside, region_filename
 from ..core.isolate import die_with_parent
+from ..core.outputs import refuse_inputs, writable
 from ..core.reference import workers
 from ..core.row_heights import row_height
-from ..core.outputs import refuse_inputs, writable
-from ..reading.last_round import SHEET as PREVIOUS_SHEET, carried, read_previous, sheet_rows
-from ..reading.roster import Region, read_roster, regions_for
 from ..core.survey import COST_PARTS, Survey, load_survey
+from ..reading.last_round import SHEET as PREVIOUS_SHEET
+from ..reading.last_round import carried, read_previous, sheet_rows
+from ..reading.roster import Region, read_roster, regions_for
 from ..xlsx.fast_writer import FormulaBook
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW, FIRST_ROW = 0, 1, 2, 3

@@ -11,8 +11,8 @@ import io
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 
-from ..core.reference import reference, workers
 from ..core.isolate import die_with_parent
+from ..core.reference import reference, workers
 
 MAX_KPIS = 12  # a region's chart shows the yearly actuals of its first KPIs that have some
 POOL_FROM = 16  # regions: fewer are drawn in this process (a pool costs about a second to start)

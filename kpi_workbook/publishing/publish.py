@@ -18,14 +18,14 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from ..reading.round_frames import load_round
-from .charts import bar_chart, region_charts
 from ..consolidation.round_comparison import check_columns, compare_rounds, per_region, read_table
+from ..consolidation.summary_sheets import revisions_sentence
+from ..consolidation.table_specs import LATEST, LATEST_TIME
 from ..core.errors import KpiWorkbookError
 from ..core.outputs import refuse_replacing, writable
-from ..consolidation.summary_sheets import revisions_sentence
 from ..core.survey import load_survey
-from ..consolidation.table_specs import LATEST, LATEST_TIME
+from ..reading.round_frames import load_round
+from .charts import bar_chart, region_charts
 
 SITE = Path(__file__).resolve().parent / "templates"
 TABLES = ("regions", "projects", "kpis", "actuals")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import findings as F
-from ..core.errors import KpiWorkbookError
 from ..core.csv_files import MAX_BYTES, unneutralize
+from ..core.errors import KpiWorkbookError
 
 SHEET = "_previous"  # the hidden sheet of last round's values
 TABLES = ("projects", "kpis", "actuals")  # what a new round starts from (costs are each year's own)

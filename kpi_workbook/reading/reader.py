@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..core import findings as F
-from ..core.isolate import IsolatedFailure, Retry, run_isolated
 import python_calamine as pc  # imported here, once: a forked child inherits it
 
+from ..core import findings as F
+from ..core.isolate import IsolatedFailure, Retry, run_isolated
 from .formats import format_of
 from .safety import Refusal, sniff
 from .xlsx_scan import ref_to_rc, scan_xlsx

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..core import findings as F
 from ..core.errors import RosterError
-from .reader import read_workbook
 from ..core.survey import Survey
+from .reader import read_workbook
 
 MAX_ROSTER_BYTES = 20_000_000  # a national roster is ~100 KB
 _LIST_SPLIT = re.compile(r"[、，,・／/;；\n]+")

@@ -17,8 +17,8 @@ import codecs
 import json
 from pathlib import Path
 
-from ..core.errors import KpiWorkbookError
 from ..core.csv_files import MAX_BYTES, unneutralize
+from ..core.errors import KpiWorkbookError
 
 
 def load_round(csv_dir, tables=None) -> dict:
