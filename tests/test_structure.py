@@ -12,6 +12,7 @@ module over 600 lines, no function over 60; a test file for every module; ``py.t
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ TOP = {"__init__", "__main__", "cli", "demo"}  # the package's entry points
 LAZY_ALLOWED = {"cli", "__init__"}  # the command line and the API start fast
 
 
+@functools.lru_cache(maxsize=1)
 def modules() -> dict:
     """{dotted name under the package ("checking.check", "cli"): parsed module}."""
     out = {}
@@ -37,7 +39,7 @@ def layer(name: str) -> str:
 
 def resolve(importer: str, node: ast.ImportFrom) -> list:
     """The package modules a relative ``from … import …`` names (dotted, as :func:`modules`)."""
-    known = modules_cache()
+    known = modules()
     base = importer.split(".")[:-1]  # the importer's package
     base = base[:len(base) - (node.level - 1)]
     prefix = base + (node.module.split(".") if node.module else [])
@@ -53,15 +55,6 @@ def resolve(importer: str, node: ast.ImportFrom) -> list:
     return out
 
 
-_CACHE: dict = {}
-
-
-def modules_cache() -> dict:
-    if not _CACHE:
-        _CACHE.update(modules())
-    return _CACHE
-
-
 def imports(importer: str, tree) -> list:
     """(imported module, at module level?) for each relative import of *importer*."""
     top = set(map(id, tree.body))
@@ -70,7 +63,7 @@ def imports(importer: str, tree) -> list:
 
 
 def test_only_the_entry_points_sit_at_the_top_and_every_module_is_in_a_stage():
-    names = modules_cache()
+    names = modules()
     assert {n for n in names if "." not in n} == TOP
     assert {layer(n) for n in names} <= set(LAYERS)
     assert len({layer(n) for n in names if layer(n) not in ("", "core", "xlsx")}) >= 5
@@ -78,7 +71,7 @@ def test_only_the_entry_points_sit_at_the_top_and_every_module_is_in_a_stage():
 
 def test_nothing_imports_up_the_flow():
     wrong = []
-    for name, tree in modules_cache().items():
+    for name, tree in modules().items():
         for imported, _ in imports(name, tree):
             if LAYERS.index(layer(imported)) > LAYERS.index(layer(name)) and not imported.endswith("__init__"):
                 wrong.append(f"{name} imports {imported}")
@@ -87,7 +80,7 @@ def test_nothing_imports_up_the_flow():
 
 def test_no_import_cycles():
     graph = {name: {imp for imp, at_top in imports(name, tree) if at_top and imp != name}
-             for name, tree in modules_cache().items()}
+             for name, tree in modules().items()}
     done: set = set()
     cycles: list = []
 
@@ -106,14 +99,14 @@ def test_no_import_cycles():
 
 
 def test_no_package_import_hidden_in_a_function():
-    hidden = [f"{name}: {imported}" for name, tree in modules_cache().items() if name.split(".")[-1] not in LAZY_ALLOWED
+    hidden = [f"{name}: {imported}" for name, tree in modules().items() if name.split(".")[-1] not in LAZY_ALLOWED
               for imported, at_top in imports(name, tree) if not at_top]
     assert hidden == []
 
 
 def test_sizes():
     long_modules = {p.name: n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
-    long_functions = [f"{name}.{node.name}: {node.end_lineno - node.lineno + 1}" for name, tree in modules_cache().items()
+    long_functions = [f"{name}.{node.name}: {node.end_lineno - node.lineno + 1}" for name, tree in modules().items()
                       for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                       and node.end_lineno - node.lineno + 1 > 60]
     assert long_modules == {} and long_functions == []
@@ -121,7 +114,7 @@ def test_sizes():
 
 def test_tests_mirror_modules():
     tests = {path.stem for path in Path(__file__).parent.glob("test_*.py")}
-    stems = [name.split(".")[-1] for name in modules_cache() if name.split(".")[-1] not in ("__init__", "__main__")]
+    stems = [name.split(".")[-1] for name in modules() if name.split(".")[-1] not in ("__init__", "__main__")]
     assert len(stems) == len(set(stems)), "module names are unique across stages, so tests/test_<name>.py is one"
     assert [stem for stem in stems if f"test_{stem}" not in tests] == []
 
@@ -138,4 +131,4 @@ def test_typed_package_with_an_explicit_api():
 
 @pytest.mark.parametrize("stage", [s for s in LAYERS if s])
 def test_each_stage_says_what_it_is(stage):
-    assert ast.get_docstring(modules_cache()[f"{stage}.__init__"])
+    assert ast.get_docstring(modules()[f"{stage}.__init__"])

@@ -35,7 +35,7 @@ from ..generation.fill import fill_workbook, table_header
 from ..generation.workbooks import write_workbook
 from ..reading.formats import format_of
 from ..reading.roster import Region
-from ..reading.safety import read_member, sniff
+from ..reading.safety import read_member
 from ..reading.xlsx_scan import sheet_parts
 from .check import check_workbook
 
@@ -123,7 +123,7 @@ def _editable_copy(result):
     import openpyxl
 
     source = Path(result.file)
-    if _editable(source):
+    if _editable(result):
         with warnings.catch_warnings():  # "Data Validation extension ... will be removed":
             warnings.simplefilter("ignore", UserWarning)  # put back just below
             book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
@@ -132,16 +132,10 @@ def _editable_copy(result):
     return _rebuilt(result)
 
 
-def _editable(path: Path) -> bool:
-    """Whether openpyxl may edit the return itself: its format says so (reading/formats.py,
-    told by the same sniff as every reader) and it is not Strict OOXML."""
-    try:
-        if not format_of(sniff(path).kind).editable:
-            return False
-        with zipfile.ZipFile(path) as zf:
-            return b"purl.oclc.org/ooxml" not in read_member(zf, "xl/workbook.xml")[:4000]
-    except Exception:  # noqa: BLE001 - vetted already; treat oddities as "rebuild"
-        return False
+def _editable(result) -> bool:
+    """Whether openpyxl may edit the return itself: its format, as the reader told it
+    (reading/formats.py), says so, and it is not Strict OOXML."""
+    return bool(result.kind) and format_of(result.kind).editable and not result.strict
 
 
 def _rebuilt(result):

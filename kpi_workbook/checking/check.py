@@ -39,7 +39,7 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> 
     result = ReturnResult(file=name, findings=list(problems))
     if workbook is None:
         return result
-    result.readable = True
+    result.readable, result.kind, result.strict = True, workbook.kind, workbook.strict
     meta_sheet = workbook.sheets.get(metadata.SHEET)
     meta = metadata.parse(meta_sheet.rows) if meta_sheet else None
     result.meta = meta or {}

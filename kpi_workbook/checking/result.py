@@ -67,6 +67,8 @@ class ReturnResult:
     findings: list = field(default_factory=list)
     readable: bool = False
     annotated: str = ""  # path of the annotated copy, when one was written
+    kind: str = ""  # its format as the reader told it (reading/formats.py), "" when unreadable
+    strict: bool = False  # Strict OOXML (.xlsx): openpyxl cannot edit it faithfully
     dropped: dict = field(default_factory=dict)  # severity -> findings past MAX_FINDINGS, counted
     previous_latest: dict = field(default_factory=dict)  # KPI number -> (last round's latest figure, its time)
 

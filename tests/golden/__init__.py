@@ -10,7 +10,9 @@ is compared as text, the way XlsxWriter's own tests compare its output with Exce
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -50,8 +52,6 @@ def _summary_parts(path: Path) -> dict:
 
 def _check_json(demo: Path, name: str) -> str:
     """What ``kpi-workbook check --json`` prints for one of the demo's returns, run in its folder."""
-    import os
-
     from click.testing import CliRunner
 
     from kpi_workbook.cli import cli
@@ -81,8 +81,6 @@ def snapshot(demo: Path) -> dict:
 
 
 def write(files: dict) -> None:
-    import shutil
-
     shutil.rmtree(FILES, ignore_errors=True)
     for relative, text in files.items():
         target = FILES / relative
