@@ -157,13 +157,13 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     counts = result.finding_counts()
     if as_json:
-        click.echo(to_json({"output": str(result.output), "totals": result.totals, "counts": counts,
+        click.echo(to_json({"output": str(result.output), "totals": result.totals.to_dict(), "counts": counts,
                             "submissions": [s.to_dict() for s in result.submissions],
                             "findings": [f.to_dict() for f in findings]}))
     else:
         click.echo(format_consolidation(result))
         t = result.totals
-        click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
+        click.echo(f"行数の照合：読み込んだ行 {t.read}件 ＝ 集計した行 {t.kept}件 ＋ 除外した行 {t.rejected}件")
         click.echo(f"名簿 {len(result.regions)}圏域、提出 {len(result.used)}圏域、未提出 {len(result.missing)}圏域。"
                    f"エラー {counts['error']}件、警告 {counts['warning']}件")
         click.echo(f"集計結果：{result.output}")
@@ -187,7 +187,7 @@ def demo(out_dir):
     click.echo(f"前回（{made['round1'] / 'summary.xlsx'}、CSV：{made['round1'] / 'csv'}）をもとに今回の調査票を作成しました。")
     click.echo(f"調査票（前回の内容を記入済み）：{made['workbooks']}")
     click.echo(f"記入済みの提出ファイル：{made['returns']}（{len(result.used)}圏域）")
-    click.echo(f"行数の照合：読み込んだ行 {t['read']}件 ＝ 集計した行 {t['kept']}件 ＋ 除外した行 {t['rejected']}件")
+    click.echo(f"行数の照合：読み込んだ行 {t.read}件 ＝ 集計した行 {t.kept}件 ＋ 除外した行 {t.rejected}件")
     click.echo(f"未提出：{'、'.join(r.name for r in result.missing) or 'なし'}")
     click.echo(f"集計結果：{result.output}")
     click.echo(f"CSV：{result.csv_dir}（前回との比較：revisions.csv）")

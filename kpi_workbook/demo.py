@@ -51,22 +51,22 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
             fill_workbook(blanks[code], data, first / "returns" / blanks[code].name)
     consolidate(first / "returns", roster, first / "summary.xlsx", csv_dir=first / "csv", jobs=jobs, survey="renkei")
     round2 = json.loads((SAMPLES / "round2" / "round.json").read_text(encoding="utf-8"))["round"]
-    survey = load_survey("renkei")
-    made = generate(roster, survey, out / "workbooks" / "renkei", force=True, previous=first / "csv",
+    definition = load_survey("renkei")
+    made = generate(roster, definition, out / "workbooks" / "renkei", force=True, previous=first / "csv",
                     round_=round2).written
     returns = out / "returns"
-    keys = {survey.sheet(table).name: [survey.sheet(table).column(key).label for key in columns]
+    keys = {definition.sheet(table).name: [definition.sheet(table).column(key).label for key in columns]
             for table, columns in ROW_KEYS.items()}
     for path in made:
         code = path.name.split("_", 1)[0]
         if code in answers:  # the regions that answered last round answer again
-            carried = (survey.sheet("region").name, survey.sheet("costs").name)  # typed again each year
+            carried = (definition.sheet("region").name, definition.sheet("costs").name)  # typed again each year
             changes = {name: answers[code][name] for name in carried if name in answers[code]}
             changes.update(_json(SAMPLES / "round2" / f"{code}.json"))
             update_workbook(path, changes, returns / path.name, keys)
-    result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs, survey=survey,
+    result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs, survey=definition,
                          progress=progress, round_=round2, previous=first / "csv")
-    site = publish(out / "csv", out / "site", survey=survey, force=True, previous=first / "csv", jobs=jobs)
+    site = publish(out / "csv", out / "site", survey=definition, force=True, previous=first / "csv", jobs=jobs)
     return {"workbooks": out / "workbooks", "returns": returns, "result": result, "round1": first, "site": site}
 
 

@@ -81,7 +81,7 @@ def test_csv_counts_are_exact(clerk_file, tmp_path):
     folder.mkdir()
     shutil.copy(clerk_file, folder / clerk_file.name)
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
-    assert result.totals["rejected"] == 0
+    assert result.totals.rejected == 0
 
     def rows(name):
         with open(tmp_path / "csv" / name, encoding="utf-8-sig", newline="") as fh:

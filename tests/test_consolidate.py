@@ -245,9 +245,9 @@ def test_rows_beyond_excel_limit_are_counted_not_lost(returns, tmp_path, monkeyp
     assert book["KPI一覧"].max_row == 5
     notes = [r[1] for r in rows(book["概要"]) if r[1] and "行数の上限" in str(r[1])]
     kpi_note = next(n for n in notes if "「KPI一覧」" in n)
-    assert f"{result.totals['kpis'] - 4}行を載せていません" in kpi_note  # 4 rows below the header
+    assert f"{result.totals.kpis - 4}行を載せていません" in kpi_note  # 4 rows below the header
     with open(tmp_path / "csv" / "kpis.csv", encoding="utf-8-sig") as fh:
-        assert sum(1 for _ in _csv.DictReader(fh)) == result.totals["kpis"]
+        assert sum(1 for _ in _csv.DictReader(fh)) == result.totals.kpis
 
 
 def test_cli_progress_covers_checking_and_writing(returns, tmp_path, monkeypatch):

@@ -103,7 +103,7 @@ COMPARED = {"examples": 0, "values": 0}
 def _assert_outputs(folder, tmp, rows):
     out = tmp / "summary.xlsx"
     result = consolidate(folder, SAMPLES / "roster.csv", out, csv_dir=tmp / "csv", jobs=1)
-    assert result.totals["rejected"] == 0
+    assert result.totals.rejected == 0
     book = openpyxl.load_workbook(out)
     table = [list(r) for r in book["KPI一覧"].iter_rows(values_only=True)]
     header = table[0]

@@ -78,6 +78,6 @@ def test_a_column_format_on_a_streamed_sheet_is_no_crash(plain_returns, tmp_path
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]
     column = [c.value for c in ws[1]].index("達成率（%）") + 1
     assert ws.cell(2, column).value == 108.4 and ws.cell(2, column).number_format == '0.0"%"'
-    assert ws.max_row == 1 + result.totals["kpis"]
+    assert ws.max_row == 1 + result.totals.kpis
 
 

@@ -23,7 +23,7 @@ def test_kpi_list_is_its_description(summary, renkei):
     assert ws.auto_filter.ref == f"A1:{letters[-1]}{ws.max_row}"
     assert ws.page_setup.paperSize in (8, "8") and int(ws.page_setup.fitToWidth) == 2
     body = rows(ws)[1:]
-    assert len(body) == result.totals["kpis"] and all(len(r) == len(columns) for r in body)
+    assert len(body) == result.totals.kpis and all(len(r) == len(columns) for r in body)
 
 
 def test_kpis_csv_is_the_same_description(summary, renkei):
@@ -32,7 +32,7 @@ def test_kpis_csv_is_the_same_description(summary, renkei):
     with open(out / "csv" / "kpis.csv", encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.reader(fh))
     assert lines[0] == [c.label for c in in_csv(kpi_columns(renkei))]
-    assert len(lines) - 1 == result.totals["kpis"] and {len(line) for line in lines} == {len(lines[0])}
+    assert len(lines) - 1 == result.totals.kpis and {len(line) for line in lines} == {len(lines[0])}
 
 
 def test_adding_a_column_is_one_entry(plain_returns, tmp_path, monkeypatch):

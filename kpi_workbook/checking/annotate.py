@@ -200,7 +200,7 @@ def _mark_cells(book, findings) -> None:
     from openpyxl.styles import PatternFill
 
     order = {F.ERROR: 0, F.WARNING: 1, F.INFO: 2}
-    by_cell = {}
+    by_cell: dict = {}
     for finding in findings:
         if finding.sheet in book.sheetnames and finding.cell:
             ref = _merge_anchor(book[finding.sheet], finding.cell)  # a merged cell: its first cell

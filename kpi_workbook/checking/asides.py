@@ -50,7 +50,7 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
     # a row none of whose cells starts so (the common case) is ruled out at C speed
     maybe = re.compile("(?:^|\x1f)\\s*[" + re.escape("".join(sorted(starts))) + "]") if starts else None
     marks = tuple(unicodedata.normalize("NFKC", m) for m in words.get("note_marks", ()))
-    opening = {}  # first character -> can it open a mark (worked out once each)
+    opening: dict = {}  # first character -> can it open a mark (worked out once each)
     key_index = columns[sheet.columns[0].key][1] if sheet.columns[0].key in columns else None
     text_indexes = sorted(c for column, c in columns.values() if column.type not in _NUMERIC_TYPES)
     records, totals = [], []

@@ -42,9 +42,10 @@ def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -
 
 def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
     labels = {_label(c.label): c.key for c in sheet.columns}
-    best_row, best = -1, {}
+    best_row = -1
+    best: dict = {}
     for r, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
-        found = {}
+        found: dict = {}
         for c, cell in enumerate(row):
             key = labels.get(_label(cell))
             if key is not None:
@@ -103,7 +104,8 @@ def _convert_columns(sheet, data: SheetData, kept: list, plan: list, result) -> 
     take their unit from their row's unit column).  Findings come out row by row."""
     rows = [data.rows[r] for r in kept]
     percent = data.percent
-    out, problems = {}, []
+    out: dict = {}
+    problems: list = []
     for index, (key, column, c, letter, convert) in enumerate(sorted(plan, key=lambda p: p[1].type == "measure")):
         raws = [row[c] if c < len(row) else None for row in rows]
         units = [""] * len(rows)

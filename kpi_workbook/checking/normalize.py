@@ -226,8 +226,9 @@ def _choice_tokens(text: str, choices: list) -> list:
                    key=len, reverse=True)
     tokens, pos = [], 0
     while pos < len(text):
-        if _SPLIT.match(text, pos):
-            pos = _SPLIT.match(text, pos).end()
+        separator = _SPLIT.match(text, pos)
+        if separator:
+            pos = separator.end()
             continue
         found = next((c for c in whole if text.startswith(c, pos) and _ends_token(text, pos + len(c))), None)
         if found is None:  # up to a separator, or to the next circled number (「①②」: two)

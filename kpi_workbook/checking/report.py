@@ -8,13 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core.findings import ERROR, INFO, SEVERITY_LABELS, WARNING, counts
+from ..core.kinds import Status
 
 _ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 def format_findings(findings, *, show_info: bool = True) -> str:
     """A readable report: one block per file, one sub-block per sheet."""
-    by_file = defaultdict(lambda: defaultdict(list))
+    by_file: dict = defaultdict(lambda: defaultdict(list))
     for f in findings:
         if f.severity == INFO and not show_info:
             continue
@@ -46,7 +47,7 @@ def format_consolidation(result) -> str:
     if run_level:
         lines.append(format_findings(run_level, show_info=False))
     for sub in sorted(result.submissions, key=lambda s: s.relative):
-        if sub.status == "skipped" or (sub.status == "used" and not sub.errors and not sub.warnings):
+        if sub.status == Status.SKIPPED or (sub.status == Status.USED and not sub.errors and not sub.warnings):
             continue
         counts_text = f"エラー {sub.errors}件、警告 {sub.warnings}件" if sub.errors or sub.warnings else ""
         lines.append(f"■ {sub.relative}：{_STATUS.get(sub.status, sub.status)}" + (f"、{counts_text}" if counts_text else ""))

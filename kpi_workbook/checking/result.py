@@ -19,7 +19,7 @@ class Record:
     sheet: str        # sheet key
     row: int          # 1-based row in the workbook
     values: dict      # column key -> Value
-    cells: dict       # column key -> "B7" (a dict or CellRefs)
+    cells: dict | CellRefs  # column key -> "B7"
 
 
 class CellRefs:
@@ -92,7 +92,7 @@ class ReturnResult:
 
 
 def _record_dict(record: Record) -> dict:
-    out = {"row": record.row}
+    out: dict = {"row": record.row}
     for key, value in record.values.items():
         normalized = value.value.to_dict() if hasattr(value.value, "to_dict") else value.value
         out[key] = {"typed": value.typed, "value": normalized, "cell": record.cells.get(key, "")}

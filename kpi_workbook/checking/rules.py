@@ -48,7 +48,7 @@ def _unique(result, sheet, records, add) -> None:
     for column in sheet.columns:
         if not column.unique:
             continue
-        seen = {}
+        seen: dict = {}
         for record in records:
             value = record.values.get(column.key)
             if value is None or value.value is None:
@@ -192,7 +192,7 @@ def _kpi_quality(result, survey, sheet, records, add) -> None:
         return
     kinds = survey.choices.get("kpi_kind", ["アウトカム", "アウトプット"])
     output_kind = kinds[-1]
-    by_project = {}
+    by_project: dict = {}
     for record in records:
         project = record.values.get("project_code")
         kind = record.values.get("kind")

@@ -36,7 +36,7 @@ def previous_latest(survey, previous) -> dict:
     if previous is None:
         return {}
     kpis, actuals = survey.sheet("kpis"), survey.sheet("actuals")
-    out = {}
+    out: dict = {}
 
     def offer(number, value_text, time_text, column):
         value = normalize_cell(value_text or None, column, survey).value

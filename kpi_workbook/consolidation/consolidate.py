@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..core.csv_files import TABLES
 from ..core.filenames import region_filename
+from ..core.kinds import Status
 from ..core.outputs import refuse_inputs, writable
 from ..core.survey import Survey, load_survey
 from ..reading.last_round import check_folder
@@ -34,7 +35,7 @@ from .discover import discover, workbook_modified
 from .pool import Run, check_all
 from .round_comparison import check_columns
 from .selection import select_returns
-from .submission import ConsolidateResult, Submission
+from .submission import ConsolidateResult, Submission, Totals
 from .summary_writer import write_outputs
 
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
@@ -67,7 +68,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         check_columns(previous, definition)
     files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
-                               totals={}, csv_dir=Path(csv_dir) if csv_dir else None,
+                               totals=Totals(), csv_dir=Path(csv_dir) if csv_dir else None,
                                migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"),
                                previous=Path(previous) if previous else None)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
@@ -82,7 +83,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             scratch.close()  # this process's own (returns checked here, --jobs 1)
         del modified
         result.findings += select_returns(result.submissions, regions)
-        result.submissions += [Submission(file=note.file, relative=note.file, status="skipped", findings=(note,))
+        result.submissions += [Submission(file=note.file, relative=note.file, status=Status.SKIPPED, findings=(note,))
                                for note in notes]
         if progress:
             progress(len(ordered), "write")

@@ -66,7 +66,8 @@ class EvaluationSheet:
     def __init__(self, ws, survey, fmt: dict, prefectures: dict | None = None):
         self.ws, self.survey, self.fmt, self.labels = ws, survey, fmt, survey.summary["labels"]
         self.prefectures = prefectures or {}  # region code -> 都道府県 (its name heads a column)
-        self.row, self.breaks = 0, []
+        self.row = 0
+        self.breaks: list = []
         ws.set_portrait()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
@@ -82,7 +83,7 @@ class EvaluationSheet:
 
     def blocks_for(self, sub, rows: dict) -> None:
         """The blocks of one return from its rows alone (achievement computed here)."""
-        actuals = {}
+        actuals: dict = {}
         for record in rows.get("actuals", []):
             actuals.setdefault(record.values["kpi_no"].value, []).append(record)
         assessed = {k.values["kpi_no"].value: kpi_assessment(self.survey, k.values,
@@ -94,7 +95,7 @@ class EvaluationSheet:
         self.ws.set_h_pagebreaks(self.breaks[:MAX_BREAKS])  # one block per printed page
 
 
-def write_block(w, sub, project: dict, rows: dict, actuals: dict, assessed: dict) -> None:
+def write_block(w, sub, project, rows: dict, actuals: dict, assessed: dict) -> None:
     ws, fmt, L = w.ws, w.fmt, w.labels
     label = {c.key: c.label for c in w.survey.sheet("projects").columns}
     code = project.values["project_code"].value
@@ -230,9 +231,9 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
 
 def _context(w, ws, r, project, label) -> int:
     fmt = w.fmt
-    parts = ((0, 1, "start_year"), (2, 3, "legal_basis"), (4, 6, "related_plans"),
-             (7, 9, "similar_services"), (10, WIDTH - 1, "reference_cases"))
-    parts = [(c0, c1, key) for c0, c1, key in parts if key in label]
+    places = ((0, 1, "start_year"), (2, 3, "legal_basis"), (4, 6, "related_plans"),
+              (7, 9, "similar_services"), (10, WIDTH - 1, "reference_cases"))
+    parts = [(c0, c1, key) for c0, c1, key in places if key in label]
     ws.set_row(r, max(LINE * text_lines(label[key], c0, c1) + 4 for c0, c1, key in parts))
     for c0, c1, key in parts:  # row by row: constant-memory mode never returns to a row
         heading(ws, r, c0, c1, label[key], fmt["header"])

@@ -22,6 +22,7 @@ from ..checking.check import check_workbook
 from ..core import findings as F
 from ..core import isolate
 from ..core.filenames import shown
+from ..core.kinds import Status
 from ..core.reference import workers
 from ..core.survey import Survey
 from . import scratch
@@ -114,7 +115,8 @@ def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
             return batch, relatives, pool.submit(_extract_batch, [os.fsencode(p) for p in batch],
                                                  [os.fsencode(r) for r in relatives],
                                                  [modified.get(p) for p in batch])
-        queued, broken = collections.deque(), False
+        queued: collections.deque = collections.deque()
+        broken = False
         for batch in batches:
             queued.append(submit(batch))
             if len(queued) >= jobs * IN_FLIGHT:
@@ -184,7 +186,7 @@ def _start_worker(run: Run, fast: bool) -> None:
 def _extract_batch(paths: list, relatives: list, modified: list) -> list:
     """Worker: each file's Submission, None when it must be redone in isolation (it hit a
     limit), or the name of the exception that stopped it."""
-    out = []
+    out: list[Submission | str | None] = []
     for path, relative, stamp in zip(paths, relatives, modified):
         try:
             out.append(_extract(os.fsdecode(path), os.fsdecode(relative), _WORKER["run"], stamp))
@@ -205,4 +207,4 @@ def _safe_extract(path: str, folder, run: Run, modified: str | None = None) -> S
 def _failed(path: str, folder: Path, why: str) -> Submission:
     rel = shown(os.path.relpath(path, folder))
     finding = F.make("FILE_READ_FAILED", file=rel, detail=why)
-    return Submission(file=path, relative=rel, status="failed", errors=1, findings=(finding,))
+    return Submission(file=path, relative=rel, status=Status.FAILED, errors=1, findings=(finding,))

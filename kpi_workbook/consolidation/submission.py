@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +21,7 @@ from ..checking.check import check_workbook
 from ..core import findings as F
 from ..core.errors import InputChangedError
 from ..core.filenames import shown
+from ..core.kinds import Status
 from ..core.survey import Survey
 from . import scratch
 from .scratch import Parked
@@ -55,7 +57,7 @@ class Submission:
     rows_at: Parked | None = None     # its rows, parked in scratch (while consolidate runs)
     summary_at: Parked | None = None  # its Contribution to the summary, parked (ditto)
     digest: str = ""            # of the bytes checked, when its rows may be read again (not parked)
-    status: str = ""            # "used" | "superseded" | "held" | "failed" | "skipped"
+    status: Status = Status.PENDING
     findings: tuple = ()        # file-level findings kept in the header
 
     def to_dict(self) -> dict:
@@ -64,13 +66,27 @@ class Submission:
             "file": shown(self.file), "findings": [f.to_dict() for f in self.findings]}
 
 
+@dataclass(frozen=True)
+class Totals:
+    """A run's 行数の照合 and KPI count: rows read = kept + rejected."""
+
+    read: int = 0
+    rejected: int = 0
+    kept: int = 0
+    kpis: int = 0
+    regions_with_kpi: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
 @dataclass
 class ConsolidateResult:
     output: Path | None
     submissions: list
     regions: list
     findings: list
-    totals: dict
+    totals: Totals
     csv_dir: Path | None = None
     migrated: int = 0           # regions of the roster left out as 移行済み
     previous: Path | None = None  # last round's CSV folder, compared with (--previous)
@@ -84,17 +100,17 @@ class ConsolidateResult:
 
     @property
     def used(self) -> list:
-        return [s for s in self.submissions if s.status == "used"]
+        return [s for s in self.submissions if s.status == Status.USED]
 
     def finding_counts(self) -> dict:
         """Errors and warnings as 指摘一覧 lists them: every finding of each return used,
         what is said about every other file, and about the run (missing regions...)."""
         out = {F.ERROR: 0, F.WARNING: 0}
         for sub in self.submissions:
-            if sub.status == "used":
+            if sub.status == Status.USED:
                 out[F.ERROR] += sub.errors
                 out[F.WARNING] += sub.warnings
-        for finding in self.findings + [f for s in self.submissions if s.status != "used" for f in s.findings
+        for finding in self.findings + [f for s in self.submissions if s.status != Status.USED for f in s.findings
                                         if not f.sheet or not f.cell]:
             if finding.severity in out:
                 out[finding.severity] += 1
@@ -151,6 +167,7 @@ def file_digest(path, limit: int = 256 << 20) -> str:
 
 def load_contribution(submission: Submission):
     """The :class:`~kpi_workbook.consolidation.contribution.Contribution` a worker made for *submission*."""
+    assert submission.summary_at is not None, submission.relative  # only a used return has one
     return scratch.unpark(submission.summary_at)
 
 

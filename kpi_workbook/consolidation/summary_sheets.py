@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..core import findings as F
+from ..core.kinds import Status
 from ..xlsx.fast_writer import write_value
 from . import table_specs as tables
 from .submission import JAPAN, instant
@@ -150,20 +151,20 @@ def write_overview(w) -> None:
              if result.used else "-"),
             (L["regions"], regions), (L["returned"], len(used)), (L["clean"], clean),
             (L["with_errors"], len(used) - clean), (L["missing"], len(result.missing)),
-            (L["files"], sum(1 for x in result.submissions if x.status != "skipped")),
-            (L["superseded"], sum(1 for x in result.submissions if x.status == "superseded")),
-            (L["failed"], sum(1 for x in result.submissions if x.status == "failed")),
-            (L["held"], sum(1 for x in result.submissions if x.status == "held")),
-            (L["skipped"], sum(1 for x in result.submissions if x.status == "skipped")),
+            (L["files"], sum(1 for x in result.submissions if x.status != Status.SKIPPED)),
+            (L["superseded"], sum(1 for x in result.submissions if x.status == Status.SUPERSEDED)),
+            (L["failed"], sum(1 for x in result.submissions if x.status == Status.FAILED)),
+            (L["held"], sum(1 for x in result.submissions if x.status == Status.HELD)),
+            (L["skipped"], sum(1 for x in result.submissions if x.status == Status.SKIPPED)),
             (L["error_count"], result.finding_counts()["error"]),
             (L["warning_count"], result.finding_counts()["warning"]),
-            (L["kpis"], s["kpis"]), (L["regions_with_kpi"], len(s["regions_with_kpi"])),
-            (L["outcome_share"], share(s["outcome"], s["kinds"])),
-            (L["cooperation_share"], share(s["cooperation"], s["kpis"]))]
+            (L["kpis"], s.kpis), (L["regions_with_kpi"], len(s.regions_with_kpi)),
+            (L["outcome_share"], share(s.outcome, s.kinds)),
+            (L["cooperation_share"], share(s.cooperation, s.kpis))]
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 90)
     write(ws, 0, 0, survey.summary["title"], fmt["title"])
-    headline = _headline(survey, result, s["regions_with_kpi"])
+    headline = _headline(survey, result, s.regions_with_kpi)
     write(ws, 2, 0, headline, fmt["bold"])
     revisions = revisions_sentence(survey, result.revisions) if result.previous else ""
     if revisions:
@@ -177,11 +178,11 @@ def write_overview(w) -> None:
         write(ws, i, 1, value, fmt["figure_percent"] if label in shares else fmt["figure"])
     r = 4 + len(rows) + 1
     write(ws, r, 0, L["reconciliation"], fmt["header"])
-    write(ws, r, 1, survey.summary["reconciliation"].format(**totals), fmt["cell"])
-    if s["left_out"]:
+    write(ws, r, 1, survey.summary["reconciliation"].format(**totals.to_dict()), fmt["cell"])
+    if s.left_out:
         r += 1
-        write(ws, r, 1, survey.summary["left_out"].format(n=s["left_out"]), fmt["wrap"])
-    for key, n in sorted(s["overflow"].items()):
+        write(ws, r, 1, survey.summary["left_out"].format(n=s.left_out), fmt["wrap"])
+    for key, n in sorted(s.overflow.items()):
         r += 1
         write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
 
@@ -221,9 +222,9 @@ def write_setting(w) -> None:
     chart_rows = []
 
     def counts_row(code: str, label: str, shown_code: str) -> None:
-        count = s["leaf_regions"].get(code, 0)
+        count = s.leaf_regions.get(code, 0)
         share = round(Decimal(count) * 100 / regions, 1) if regions else None
-        for c, value in enumerate([shown_code, label, count, share, s["leaf_kpis"].get(code, 0)]):
+        for c, value in enumerate([shown_code, label, count, share, s.leaf_kpis.get(code, 0)]):
             write(ws, r, c, value, fmt["percent"] if c == 3 else fmt["cell"])
     for node in tax.nodes:
         if node.code in leaf_codes:
@@ -233,12 +234,12 @@ def write_setting(w) -> None:
             heading = [node.code, node.label] + ([L["set_regions"], L["share"], L["kpi_count"]] if not node.parent else [])
             for c, value in enumerate(heading):
                 write(ws, r, c, value, fmt["header"])
-            if s["leaf_kpis"].get(node.code):  # KPIs set at the field itself: a row of their own
+            if s.leaf_kpis.get(node.code):  # KPIs set at the field itself: a row of their own
                 r += 1
                 counts_row(node.code, f"{node.code}{L['field_level']}", "")
         r += 1
     write(ws, r, 1, L["total"], fmt["header"])
-    write(ws, r, 4, sum(s["leaf_kpis"].values()), fmt["cell"])  # = KPIの総数, less those left out
+    write(ws, r, 4, sum(s.leaf_kpis.values()), fmt["cell"])  # = KPIの総数, less those left out
     r += 1
     note = w.survey.summary["setting_note"].format(as_of=w.survey.as_of or japanese_date(w.stamp))
     write(ws, r, 1, note, fmt["cell"])
@@ -248,7 +249,7 @@ def write_setting(w) -> None:
         first = r + 1
         for i, leaf in enumerate(n.code for n in tax.nodes if n.code in leaf_codes):
             write(ws, first + i, 6, leaf)
-            write(ws, first + i, 7, s["leaf_regions"].get(leaf, 0))
+            write(ws, first + i, 7, s.leaf_regions.get(leaf, 0))
         ws.set_column(6, 7, None, None, {"hidden": True})
         last = first + len(chart_rows) - 1
         chart = w.book.add_chart({"type": "bar"})
@@ -277,12 +278,12 @@ def write_matrix(w) -> None:
     ws.freeze_panes(top + 1, 2)
     ws.repeat_rows(top)
     for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=top + 1):
-        have = s["region_leaves"].get(region.code, ())
+        have = s.region_leaves.get(region.code, ())
         marks = [True if leaf in have else "" for leaf in leaves]
         values = [region.code, region.name] + marks + [sum(1 for mark in marks if mark)]  # leaves, not fields
         write_row(ws, r, values, fmt["cell"])
     r = top + len(w.result.regions) + 1
-    per_leaf = [s["leaf_regions"].get(leaf, 0) for leaf in leaves]
+    per_leaf = [s.leaf_regions.get(leaf, 0) for leaf in leaves]
     write_row(ws, r, [L["total"], ""] + per_leaf + [sum(per_leaf)], fmt["header"])  # the grand total too
 
 
@@ -315,7 +316,7 @@ def write_submissions(w) -> None:
         if w.export:
             w.export.add("submissions", [sub.relative, sub.region_code, status_label.get(sub.status, sub.status),
                                          iso_time(sub.modified), sub.errors, sub.warnings])
-        if sub.status == "used":
+        if sub.status == Status.USED:
             continue
         why = next((f.message for f in sorted(sub.findings, key=lambda f: f.severity != F.ERROR)
                     if not f.sheet or not f.cell), "")  # why it was not used, in the clerk's words

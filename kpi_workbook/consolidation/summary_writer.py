@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.atomic import Pending
@@ -24,13 +25,14 @@ from ..core.csv_files import CsvExport
 from ..core.errors import OutputError
 from ..core.filenames import inside, region_filename, shown
 from ..core.isolate import die_with_parent
+from ..core.kinds import Status
 from ..core.reference import workers
 from ..xlsx.fast_writer import Rendered, RowBook
 from . import table_specs as tables
 from .contribution import finding_csv_row
 from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from .round_comparison import compare_rounds, read_table, write_revisions
-from .submission import load_contribution, load_rows
+from .submission import Totals, load_contribution, load_rows
 from .summary_sheets import (
     cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, write_matrix,
     write_overview, write_setting, write_submissions
@@ -175,12 +177,33 @@ def parse_stamp(text: str) -> dt.datetime:
         return dt.datetime(2000, 1, 1)
 
 
+@dataclass
+class Tally:
+    """What the summary counts while the returns stream by, compactly (memory stays near flat
+    in the number of returns); the sheets of totals are written from it at the end."""
+
+    leaf_regions: Counter = field(default_factory=Counter)  # leaf -> regions with a KPI there
+    leaf_kpis: Counter = field(default_factory=Counter)  # leaf -> KPIs set there
+    region_leaves: dict = field(default_factory=dict)  # region code -> the leaves it set KPIs in
+    kpis: int = 0
+    outcome: int = 0  # KPIs of the first kind (アウトカム)
+    kinds: int = 0  # KPIs whose kind is given
+    cooperation: int = 0  # KPIs marked 連携効果
+    left_out: int = 0  # KPIs without a leaf
+    read: int = 0  # rows read (行数の照合)
+    rejected: int = 0  # rows left out with a finding
+    regions_with_kpi: set = field(default_factory=set)
+    links: int = 0  # hyperlinks written (Excel keeps at most MAX_LINKS a sheet)
+    overflow: Counter = field(default_factory=Counter)  # sheet -> rows past Excel's last row
+
+
 class _Writer:
     def __init__(self, book, survey, result, output: Path, export, evaluation_dir, progress, stamp):
         self.book, self.survey, self.result, self.output, self.export = book, survey, result, output, export
         self.links_from = output.resolve().parent  # links to returns are relative to the summary
         self.stamp = stamp
-        self.pending_blocks, self.projects = [], 0  # None once the sheet is an index
+        self.pending_blocks: list | None = []  # None once the sheet is an index
+        self.projects = 0
         self.evaluation_dir = Path(evaluation_dir) if evaluation_dir else None
         self.progress = progress
         self.labels = survey.summary["labels"]
@@ -188,14 +211,11 @@ class _Writer:
         self.ws = {key: book.add_worksheet(names[key]) for key in
                    ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")
                    + (("revisions",) if result.previous else ())}
-        self.row = Counter()
+        self.row: Counter = Counter()
         self.fmt = formats(book, survey.font)
         # per region only what the tables need, compactly: memory stays near flat in returns
         self.leaves = frozenset(n.code for n in survey.taxonomy.leaves)
-        self.stats = {"leaf_regions": Counter(), "leaf_kpis": Counter(), "region_leaves": {},
-                      "kpis": 0, "outcome": 0, "kinds": 0, "cooperation": 0, "left_out": 0,
-                      "read": 0, "rejected": 0, "regions_with_kpi": set(), "links": 0,
-                      "overflow": Counter()}
+        self.stats = Tally()
         for key, sheet in self.ws.items():
             sheet.set_landscape()
             sheet.set_paper(9)
@@ -213,16 +233,15 @@ class _Writer:
             self.progress(1, "write")
 
     def end(self) -> None:
-        for finding in sorted(self.result.findings + [f for s in self.result.submissions if s.status != "used"
+        for finding in sorted(self.result.findings + [f for s in self.result.submissions if s.status != Status.USED
                                                        for f in s.findings if not f.sheet or not f.cell],
                               key=lambda f: (f.file, f.code, f.value)):
             self._finding(finding)
         self._second_layer()
         self.ws["kpis"].autofilter(0, 0, max(self.row["kpis"] - 1, 0), self.kpi_columns - 1)
-        totals = {"read": self.stats["read"], "rejected": self.stats["rejected"]}
-        totals["kept"] = totals["read"] - totals["rejected"]
-        self.result.totals = {**totals, "kpis": self.stats["kpis"],
-                              "regions_with_kpi": len(self.stats["regions_with_kpi"])}
+        s = self.stats
+        self.result.totals = Totals(read=s.read, rejected=s.rejected, kept=s.read - s.rejected, kpis=s.kpis,
+                                    regions_with_kpi=len(s.regions_with_kpi))
         if self.result.previous:
             write_revisions(self, compare_rounds(read_table(self.export.written("kpis")),
                                                  read_table(Path(self.result.previous) / "kpis.csv"), self.survey))
@@ -241,7 +260,7 @@ class _Writer:
         -1 past Excel's last row (counted, said in 概要)."""
         r = self.row[key]
         if r >= MAX_ROWS:
-            self.stats["overflow"][key] += 1
+            self.stats.overflow[key] += 1
             return -1
         if type(cells) is Rendered:
             self.ws[key].put_rendered(r, cells, fmt)
@@ -252,8 +271,8 @@ class _Writer:
 
     def put_rows(self, key: str, rows: list, fmt=None) -> None:
         """Append rows a worker made (rendered, or cell values where it could not)."""
-        for rendered, run in itertools.groupby(rows, key=lambda row: type(row) is Rendered):
-            run = list(run)
+        for rendered, group in itertools.groupby(rows, key=lambda row: type(row) is Rendered):
+            run = list(group)
             if rendered and self.row[key] + len(run) <= MAX_ROWS:
                 self.ws[key].put_rendered_rows(self.row[key], run, fmt)
                 self.row[key] += len(run)
@@ -332,17 +351,17 @@ class _Writer:
 
     def _evaluation_index(self, sub, projects: int) -> None:
         r = self.put("evaluation", [sub.region_code, sub.region_name, projects, ""], self.fmt["cell"])
-        if r >= 0 and self.evaluation_dir and self.stats["links"] < MAX_LINKS:
+        if r >= 0 and self.evaluation_dir and self.stats.links < MAX_LINKS:
             path = self.evaluation_dir / region_filename(sub.region_code, sub.region_name)
             target = os.path.relpath(path.resolve(), self.links_from)
             self.ws["evaluation"].write_url(r, 3, f"external:{target}", string=path.name)
-            self.stats["links"] += 1
+            self.stats.links += 1
 
     def _second_layer(self) -> None:
         """Seed 000's 第二階層 row: what the regions have done, under their KPIs (its figure
         is known only once every return has been read)."""
         texts = self.survey.summary
-        actual = texts["second_layer_actual"].format(with_kpi=len(self.stats["regions_with_kpi"]),
+        actual = texts["second_layer_actual"].format(with_kpi=len(self.stats.regions_with_kpi),
                                                      regions=len(self.result.regions), date=japanese_date(self.stamp))
         self.put("status", [texts["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), "", ""],
                  self.fmt["wrap"])
@@ -361,8 +380,8 @@ class _Writer:
     # ------------------------------------------------------------------ one return
     def _return(self, sub, part) -> None:
         """Emit *part* (the return's :class:`~kpi_workbook.consolidation.contribution.Contribution`)."""
-        self.stats["read"] += sub.rows_read
-        self.stats["rejected"] += sub.rows_rejected
+        self.stats.read += sub.rows_read
+        self.stats.rejected += sub.rows_rejected
         self.put_rows("kpis", part.kpi_rows)
         self.put_rows("status", part.status_rows, self.fmt["wrap"])
         self._count(sub, part)
@@ -375,17 +394,20 @@ class _Writer:
             self._finding_row(values, f"external:{target}#'{sheet}'!{ref}" if ref else "", ref)
 
     def _count(self, sub, part) -> None:
-        s = self.stats
-        for key in ("kpis", "kinds", "outcome", "cooperation", "left_out"):
-            s[key] += part.counts[key]
-        if part.counts["kpis"]:
-            s["regions_with_kpi"].add(sub.region_code)
-        s["leaf_kpis"].update(part.leaf_kpis)
-        have = s["region_leaves"].get(sub.region_code, ())
+        s, counts = self.stats, part.counts
+        s.kpis += counts["kpis"]
+        s.kinds += counts["kinds"]
+        s.outcome += counts["outcome"]
+        s.cooperation += counts["cooperation"]
+        s.left_out += counts["left_out"]
+        if counts["kpis"]:
+            s.regions_with_kpi.add(sub.region_code)
+        s.leaf_kpis.update(part.leaf_kpis)
+        have = s.region_leaves.get(sub.region_code, ())
         new = [sys.intern(leaf) for leaf in part.leaves if leaf not in have]  # shared, not copies
         if new:  # a region counts once per leaf
-            s["region_leaves"][sub.region_code] = tuple(sorted(have + tuple(new)))
-            s["leaf_regions"].update(new)
+            s.region_leaves[sub.region_code] = tuple(sorted(have + tuple(new)))
+            s.leaf_regions.update(new)
 
     def _finding(self, finding) -> None:
         """A finding not tied to a used return (at the end of 指摘一覧)."""
@@ -400,9 +422,9 @@ class _Writer:
         ws = self.ws["findings"]
         ws.put_row(r, values[6:7], self.fmt["wrap"], first=6)
         ws.put_row(r, values[7:], first=7)
-        if url and self.stats["links"] < MAX_LINKS:
+        if url and self.stats.links < MAX_LINKS:
             ws.write_url(r, 3, url, string=ref)
-            self.stats["links"] += 1
+            self.stats.links += 1
 
 
 # ---------------------------------------------------------------------- helpers

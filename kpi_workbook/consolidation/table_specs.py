@@ -15,7 +15,7 @@ Values are taken a column at a time (a national round has some 70,000 KPIs): a c
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 from ..checking.normalize import EMPTY
 from ..core import findings as F
@@ -36,10 +36,10 @@ class Block:
 
     __slots__ = ("sub", "records", "figures", "messages", "previous", "_values")
 
-    def __init__(self, sub, records: list, figures: list = (), messages: list = (), previous: list = ()):
+    def __init__(self, sub, records: list, figures: Sequence = (), messages: Sequence = (), previous: Sequence = ()):
         self.sub, self.records, self.figures, self.messages = sub, records, figures, messages
         self.previous = previous  # each KPI's (latest figure, its time) last round, or None
-        self._values = {}
+        self._values: dict = {}
 
     def values(self, key: str) -> list:
         """The records' :class:`~kpi_workbook.checking.normalize.Value` for column *key* (EMPTY where none)."""
@@ -51,7 +51,7 @@ class Block:
 
 class Column(NamedTuple):
     label: str
-    get: Callable            # Block -> the raw value of each record
+    get: Callable | None     # Block -> the raw value of each record (None: filled elsewhere)
     kind: str = "string"     # datapackage.json field type
     description: str = ""
     width: float = 12        # in the summary sheet

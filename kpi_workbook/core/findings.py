@@ -10,22 +10,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .filenames import shown
+from .kinds import Severity
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告", INFO: "情報"}
 
 
 @dataclass(frozen=True)
 class Spec:
-    severity: str
+    severity: Severity
     template: str
     action: str  # what the reader does about it (docs/findings.md)
 
 
-def _spec(severity: str, template: str, action: str) -> Spec:
+def _spec(severity: Severity, template: str, action: str) -> Spec:
     return Spec(severity, template, action)
 
 
@@ -242,7 +241,7 @@ def has_errors(findings) -> bool:
 
 
 def counts(findings) -> dict[str, int]:
-    out = {ERROR: 0, WARNING: 0, INFO: 0}
+    out: dict[str, int] = {ERROR: 0, WARNING: 0, INFO: 0}
     for f in findings:
         out[f.severity] += 1
     return out
@@ -263,6 +262,8 @@ def reference_markdown() -> str:
 
 
 if __name__ == "__main__":
+    import io
     import sys
-    sys.stdout.reconfigure(encoding="utf-8")
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
     sys.stdout.write(reference_markdown())

@@ -33,7 +33,7 @@ DEFAULT_TIMEOUT = 20.0  # seconds
 
 
 MEMORY_EXIT, TIMEOUT_EXIT = 71, 72  # how a watched process that ended itself says why
-_WORKER = {"on": False, "timeout": DEFAULT_TIMEOUT, "watchdog": None}
+_WORKER: dict = {"on": False, "timeout": DEFAULT_TIMEOUT, "watchdog": None}
 
 
 class Retry(Exception):
@@ -83,9 +83,9 @@ def _windows_private_bytes() -> int:
                 "PeakPagefileUsage", "PrivateUsage")]
     counters = Counters()
     counters.cb = ctypes.sizeof(Counters)
-    kernel32 = ctypes.WinDLL("kernel32")
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]  # Windows only
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
-    psapi = ctypes.WinDLL("psapi")
+    psapi = ctypes.WinDLL("psapi")  # type: ignore[attr-defined]  # Windows only
     psapi.GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.c_void_p, wintypes.DWORD]
     if not psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
         return 0
@@ -312,7 +312,8 @@ def _collect(pid: int, read_fd: int, timeout: float):
 
 
 def _read_until_closed(read_fd: int, timeout: float) -> list:
-    chunks, deadline = [], time.monotonic() + timeout
+    chunks: list = []
+    deadline = time.monotonic() + timeout
     with os.fdopen(read_fd, "rb") as pipe:
         while True:
             left = deadline - time.monotonic()

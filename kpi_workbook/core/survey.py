@@ -13,23 +13,25 @@ import functools
 import hashlib
 import importlib.resources
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 from .errors import DefinitionError
+from .kinds import ColumnType, SheetKind
 
 # The bundled definitions: templates/ in the checkout, installed as kpi_workbook.surveys
 # (setup.cfg maps the one onto the other, so there is a single copy).  Installed packages
 # are plain directories, so the resource is a real path (``extends`` needs one).
 TEMPLATES_DIR = Path(str(importlib.resources.files("kpi_workbook.surveys")))
 
-TYPES = {"code", "text", "longtext", "choice", "multichoice", "number", "amount",
-         "percent", "measure", "time", "date", "flag"}
+TYPES = frozenset(ColumnType)  # a column's type, by name
 CHOICE_SOURCES = {"taxonomy_leaves", "taxonomy_all", "members"}
 PREFILLS = {"code", "name", "kind", "central", "members", "prefecture"}
 
@@ -56,7 +58,7 @@ COST_PARTS = ("national", "prefectural", "bonds", "other", "general")
 class Column:
     key: str
     label: str
-    type: str
+    type: ColumnType
     required: bool = False
     unique: bool = False
     width: float = 12
@@ -77,7 +79,7 @@ class Column:
 class Sheet:
     key: str
     name: str
-    kind: str  # "form" (label/value rows) or "table" (header row + one record per row)
+    kind: SheetKind  # FORM (label/value rows) or TABLE (header row + one record per row)
     title: str
     columns: tuple
     rows: int = 200
@@ -105,6 +107,8 @@ class Taxonomy:
     title: str
     nodes: tuple
 
+    _by_code: dict = field(init=False, repr=False, compare=False)  # code -> Node, made from nodes
+
     def __post_init__(self):
         object.__setattr__(self, "_by_code", {n.code: n for n in self.nodes})
 
@@ -128,7 +132,8 @@ class Taxonomy:
 
     def chain(self, code: str) -> list[Node]:
         """The node and its ancestors, root first."""
-        out, node = [], self._by_code.get(code)
+        out: list = []
+        node = self._by_code.get(code)
         while node is not None:
             out.insert(0, node)
             node = self._by_code.get(node.parent) if node.parent else None
@@ -299,7 +304,7 @@ class _Ctx:
     def __init__(self, source: str):
         self.source = Path(source).name
 
-    def fail(self, where: str, what: str):
+    def fail(self, where: str, what: str) -> NoReturn:
         raise DefinitionError(f"{self.source}: {where}: {what}")
 
     def get(self, table: dict, key: str, where: str, kind=str, required=True, default=None):
@@ -474,6 +479,7 @@ def _build_column(ctx: _Ctx, raw: dict, where: str, choices: dict) -> Column:
     if raw.get("prefill", "") and raw["prefill"] not in PREFILLS:
         ctx.fail(f"{where}.prefill", f"「{raw['prefill']}」は使えません")
     kwargs = {k: v for k, v in raw.items() if k not in ("choices",)}
+    kwargs["type"] = ColumnType(ctype)
     list_name = raw.get("choices", "flag" if ctype == "flag" else "")
     return Column(choices=values, choice_list=list_name, **kwargs)
 
@@ -484,8 +490,9 @@ def _build_sheet(ctx: _Ctx, raw: dict, index: int, choices: dict) -> Sheet:
         ctx.fail(where, "テーブルにしてください")
     key = ctx.get(raw, "key", where)
     kind = ctx.get(raw, "kind", where)
-    if kind not in ("form", "table"):
+    if kind not in frozenset(SheetKind):
         ctx.fail(f"{where}.kind", "form か table を指定してください")
+    kind = SheetKind(kind)
     items = ctx.get(raw, "field" if kind == "form" else "column", where, list)
     columns = tuple(_build_column(ctx, c, f"{where}({key}).{'field' if kind == 'form' else 'column'}[{i}]", choices)
                     for i, c in enumerate(items))

@@ -91,7 +91,8 @@ def _column_styles(ws) -> dict:
 
 def table_header(ws) -> tuple[int, dict]:
     """The header row of a generated table sheet (1-based) and {label key: column}."""
-    header_row, columns = 0, {}
+    header_row = 0
+    columns: dict = {}
     for row in ws.iter_rows(min_row=1, max_row=10):
         found = {_key(c.value): c.column for c in row if isinstance(c.value, str)}
         if len(found) > len(columns):

@@ -68,7 +68,7 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
     out = Path(out_dir)
     writable(out)
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
-    todo = []
+    todo: list[tuple] = []  # (region, target, last round's carried values)
     for region in regions:
         target = inside(out, region_filename(region.code, region.name))
         refuse_inputs([target], inputs=[roster])  # even with --force
@@ -77,9 +77,8 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
             if progress:
                 progress(1)
         else:
-            todo.append((region, target))
-    options = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
-    todo = [(region, target, last_round.get(region.code)) for region, target in todo]
+            todo.append((region, target, last_round.get(region.code)))
+    options: dict = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
     jobs = workers(jobs)
     if jobs == 1 or len(todo) < PARALLEL_FROM:
         for region, target, before in todo:
@@ -125,8 +124,8 @@ class _Builder:
         self.previous = previous
         self.carried = carried(previous, survey) if previous else {}
         self.words = survey.words
-        self._formats = {}
-        self.lists = {}  # list name -> defined name
+        self._formats: dict = {}
+        self.lists: dict = {}  # list name -> defined name
 
     # ----------------------------------------------------------------- formats
     def fmt(self, name: str, **extra):
@@ -134,7 +133,7 @@ class _Builder:
         if key not in self._formats:
             props = {"font_name": self.survey.font, "font_charset": 128, "font_family": 3,
                      "font_size": 10, "valign": "top"}
-            props.update(_STYLE.get(name, {}))
+            props.update(_STYLE.get(name) or {})
             props.update(extra)
             self._formats[key] = self.book.add_format(props)
         return self._formats[key]
@@ -386,7 +385,7 @@ class _Builder:
         ws.data_validation(r0, c, r1, c, rule)
 
 
-_STYLE = {
+_STYLE: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14, "font_color": COLORS["title"], "valign": "vcenter"},
     "subtitle": {"bold": True, "font_size": 11},
     "note": {"font_color": "#C00000", "valign": "vcenter"},

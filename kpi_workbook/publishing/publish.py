@@ -103,7 +103,7 @@ def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) ->
         stream = env.get_template(template).stream(**common, **context)  # in pieces: kpis.html is large
         stream.enable_buffering(512)
         with open(work / path, "w", encoding="utf-8", newline="\n") as fh:
-            stream.dump(fh)
+            stream.dump(fh)  # type: ignore[arg-type]  # a text file: jinja2 writes str to it
         done[0] += 1
         if progress:
             progress(done[0], total)

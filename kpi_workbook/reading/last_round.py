@@ -44,7 +44,8 @@ def read_previous(folder, survey) -> tuple[dict, list]:
     cannot be used is a finding (file and line), the rest are read."""
     folder = Path(folder)
     package = check_folder(folder, survey)
-    regions, findings = {}, []
+    regions: dict = {}
+    findings: list = []
     region_label = survey.summary["labels"]["region_code"]
     for table in TABLES:
         path = folder / f"{table}.csv"

@@ -30,7 +30,8 @@ def ods_percent_cells(path: str, max_rows: int) -> dict:
     import io
     with zipfile.ZipFile(path) as zf:
         content = read_member(zf, "content.xml")
-    out, sheet, marked = {}, None, 0
+    out: dict = {}
+    sheet, marked = None, 0
     row = col = 0
     repeat = 1
     for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
@@ -67,7 +68,7 @@ def xls_percent_cells(path: str, sheets, max_rows: int) -> dict:
     try:
         percent_xf = {i for i, xf in enumerate(book.xf_list)
                       if _is_percent(book.format_map.get(xf.format_key))}
-        out = {}
+        out: dict = {}
         for name in sheets:
             if name not in book.sheet_names():
                 continue

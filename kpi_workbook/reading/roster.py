@@ -72,7 +72,9 @@ def read_roster(path, survey: Survey) -> tuple[list[Region], list[F.Finding]]:
     if missing:
         raise RosterError(f"{path.name}: 名簿に列「{'」「'.join(missing)}」がありません（1行目に見出しが必要です）。")
     marks = _mark_columns(header, survey)
-    regions, findings, seen = [], [], {}
+    regions: list = []
+    findings: list = []
+    seen: dict = {}
     for line, row in enumerate(rows[1:], start=2):
         values = {w: _clean(row[i]) if i < len(row) else "" for w, i in index.items()}
         if not any(values.values()):

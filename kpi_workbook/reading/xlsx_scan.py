@@ -77,6 +77,7 @@ def col_number(letters: str) -> int:
 def ref_to_rc(ref: str) -> tuple[int, int]:
     """"C6" -> (5, 2), 0-based."""
     match = _REF.fullmatch(ref)
+    assert match is not None, ref  # refs come from the scan's own patterns
     return int(match.group(2)) - 1, col_number(match.group(1)) - 1
 
 
@@ -162,7 +163,7 @@ def _percent_formats(styles: bytes) -> frozenset:
                 pass
     start = _CELLXFS_START.search(styles)
     end = _CELLXFS_END.search(styles, start.end()) if start else None
-    if not end:
+    if not start or not end:
         return frozenset()
     out = set()
     for index, raw in enumerate(_XF.findall(styles, start.end(), end.start())):
@@ -187,7 +188,7 @@ _WIDE_REF = re.compile(rb"""r=["'][A-Z](?:[A-Z]|[0-9]{6})""")
 NARROW_BOUND = (99_999, 26)
 
 
-def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
+def _scan_sheet(xml: bytes, percent_xfs: frozenset | set) -> SheetScan:
     formula = _PLAIN_FORMULA.search(xml) or (_PREFIXED_FORMULA.search(xml) and _FORMULA.search(xml))  # <f>, <x:f>
     if _ERROR_TYPE.search(xml) or formula or (percent_xfs and b' s="' in xml):
         return _scan_cells(xml, percent_xfs)
@@ -205,7 +206,7 @@ def _scan_sheet(xml: bytes, percent_xfs: set) -> SheetScan:
     return scan
 
 
-def _scan_cells(xml: bytes, percent_xfs: set) -> SheetScan:
+def _scan_cells(xml: bytes, percent_xfs: frozenset | set) -> SheetScan:
     scan = SheetScan()
     for raw_attrs, body in _CELL.findall(xml):
         attrs = _attrs(raw_attrs)

@@ -80,7 +80,7 @@ class DeflatedZip:
             raise ValueError("DeflatedZip only writes")
         self.rows, self.level = rows, compresslevel
         self.fh = open(filename, "wb")  # noqa: SIM115 - closed in close()
-        self.entries = []
+        self.entries: list = []
 
     def write(self, filename: str, arcname: str) -> None:
         """Add the file *filename* as *arcname*, deflated (rows noted for it copied in)."""

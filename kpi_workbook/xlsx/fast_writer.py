@@ -34,7 +34,7 @@ import os
 import re
 import sys
 import zlib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import xlsxwriter
 import xlsxwriter.workbook
@@ -165,12 +165,21 @@ class RowSheet(Worksheet):
     """A :class:`xlsxwriter.worksheet.Worksheet` with a fast path for whole rows."""
 
     _letters: list = _LETTERS
+    # xlsxwriter's own attributes this class uses (set by Worksheet, not annotated there)
+    fh: Any
+    row_data_fh: Any
+    row_data_fh_closed: bool
+    previous_row: Any
+    dim_rowmin: int | None
+    dim_rowmax: int | None
+    dim_colmin: int | None
+    dim_colmax: int | None
 
     def __init__(self) -> None:
         super().__init__()
-        self._styles = {}  # Format -> ' s="N"'
-        self._formatted = None  # columns with a format of their own (None: work it out again)
-        self._deflated = None  # set by RowBook: {sheet XML file: Rows}, for DeflatedZip
+        self._styles: dict = {}  # Format -> ' s="N"'
+        self._formatted: frozenset | None = None  # columns with a format of their own (None: work it out again)
+        self._deflated: dict | None = None  # set by RowBook: {sheet XML file: Rows}, for DeflatedZip
 
     def set_column_pixels(self, *args, **kwargs):
         self._formatted = None
@@ -355,7 +364,8 @@ class _RowData:
     def __init__(self, path: str, mode: str, before: _RowData | None = None) -> None:
         self.file = open(path, mode)  # noqa: SIM115 - closed by xlsxwriter or the copy
         self._deflate = zlib.compressobj(COMPRESSLEVEL, zlib.DEFLATED, -15)
-        self.crc, self.size = (before.crc, before.size) if before else (0, 0)
+        self.crc: int = before.crc if before else 0
+        self.size: int = before.size if before else 0
 
     def write(self, text: str) -> None:
         self.write_bytes(text.encode())
@@ -388,7 +398,7 @@ class RowBook(xlsxwriter.Workbook):
             return
         stock = xlsxwriter.workbook.ZipFile
         if isinstance(self.filename, (str, os.PathLike)) and not self.in_memory:
-            rows = {}
+            rows: dict = {}
             for sheet in self.worksheets():
                 if isinstance(sheet, RowSheet):
                     sheet._deflated = rows
