@@ -8,7 +8,7 @@ from kpi_workbook.checking.check import check_workbook
 from kpi_workbook.consolidation.submission import kept_rows as _rows
 from kpi_workbook.consolidation.contribution import contribution
 from kpi_workbook.generation.fill import fill_workbook
-from kpi_workbook.xlsx.fast_writer import Rendered
+from kpi_workbook.xlsx.fast_writer import Rendered, prepared
 from kpi_workbook.consolidation.summary_sheets import cell
 
 from .conftest import SAMPLES
@@ -21,7 +21,10 @@ def _part(generated, renkei, tmp_path, edit=None):
     path = fill_workbook(generated["R01"], answers, tmp_path / "R01.xlsx")
     result = check_workbook(path, survey=renkei)
     rows, rejected = _rows(result, renkei, "R01.xlsx")
-    return answers, contribution(renkei, result, rows, result.findings + rejected)
+    part = contribution(renkei, result, rows, result.findings + rejected)
+    assert all(type(row) is list for row in part.kpi_rows + part.status_rows)  # values: the writer lays them out
+    part.kpi_rows, part.status_rows = prepared(part.kpi_rows), prepared(part.status_rows, styled=True)  # as a worker
+    return answers, part
 
 
 def test_one_kpi_row_and_status_row_per_kpi_with_its_figures(generated, renkei, tmp_path):
@@ -70,3 +73,16 @@ def test_cell_values_are_text_numbers_or_blank():
     assert cell(True) == "○" and cell(False) is None
     assert cell(7) == 7.0 and cell(Decimal("1.5")) == 1.5
     assert cell(Decimal("12345678901234567.89")) == "12345678901234567.89"  # more digits than a double
+
+
+def test_contribution_py_does_not_know_the_xlsx_writer():
+    """How cells become XML is the writer's business (xlsx/fast_writer.prepared, called by
+    the pool's workers): contribution.py makes values."""
+    import ast
+    from pathlib import Path
+
+    import kpi_workbook.consolidation.contribution as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not any("xlsx" in name for name in imported)

@@ -251,3 +251,20 @@ def test_unformatted_cells_take_their_columns_format_as_in_xlsxwriter(tmp_path):
     with zipfile.ZipFile(tmp_path / "f.xlsx") as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert '<c r="C1" s="1" t="inlineStr">' in sheet and '<c r="C2" s="1"><v>5</v></c>' in sheet
+
+
+def test_prepared_rows_are_rendered_where_they_can_be_and_values_elsewhere():
+    from kpi_workbook.xlsx.fast_writer import Rendered, prepared
+
+    rows = prepared([["a", 1.5], ["<b>", 2.0]], styled=True)
+    if xlsx_fast_on():
+        assert type(rows[0]) is Rendered and rows[0] == render_row(["a", 1.5], styled=True)
+    else:
+        assert rows[0] == ["a", 1.5]
+    assert rows[1] == ["<b>", 2.0]  # a value xlsxwriter must escape: left to it
+
+
+def xlsx_fast_on() -> bool:
+    from kpi_workbook.xlsx import fast_writer
+
+    return fast_writer.FAST

@@ -4,9 +4,8 @@
 So that the writer only emits cells, each worker turns its return into a
 :class:`Contribution`: the KPI一覧, KPIの状況 and 指摘一覧 rows as finished cell values (see
 :func:`kpi_workbook.consolidation.summary_sheets.cell`), the rows of each CSV as text, and the counts the
-sheets of totals need.  KPI一覧 and KPIの状況 rows come laid out as XML
-(:func:`~kpi_workbook.xlsx.fast_writer.render_row`) when they are plain, which they nearly
-always are.  It depends on the return alone, so the summary's bytes do not
+sheets of totals need: plain values only (how cells become XML is the writer's business,
+:func:`kpi_workbook.xlsx.fast_writer.prepared`).  It depends on the return alone, so the summary's bytes do not
 depend on which process made it.
 """
 from __future__ import annotations
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.csv_files import csv_columns_text, csv_text, plain
-from ..xlsx.fast_writer import render_row
 from . import table_specs as tables
 from .achievement import kpi_assessment
 from .summary_sheets import cell
@@ -27,7 +25,7 @@ CSV_TABLES = ("projects", "costs", "kpis", "actuals")
 
 @dataclass(slots=True)
 class Contribution:
-    kpi_rows: list = field(default_factory=list)      # KPI一覧: Rendered, or a list of cells
+    kpi_rows: list = field(default_factory=list)      # KPI一覧: a list of cells a row (Rendered once prepared)
     status_rows: list = field(default_factory=list)   # KPIの状況 (in a format): the same
     findings: list = field(default_factory=list)      # 指摘一覧: (row, sheet, cell), sorted
     csv: dict = field(default_factory=dict)           # table -> CSV rows, UTF-8
@@ -59,11 +57,11 @@ def contribution(survey, sub, rows: dict, findings: list, previous: dict | None 
         messages.append("／".join(notes.get((sheet_name, record.row), [])))
         before = (previous or {}).get(v["kpi_no"].value)
         cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result, before)]
-        out.status_rows.append(render_row(cells, styled=True) or cells)
+        out.status_rows.append(cells)
         _count(out, survey, v, leaves)
     block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages,
                   [(previous or {}).get(record.values["kpi_no"].value) for record in kpis])
-    out.kpi_rows = [render_row(cells) or cells for cells in sheet_rows(_columns(survey, "kpis", SHEET), block)]
+    out.kpi_rows = sheet_rows(_columns(survey, "kpis", SHEET), block)
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
     out.csv = _csv(survey, sub, rows, assessed, ordered, previous)

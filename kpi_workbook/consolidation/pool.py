@@ -25,6 +25,7 @@ from ..core.filenames import shown
 from ..core.kinds import Status
 from ..core.reference import workers
 from ..core.survey import Survey
+from ..xlsx.fast_writer import prepared
 from . import scratch
 from .contribution import contribution
 from .discover import workbook_modified
@@ -72,7 +73,9 @@ def _extract(path: str, relative: str, run: Run, modified: str | None = None) ->
     if run.park_rows:
         sub.rows_at = scratch.park({"rows": rows}, run.scratch)
     if sub.readable:
-        sub.summary_at = scratch.park(contribution(survey, sub, rows, findings, result.previous_latest), run.scratch)
+        part = contribution(survey, sub, rows, findings, result.previous_latest)
+        part.kpi_rows, part.status_rows = prepared(part.kpi_rows), prepared(part.status_rows, styled=True)
+        sub.summary_at = scratch.park(part, run.scratch)
     return sub
 
 

@@ -10,9 +10,9 @@ checks.  :class:`ConsolidateResult` is what a run returns.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple

@@ -108,6 +108,13 @@ def _number(text: str) -> float:
     return value if math.isfinite(value) else math.copysign(sys.float_info.max, value)
 
 
+def prepared(rows: list, styled: bool = False) -> list:
+    """*rows* (lists of cell values) as :class:`RowSheet` will take them: each laid out as XML
+    where :func:`render_row` can, else as it is.  Workers call it, so the writing process
+    only copies bytes; on the stock path the rows stay values."""
+    return [render_row(row, styled) or row for row in rows]
+
+
 def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
     """The XML :meth:`RowSheet.put_row` would write for *values* (non-empty str, finite
     float or None), with a format when *styled*; None when a value is not plain (and
