@@ -36,8 +36,36 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-workbook")
-def cli():
-    """連携中枢都市圏・定住自立圏のKPI調査を Excel で実施するツール。"""
+@click.option("--round-dir", default=None, type=click.Path(file_okay=False),
+              help="回のフォルダ（round.toml のあるフォルダ）。既定：作業フォルダに round.toml があればそこ")
+@click.pass_context
+def cli(ctx, round_dir):
+    """連携中枢都市圏・定住自立圏のKPI調査を Excel で実施するツール。
+
+    回のフォルダ（kpi-workbook init で作成）で実行すると、各コマンドの指定を round.toml から取ります。"""
+    from .core.round_folder import command_defaults, find
+
+    if ctx.invoked_subcommand in ("init", "surveys", "demo"):
+        return
+    folder = find(round_dir)
+    if folder is not None:
+        ctx.default_map = command_defaults(folder)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--from", "previous_round", default=None, type=click.Path(exists=True, file_okay=False),
+              help="前回の回のフォルダ。その定義を版を上げて写し、前回のCSVと名簿を引き継ぐ")
+@click.option("--survey", default="renkei", show_default=True, help="--from がないときに写す調査の定義")
+@click.option("--round", "round_", default=None, help="調査回の名前（既定：前回の回の年度を1つ進めたもの）")
+@click.option("--roster", default=None, type=click.Path(dir_okay=False, exists=True), help="圏域の名簿")
+def init(folder, previous_round, survey, round_, roster):
+    """新しい調査回のフォルダ（round.toml と調査の定義）を作成する。"""
+    from .core.round_folder import init_round
+
+    path = init_round(folder, previous_round, survey=survey, round_=round_, roster=roster)
+    click.echo(f"回のフォルダを作成しました：{path}")
+    click.echo("round.toml と調査の定義を確認・編集してから、このフォルダで kpi-workbook generate を実行してください。")
 
 
 @cli.command()
@@ -86,7 +114,9 @@ def generate(roster, survey, out_dir, force, password, secret, jobs, deadline, c
               help="指摘箇所に色とコメントを付けた確認結果ファイルをこのフォルダに書き出す")
 @click.option("--secret", default=None, help="署名を検証する秘密鍵（環境変数 KPI_WORKBOOK_SECRET でも可）")
 @click.option("--round", "round_", default=None, help="調査回の名前（例：令和9年度調査。既定：調査の定義のもの）")
-def check(files, roster, survey, as_json, annotate_dir, secret, round_):
+@click.option("--definitions", default=None, type=click.Path(file_okay=False),
+              help="調査の定義（.toml）を置いたフォルダ。--survey がなければ、ファイルの管理情報の調査・版に合う定義をここからも探す")
+def check(files, roster, survey, as_json, annotate_dir, secret, round_, definitions):
     """提出された調査票を読み込み、記入内容の問題をセル単位で報告する。"""
     from .checking.check import check_files
     from .checking.report import format_findings, summary_line, to_json
@@ -102,9 +132,10 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_):
     if annotate_dir:
         from .checking.annotate import check_and_annotate
         results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret,
-                                     round_=round_)
+                                     round_=round_, definitions=definitions)
     else:
-        results = check_files(files, survey=definition, roster=regions, secret=secret, round_=round_)
+        results = check_files(files, survey=definition, roster=regions, secret=secret, round_=round_,
+                              definitions=definitions)
     findings = [f for r in results for f in r.findings]
     if as_json:
         click.echo(to_json({"files": [r.to_dict() for r in results]}))
@@ -123,7 +154,9 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="圏域の名簿")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="集計結果のファイル（.xlsx）")
-@click.option("--survey", default="renkei", show_default=True, help="調査の定義")
+@click.option("--survey", default=None, help="調査の定義（既定：提出ファイルの管理情報から判定）")
+@click.option("--definitions", default=None, type=click.Path(file_okay=False),
+              help="調査の定義（.toml）を置いたフォルダ。--survey がなければ、提出ファイルの調査・版に合う定義をここからも探す")
 @click.option("--csv", "csv_dir", default=None, type=click.Path(file_okay=False), help="正規化した表を CSV で書き出すフォルダ")
 @click.option("--json", "as_json", is_flag=True, help="提出状況と指摘を JSON で出力する")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
@@ -132,7 +165,8 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_):
               help="圏域ごとの事務事業評価（.xlsx）を書き出すフォルダ")
 @click.option("--round", "round_", default=None, help="今回の調査回の名前（既定：調査の定義のもの）。別の回の調査票は集計に使わない")
 @click.option("--previous", default=None, type=click.Path(file_okay=False), help="前回の集計結果のCSVフォルダ。KPIの見直し状況を比べる（KPI見直し状況、revisions.csv）")
-def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, evaluation_dir, round_, previous):
+def consolidate(folder, roster, output, survey, definitions, csv_dir, as_json, jobs, secret, evaluation_dir, round_,
+                previous):
     """フォルダ内の提出ファイルをすべて確認し、全国の集計結果を作成する。"""
     from pathlib import Path
 
@@ -150,10 +184,11 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
         with bar:
             result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey,
                          progress=tick, secret=secret, evaluation_dir=evaluation_dir, keep_findings=as_json,
-                         round_=round_, previous=previous)
+                         round_=round_, previous=previous, definitions=definitions)
     else:
         result = run(folder, roster, output, csv_dir=csv_dir, jobs=jobs, survey=survey, secret=secret,
-                     evaluation_dir=evaluation_dir, keep_findings=as_json, round_=round_, previous=previous)
+                     evaluation_dir=evaluation_dir, keep_findings=as_json, round_=round_, previous=previous,
+                     definitions=definitions)
     findings = result.findings + [f for s in result.submissions for f in s.findings]
     counts = result.finding_counts()
     if as_json:
@@ -161,6 +196,8 @@ def consolidate(folder, roster, output, survey, csv_dir, as_json, jobs, secret, 
                             "submissions": [s.to_dict() for s in result.submissions],
                             "findings": [f.to_dict() for f in findings]}))
     else:
+        if result.chosen:
+            click.echo(result.chosen)
         click.echo(format_consolidation(result))
         t = result.totals
         click.echo(f"行数の照合：読み込んだ行 {t.read}件 ＝ 集計した行 {t.kept}件 ＋ 除外した行 {t.rejected}件")
@@ -197,12 +234,14 @@ def demo(out_dir):
 @cli.command()
 @click.argument("csv_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="ウェブ報告（静的サイト）を書き出すフォルダ")
-@click.option("--survey", default="renkei", show_default=True, help="調査の定義")
+@click.option("--survey", default=None, help="調査の定義（既定：CSVフォルダの datapackage.json の調査・版から判定）")
+@click.option("--definitions", default=None, type=click.Path(file_okay=False),
+              help="調査の定義（.toml）を置いたフォルダ。--survey がなければ、CSVの調査・版に合う定義をここからも探す")
 @click.option("--previous", default=None, type=click.Path(exists=True, file_okay=False),
               help="前回の集計結果のCSVフォルダ。前回との比較のページを加える")
 @click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
 @click.option("--force", is_flag=True, help="空でない出力先を置き換える")
-def publish(csv_dir, out_dir, survey, previous, jobs, force):
+def publish(csv_dir, out_dir, survey, definitions, previous, jobs, force):
     """集計結果のCSV（consolidate --csv）から、誰でも開けるウェブ報告を作成する。"""
     from .publishing.publish import publish as run
 
@@ -215,7 +254,8 @@ def publish(csv_dir, out_dir, survey, previous, jobs, force):
             bars[0].update(1)
 
     try:
-        out = run(csv_dir, out_dir, survey=survey, force=force, previous=previous, jobs=jobs, progress=tick)
+        out = run(csv_dir, out_dir, survey=survey, force=force, previous=previous, jobs=jobs, progress=tick,
+                  definitions=definitions)
     finally:
         if bars and bars[0]:
             bars[0].render_finish()

@@ -27,8 +27,9 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
 
     Round 1 (``round1/``): blank workbooks, filled from ``samples/returns`` (and
     ``samples/round1``, where a region's first round differs), consolidated to CSVs.
-    Round 2 (the top level): workbooks generated from round 1's CSVs, each updated as its
-    clerk would (``samples/round2``: 旭川 adds its 令和3年度 actuals, as seed 004), and
+    Round 2 (the top level): next year's definition (``samples/round2/renkei.toml``: a column
+    added, two relabelled, a sheet added), workbooks generated from round 1's CSVs, each
+    updated as its clerk would (``samples/round2``: 旭川 adds its 令和3年度 actuals, as seed 004), and
     consolidated with the comparison (KPI見直し状況, revisions.csv), then published (``site/``)."""
     out = Path(out_dir)
     marker = out / MARKER
@@ -50,10 +51,8 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
         if code in blanks:
             fill_workbook(blanks[code], data, first / "returns" / blanks[code].name)
     consolidate(first / "returns", roster, first / "summary.xlsx", csv_dir=first / "csv", jobs=jobs, survey="renkei")
-    round2 = json.loads((SAMPLES / "round2" / "round.json").read_text(encoding="utf-8"))["round"]
-    definition = load_survey("renkei")
-    made = generate(roster, definition, out / "workbooks" / "renkei", force=True, previous=first / "csv",
-                    round_=round2).written
+    definition = load_survey(SAMPLES / "round2" / "renkei.toml")  # next year's survey: changed (see the file)
+    made = generate(roster, definition, out / "workbooks" / "renkei", force=True, previous=first / "csv").written
     returns = out / "returns"
     keys = {definition.sheet(table).name: [definition.sheet(table).column(key).label for key in columns]
             for table, columns in ROW_KEYS.items()}
@@ -65,7 +64,7 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
             changes.update(_json(SAMPLES / "round2" / f"{code}.json"))
             update_workbook(path, changes, returns / path.name, keys)
     result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs, survey=definition,
-                         progress=progress, round_=round2, previous=first / "csv")
+                         progress=progress, previous=first / "csv")
     site = publish(out / "csv", out / "site", survey=definition, force=True, previous=first / "csv", jobs=jobs)
     return {"workbooks": out / "workbooks", "returns": returns, "result": result, "round1": first, "site": site}
 

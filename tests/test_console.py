@@ -104,7 +104,7 @@ def test_under_a_low_address_space_limit_valid_returns_still_read(tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (450 << 20, 450 << 20))
     done = subprocess.run([CONSOLE, "consolidate", str(out / "returns"), "--roster", str(SAMPLES / "roster.csv"),
-                           "-o", str(tmp_path / "s.xlsx"), "--jobs", "2", "--json", "--round", "令和9年度調査",
+                           "-o", str(tmp_path / "s.xlsx"), "--jobs", "2", "--json", "--definitions", str(out / "csv"),
                            "--previous", str(out / "round1" / "csv")], preexec_fn=limit,
                           capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr

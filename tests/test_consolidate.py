@@ -121,8 +121,8 @@ def test_findings_link_to_cells_and_are_complete(summary):
 def test_csv_exports(summary):
     _, _, out = summary
     files = sorted(p.name for p in (out / "csv").iterdir())
-    assert files == ["actuals.csv", "costs.csv", "datapackage.json", "findings.csv", "kpis.csv", "projects.csv",
-                     "regions.csv", "submissions.csv"]
+    assert files == ["actuals.csv", "costs.csv", "datapackage.json", "definition.json", "findings.csv", "kpis.csv",
+                     "projects.csv", "region.csv", "regions.csv", "submissions.csv"]  # region.csv: 圏域情報, one row a return
     raw = (out / "csv" / "kpis.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader((out / "csv" / "kpis.csv").open(encoding="utf-8-sig")))
@@ -130,7 +130,8 @@ def test_csv_exports(summary):
     kumamoto = next(r for r in table if r["圏域コード"] == "R01")
     assert kumamoto["現状値"] == "1084" and kumamoto["現状値（記入）"] == "１，０８４" and kumamoto["達成率（%）"] == "108.4"
     package = json.loads((out / "csv" / "datapackage.json").read_text(encoding="utf-8"))
-    assert [r["name"] for r in package["resources"]] == ["projects", "costs", "kpis", "actuals", "findings", "regions", "submissions"]
+    assert [r["name"] for r in package["resources"]] == ["projects", "costs", "kpis", "actuals", "region", "findings", "regions",
+                                                          "submissions"]
 
 
 def test_formula_text_stays_inert(generated, tmp_path):

@@ -92,3 +92,33 @@ def test_newest_is_decided_by_instants_not_text(generated, tmp_path):
     set_modified(late, "2021-10-15T02:00:00Z")  # an hour later, though "02" < "10" as text
     result = consolidate(folder, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
     assert [s.relative for s in result.used] == ["R05_b.xlsx"]
+
+
+def test_a_later_rounds_workbook_is_named_with_the_round_to_use(tmp_path, renkei):
+    later = generate(SAMPLES / "roster.csv", renkei, tmp_path / "later", now=FIXED_NOW, round_="令和9年度調査").written[0]
+    findings = check_workbook(later, survey=renkei).findings  # renkei's round: 令和8年度調査
+    found = [f for f in findings if f.code == "META_LATER_ROUND"]
+    assert found and "後の回" in found[0].message and "令和9年度調査" in found[0].message
+    assert "META_PREVIOUS_ROUND" not in {f.code for f in findings}
+    assert not [f for f in check_workbook(later, survey=renkei, round_="令和9年度調査").findings
+                if f.code.startswith("META_")]
+
+
+def test_a_definition_edited_after_generation_is_the_coordinators_message(tmp_path, renkei):
+    blank = generate(SAMPLES / "roster.csv", renkei, tmp_path / "b", now=FIXED_NOW).written[0]
+    edited_definition = dataclasses.replace(renkei, sheets=tuple(
+        dataclasses.replace(s, columns=tuple(dataclasses.replace(c, label=c.label + "（新）") if c.key == "note" else c
+                                             for c in s.columns)) for s in renkei.sheets))
+    findings = check_workbook(blank, survey=edited_definition).findings
+    changed = [f for f in findings if f.code == "DEFINITION_CHANGED"]
+    assert changed and "記入者の誤りではありません" in changed[0].message
+
+
+def test_without_survey_the_returns_version_is_looked_for_and_named(tmp_path):
+    nxt = SAMPLES / "round2" / "renkei.toml"
+    book = generate(SAMPLES / "roster.csv", nxt, tmp_path / "n", now=FIXED_NOW).written[0]
+    result = check_workbook(book)
+    assert [f.code for f in result.findings] == ["DEFINITION_NOT_FOUND"]
+    assert "2027.1" in result.findings[0].message and "--definitions" in result.findings[0].message
+    found = check_workbook(book, definitions=SAMPLES / "round2")
+    assert found.survey.version == "2027.1" and not [f for f in found.findings if f.code.startswith(("META_", "HEADER"))]

@@ -26,12 +26,15 @@ def test_metadata_reads_back_and_signs(kumamoto_return, renkei):
     assert not metadata.verify(dict(signed, region_code="R02"), "秘密")
 
 
-def test_a_changed_layout_is_tampering(kumamoto_return, tmp_path):
+def test_a_layout_other_than_the_definitions_at_the_same_version_is_the_definition_changed(kumamoto_return, tmp_path):
     result = check_workbook(edited(kumamoto_return, tmp_path / "R01.xlsx", _set("layout_fingerprint", "0" * 16)))
-    assert "META_TAMPERED" in codes(result)
+    assert "DEFINITION_CHANGED" in codes(result)
 
 
-def test_another_version_of_the_survey_is_held(kumamoto_return, tmp_path):
-    result = check_workbook(edited(kumamoto_return, tmp_path / "R01.xlsx", _set("survey_version", "2099.1")))
+def test_another_version_of_the_survey_is_held(kumamoto_return, tmp_path, renkei):
+    other = edited(kumamoto_return, tmp_path / "R01.xlsx", _set("survey_version", "2099.1"))
+    result = check_workbook(other, survey=renkei)
     found = [f for f in result.findings if f.code == "META_VERSION_MISMATCH"]
     assert len(found) == 1 and "2099.1" in found[0].message and found[0].severity == "error"
+    alone = check_workbook(other)  # no --survey: no definition of that version is installed
+    assert codes(alone) == {"DEFINITION_NOT_FOUND"} and "2099.1" in alone.findings[0].message

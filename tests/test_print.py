@@ -152,7 +152,7 @@ def test_summary_prints_every_header_and_one_page_per_block(demo, renkei):
 def test_annotated_copy_prints_every_header(demo, tmp_path):
     folder, made = demo
     returned = sorted(made["returns"].glob("R08_*.xlsx"))[0]  # a return with errors
-    result = check_workbook(returned)
+    result = check_workbook(returned, definitions=made["result"].csv_dir)  # round 2's definition is its CSVs'
     annotated = annotate(result, tmp_path / annotated_name(result))
     assert_headers_printed(annotated, to_pdf(annotated, tmp_path / "pdf"))
 

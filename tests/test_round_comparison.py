@@ -94,7 +94,7 @@ def test_compare_rounds_on_frames(renkei):
         ("R1", "K3", "廃止", "", "", ""), ("R1", "K4", "新規", "", "", "")]  # R2 did not return: not compared
 
 
-def test_last_rounds_kpis_without_a_compared_column_stop_before_any_check(last_round, tmp_path):
+def test_last_rounds_column_that_matches_nothing_is_a_warning_naming_it_and_the_rest_is_carried(last_round, tmp_path):
     import shutil
     csv1, books = last_round
     broken = tmp_path / "prev"
@@ -104,4 +104,16 @@ def test_last_rounds_kpis_without_a_compared_column_stop_before_any_check(last_r
     (tmp_path / "returns").mkdir()
     result = CliRunner().invoke(cli, ["consolidate", str(tmp_path / "returns"), "--roster", str(SAMPLES / "roster.csv"),
                                       "-o", str(tmp_path / "s.xlsx"), "--previous", str(broken)])
-    assert result.exit_code == 2 and "kpis.csv" in result.output and "見直し状況" in result.output
+    assert result.exit_code == 1, result.output  # the usual report: every region missing, nothing stopped
+    assert "PREVIOUS_COLUMN_UNMATCHED" in result.output and "「状況」" in result.output
+
+
+def test_previous_over_a_folder_with_no_usable_return_is_the_usual_report(last_round, tmp_path):
+    from .conftest import SAMPLES, run_console
+    folder, _ = last_round
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xlsx").write_bytes(b"not a workbook")
+    done = run_console("consolidate", tmp_path / "in", "--roster", SAMPLES / "roster.csv", "-o", tmp_path / "s.xlsx",
+                       "--previous", folder, "--csv", tmp_path / "csv")
+    assert done.returncode == 1, done.stderr
+    assert "内部エラー" not in done.stderr and (tmp_path / "csv" / "revisions.csv").exists()

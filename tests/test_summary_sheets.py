@@ -19,7 +19,7 @@ def test_overview_says_when_it_stands(summary, renkei):
 
 def test_the_csv_schemas_in_the_order_the_csvs_are_written(renkei):
     fields = csv_columns(renkei)
-    assert list(fields) == ["projects", "costs", "kpis", "actuals", "findings", "regions", "submissions"]
+    assert list(fields) == ["projects", "costs", "kpis", "actuals", "region", "findings", "regions", "submissions"]
     kpis = [f[0] for f in fields["kpis"]]
     assert kpis[:4] == ["圏域コード", "行", "KPI番号", "KPI番号（記入）"]
     assert kpis[-6:] == ["最新値", "最新値の時点", "前回の最新値", "前回からの増減", "達成率（%）", "区分"]

@@ -50,14 +50,16 @@ _XM_SQREF = re.compile(rb"<xm:sqref\s*>([^<]*)</xm:sqref\s*>")
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
-def check_and_annotate(paths, annotate_dir, survey=None, roster=None, secret=None, round_=None) -> list:
+def check_and_annotate(paths, annotate_dir, survey=None, roster=None, secret=None, round_=None,
+                       definitions=None) -> list:
     """Check each file (:func:`kpi_workbook.checking.check.check_workbook`) and write each readable
     return's annotated copy into *annotate_dir*; one result per file, in order."""
     writable(annotate_dir)
     claimed = Claimed(inputs=paths)  # a copy never replaces an input, nor another copy
     results = []
     for path in paths:
-        result = check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_)
+        result = check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_,
+                                definitions=definitions)
         _annotate_isolated(result, annotate_dir, claimed)
         results.append(result)
     return results

@@ -15,7 +15,7 @@ from ..core import meta_sheet as metadata
 from ..reading.last_round import SHEET as PREVIOUS_SHEET
 from ..reading.last_round import parse_sheet
 from ..reading.reader import read_workbook
-from .identify import check_region, identify, pick_survey, wanted_sheets
+from .identify import check_region, identify, not_found, pick_survey, wanted_sheets
 from .locate import form_records, table_records
 from .result import MAX_FINDINGS, ReturnResult
 from .rules import apply_rules
@@ -24,17 +24,20 @@ from .since_last_round import compare_with_previous, previous_latest
 __all__ = ["check_files", "check_workbook", "ReturnResult", "MAX_FINDINGS"]
 
 
-def check_files(paths, survey=None, roster=None, secret=None, round_=None) -> list[ReturnResult]:
+def check_files(paths, survey=None, roster=None, secret=None, round_=None, definitions=None) -> list[ReturnResult]:
     """Check each file; one result per file, in order (with annotated copies:
     :func:`kpi_workbook.checking.annotate.check_and_annotate`)."""
-    return [check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_) for path in paths]
+    return [check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_, definitions=definitions)
+            for path in paths]
 
 
-def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> ReturnResult:
+def check_workbook(path, survey=None, roster=None, secret=None, round_=None, definitions=None) -> ReturnResult:
     """Check one return.  *roster*: regions (a list, or a dict by code) to verify the region against;
-    *round_*: this round's name, when not the definition's (a workbook of another round is last round's)."""
+    *round_*: this round's name, when not the definition's (a workbook of another round is last round's
+    or a later one's).  Without *survey*, the definition is the one the return names (survey id and
+    version), among the installed ones and those in the folder *definitions*."""
     name = str(path)
-    wanted = wanted_sheets(survey)
+    wanted = wanted_sheets(survey, definitions)
     workbook, problems = read_workbook(path, sheets=wanted)
     result = ReturnResult(file=name, findings=list(problems))
     if workbook is None:
@@ -43,7 +46,11 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None) -> 
     meta_sheet = workbook.sheets.get(metadata.SHEET)
     meta = metadata.parse(meta_sheet.rows) if meta_sheet else None
     result.meta = meta or {}
-    definition = pick_survey(survey, meta, workbook).for_round(round_)
+    picked = pick_survey(survey, meta, workbook, definitions)
+    if picked is None:  # no definition of its survey and version: say which, and how to give it
+        not_found(result, meta or {}, definitions)
+        return result
+    definition = picked.for_round(round_)
     result.survey = definition
     if meta is None and not any(sheet.name in workbook.sheets for sheet in definition.sheets):
         result.findings.append(F.make("META_MISSING", file=name))  # no survey workbook: one finding, not one a sheet

@@ -2,37 +2,50 @@
 圏域情報 and the roster, each disagreement a finding."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 from ..core import findings as F
 from ..core import meta_sheet as metadata
 from ..core.filenames import shown
-from ..core.survey import Survey, available, load_survey
+from ..core.survey import Survey, definitions, find_definition, load_survey
 from ..reading.last_round import SHEET as PREVIOUS_SHEET
 from ..reading.roster import split_names
 from .result import ReturnResult
 
 
-def wanted_sheets(survey) -> list:
+def wanted_sheets(survey, folder=None) -> list:
     names = {metadata.SHEET, PREVIOUS_SHEET}
-    for candidate in ([survey] if survey is not None else available()):
-        definition = candidate if isinstance(candidate, Survey) else load_survey(candidate)
+    for definition in ([survey if isinstance(survey, Survey) else load_survey(survey)] if survey is not None
+                       else definitions(folder)):
         names.update(s.name for s in definition.sheets)
     return sorted(names)
 
 
-def pick_survey(survey, meta, workbook) -> Survey:
+def pick_survey(survey, meta, workbook, folder=None) -> Survey | None:
+    """The definition to check a return with: *survey* when given; else the one its
+    metadata names (survey id and version) among the installed definitions and *folder*
+    (None when none has them: the caller says which to pass); else, for a workbook
+    without metadata, the one whose sheets it has most of."""
     if isinstance(survey, Survey):
         return survey
     if survey:
         return load_survey(survey)
-    definitions = [load_survey(n) for n in available()]
     if meta:
-        for definition in definitions:
-            if definition.id == meta.get("survey_id"):
-                return definition
-    return max(definitions, key=lambda d: sum(s.name in workbook.sheets for s in d.sheets))
+        return find_definition(meta.get("survey_id", ""), meta.get("survey_version", ""), folder)
+    candidates = definitions(folder)
+    return max(candidates, key=lambda d: sum(s.name in workbook.sheets for s in d.sheets))
+
+
+def not_found(result: ReturnResult, meta: dict, folder=None) -> None:
+    """DEFINITION_NOT_FOUND: which survey and version the file needs, and what to pass."""
+    same = [d for d in definitions(folder) if d.id == meta.get("survey_id")]
+    result.findings.append(F.make(
+        "DEFINITION_NOT_FOUND", file=result.file, value=same[0].title if same else meta.get("survey_id", ""),
+        version=meta.get("survey_version", ""), round=meta.get("survey_round", ""),
+        available="、".join(f"{d.name} {d.version}" for d in definitions(folder))))
 
 
 def identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
@@ -43,25 +56,49 @@ def identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
     result.region_code = meta.get("region_code", "")
     result.region_name = meta.get("region_name", "")
     if meta.get("survey_id") != survey.id:
-        other = next((d for d in map(load_survey, available()) if d.id == meta.get("survey_id")), None)
+        other = next((d for d in definitions() if d.id == meta.get("survey_id")), None)
         result.findings.append(F.make("META_SURVEY_MISMATCH", file=name, value=other.title if other else
                                       meta.get("survey_id", ""), expected=survey.title))
         return
     round_, version = meta.get("survey_round", ""), meta.get("survey_version", "")
-    if round_ and round_ != survey.round:  # another round's workbook: last round's
-        result.findings.append(F.make("META_PREVIOUS_ROUND", file=name, value=round_, expected=survey.round))
+    if round_ and round_ != survey.round:  # another round's workbook: last round's, or a later one's
+        later = _later(round_, survey.round, version, survey.version)
+        result.findings.append(F.make("META_LATER_ROUND" if later else "META_PREVIOUS_ROUND", file=name,
+                                      value=round_, expected=survey.round))
     elif version != survey.version:  # this round, another version of its workbook
         older = _version(version) < _version(survey.version)
         result.findings.append(F.make("META_PREVIOUS_ROUND" if older else "META_VERSION_MISMATCH", file=name,
                                       value=version, expected=survey.version))
-    if meta.get("layout_fingerprint") != survey.fingerprint:
-        result.findings.append(F.make("META_TAMPERED", file=name))
+    elif meta.get("layout_fingerprint") != survey.fingerprint:  # same version, the definition edited since
+        result.findings.append(F.make("DEFINITION_CHANGED", file=name, survey=survey.title, version=version))
     key = metadata.secret_from(secret)
     if key:
         if not meta.get("signature"):
             result.findings.append(F.make("SIGNATURE_MISSING", file=name))
         elif not metadata.verify(meta, key):
             result.findings.append(F.make("SIGNATURE_INVALID", file=name))
+
+
+_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
+_YEAR = re.compile(r"(令和|平成|R|H)\s*(\d{1,2}|元)\s*年?|((?:19|20)\d\d)")
+
+
+def round_year(name: str) -> int | None:
+    """The year a round's name says (令和9年度調査 → 2027), or None."""
+    match = _YEAR.search(unicodedata.normalize("NFKC", name))
+    if not match:
+        return None
+    if match[3]:
+        return int(match[3])
+    return _ERAS[match[1]] + (1 if match[2] == "元" else int(match[2]))
+
+
+def _later(round_: str, this_round: str, version: str, this_version: str) -> bool:
+    """A workbook of a round after this one: by the years the rounds' names say, else by version."""
+    year, this_year = round_year(round_), round_year(this_round)
+    if year is not None and this_year is not None and year != this_year:
+        return year > this_year
+    return _version(version) > _version(this_version)
 
 
 def _version(text: str) -> tuple:

@@ -18,6 +18,7 @@ def apply_rules(result, survey) -> None:
     for sheet in survey.sheets:
         records = result.records.get(sheet.key, [])
         _required(result, sheet, records, add)
+        _percent_bounds(result, sheet, records, add)
         if sheet.kind == "table":
             _unique(result, sheet, records, add)
     _resolve_units_from(result, survey)
@@ -32,6 +33,16 @@ def apply_rules(result, survey) -> None:
 def _where(result, sheet, record, key) -> dict:
     return {"file": result.file, "sheet": sheet.name, "cell": record.cells.get(key, ""),
             "row": record.row}
+
+
+def _percent_bounds(result, sheet, records, add) -> None:
+    """Every ``percent`` column of every sheet holds 0–100, as the format says."""
+    columns = [c for c in sheet.columns if c.type == "percent"]
+    for record in records if columns else ():
+        for column in columns:
+            value = record.values.get(column.key)
+            if value is not None and type(value.value) is Decimal and not Decimal(0) <= value.value <= Decimal(100):
+                add(F.make("PERCENT_RANGE", label=column.label, value=value.typed, **_where(result, sheet, record, column.key)))
 
 
 def _required(result, sheet, records, add) -> None:
@@ -109,7 +120,7 @@ def _number(record, key):
 
 def _costs(result, survey, add) -> None:
     sheet = survey.sheet("costs")
-    checked = [c for c in sheet.columns if c.type in ("amount", "percent")]
+    checked = [c for c in sheet.columns if c.type == "amount"]
     for record in result.records.get("costs", []):
         get = record.values.get
         for column in checked:
@@ -117,11 +128,8 @@ def _costs(result, survey, add) -> None:
             number = value.value if value is not None and type(value.value) is Decimal else None
             if number is None:
                 continue
-            if column.type == "amount" and number < 0:
+            if number < 0:
                 add(F.make("NEGATIVE_AMOUNT", label=column.label, value=record.values[column.key].typed,
-                           **_where(result, sheet, record, column.key)))
-            if column.type == "percent" and not Decimal(0) <= number <= Decimal(100):
-                add(F.make("PERCENT_RANGE", label=column.label, value=record.values[column.key].typed,
                            **_where(result, sheet, record, column.key)))
         _cost_identity(result, sheet, record, add)
 
@@ -153,8 +161,7 @@ def _plain(number: Decimal) -> str:
 def _kpis(result, survey, add) -> None:
     sheet = survey.sheet("kpis")
     records = result.records.get("kpis", [])
-    words = survey.choices
-    increase, decrease = (words.get("direction", ["増加", "減少", "維持"]) + ["", ""])[:2]
+    increase, decrease = survey.meanings["direction"]["increase"], survey.meanings["direction"]["decrease"]
     for record in records:
         _kpi_consistency(result, sheet, record, add, increase, decrease)
     if "kpis" in result.records:
@@ -190,8 +197,7 @@ def _kpi_quality(result, survey, sheet, records, add) -> None:
     if not records:
         add(F.make("NO_KPI_ROWS", file=name, sheet=sheet.name))
         return
-    kinds = survey.choices.get("kpi_kind", ["アウトカム", "アウトプット"])
-    output_kind = kinds[-1]
+    output_kind = survey.meanings["kpi_kind"]["output"]
     by_project: dict = {}
     for record in records:
         project = record.values.get("project_code")

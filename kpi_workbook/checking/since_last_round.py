@@ -64,6 +64,8 @@ def _kpis(result, survey, previous, words) -> None:
         if last is None or status in (words["revised"], words["abolished"], words["new"]):
             continue
         for key in words["compared"]:
+            if not previous.had("kpis", key):  # a field added since: nothing to compare it with
+                continue
             column = sheet.column(key)
             now = record.values.get(key)
             was = last.get(key, "")

@@ -65,7 +65,7 @@ def kpi_assessment(survey, values: dict, actuals: list):
     the newest figure being its 現状値 or a later yearly actual from *actuals*."""
     latest, latest_time = _latest(values, actuals)
     direction = values["direction"].value or ""
-    decrease = (survey.choices.get("direction", ["", "減少"]) + ["", ""])[1]
+    decrease = survey.meanings["direction"]["decrease"]
     result = assess(number(values, "baseline"), time_of(values, "baseline_time"), number(values, "target"),
                     time_of(values, "target_time"), latest, latest_time, direction, survey.progress, decrease)
     return latest, latest_time, result

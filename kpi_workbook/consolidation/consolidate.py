@@ -24,19 +24,20 @@ import tempfile
 from pathlib import Path
 
 from ..core.csv_files import TABLES
+from ..core.definition_source import DEFINITION_FILE
 from ..core.filenames import region_filename
 from ..core.kinds import Status
 from ..core.outputs import refuse_inputs, writable
-from ..core.survey import Survey, load_survey
-from ..reading.last_round import check_folder
+from ..reading.last_round import load_last_round
 from ..reading.roster import read_roster, regions_for
 from . import scratch
 from .discover import discover, workbook_modified
 from .pool import Run, check_all
-from .round_comparison import check_columns
+from .round_of_returns import named_by_returns
 from .selection import select_returns
 from .submission import ConsolidateResult, Submission, Totals
 from .summary_writer import write_outputs
+from .table_specs import csv_tables
 
 # Rows are parked for the 事務事業評価 blocks only when they may be needed (a small round,
 # or --evaluation); otherwise load_rows reads the file again in the rare case they are.
@@ -44,9 +45,9 @@ PARK_ROWS_UP_TO = 200
 
 
 def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None,
-                survey="renkei", progress=None, now: dt.datetime | None = None,
+                survey=None, progress=None, now: dt.datetime | None = None,
                 secret: str | None = None, evaluation_dir=None, keep_findings: bool = False,
-                round_: str | None = None, previous=None) -> ConsolidateResult:
+                round_: str | None = None, previous=None, definitions=None) -> ConsolidateResult:
     """Check every return under *folder* and write the summary workbook (and CSVs, and
     with *evaluation_dir* one 事務事業評価 workbook per region).
 
@@ -57,20 +58,21 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     (KPI見直し状況, revisions.csv: :mod:`kpi_workbook.consolidation.round_comparison`).
     *keep_findings*: each submission keeps all its findings, cell by cell (for ``--json``;
     otherwise only those about the file as a whole, to keep a national round small).
+    Without *survey* (or *round_*), the returns say which (:func:`~.round_of_returns.named_by_returns`,
+    among the installed definitions and those in the folder *definitions*); ``result.chosen`` says what was taken.
     """
     folder, output = Path(folder), Path(output)
-    definition = (survey if isinstance(survey, Survey) else load_survey(survey)).for_round(round_)
+    definition, chosen = named_by_returns(folder, survey, round_, definitions)
     regions, roster_findings = read_roster(roster, definition)
     regions, left_out = regions_for(regions, definition, Path(roster).name)
-    _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous)
-    if previous:
-        check_folder(previous, definition)  # before anything is read: a wrong PREV stops here
-        check_columns(previous, definition)
+    _guard_outputs(definition, folder, roster, output, csv_dir, evaluation_dir, regions, previous)
+    last_round = load_last_round(previous, definition) if previous else None  # a wrong PREV stops here
     files, notes = discover(folder)
-    result = ConsolidateResult(output=None, submissions=[], regions=regions, findings=list(roster_findings),
+    result = ConsolidateResult(output=None, submissions=[], regions=regions,
+                               findings=list(roster_findings) + (last_round.notes if last_round else []),
                                totals=Totals(), csv_dir=Path(csv_dir) if csv_dir else None,
                                migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"),
-                               previous=Path(previous) if previous else None)
+                               previous=last_round, chosen=chosen)
     with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         ordered = [str(p) for p in files]
@@ -91,11 +93,11 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     return result
 
 
-def _guard_outputs(folder, roster, output, csv_dir, evaluation_dir, regions, previous=None) -> None:
+def _guard_outputs(survey, folder, roster, output, csv_dir, evaluation_dir, regions, previous=None) -> None:
     """Before anything is read: no output onto the roster, last round's CSVs or into the
     returns folder, and every output folder writable (else the run would fail only at its end)."""
     outputs = [output]
-    names = [f"{t}.csv" for t in (*TABLES, "revisions")] + ["datapackage.json"]
+    names = [f"{t}.csv" for t in (*TABLES, *csv_tables(survey), "revisions")] + ["datapackage.json", DEFINITION_FILE]
     if csv_dir:
         outputs += [Path(csv_dir), *(Path(csv_dir) / name for name in names)]
     if evaluation_dir:

@@ -20,8 +20,6 @@ from .achievement import kpi_assessment
 from .summary_sheets import cell
 from .table_specs import CSV, SHEET, Block, finding_values, in_csv, in_sheet, shown
 
-CSV_TABLES = ("projects", "costs", "kpis", "actuals")
-
 
 @dataclass(slots=True)
 class Contribution:
@@ -32,6 +30,7 @@ class Contribution:
     counts: Counter = field(default_factory=Counter)  # kpis, kinds, outcome, cooperation, left_out
     leaf_kpis: Counter = field(default_factory=Counter)
     leaves: tuple = ()                                # leaves the region set a KPI for, sorted
+    records: dict = field(default_factory=dict)       # a listed sheet's key -> its records sheet's rows
     projects: int = 0
 
 
@@ -66,6 +65,8 @@ def contribution(survey, sub, rows: dict, findings: list, previous: dict | None 
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
     out.csv = _csv(survey, sub, rows, assessed, ordered, previous)
     out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
+    for key in tables.listed_sheets(survey):
+        out.records[key] = sheet_rows(_columns(survey, key, SHEET), Block(sub, rows.get(key, [])))
     return out
 
 
@@ -105,7 +106,7 @@ def _count(out: Contribution, survey, v, leaves) -> None:
     kind = v["kind"].value
     if kind:
         counts["kinds"] += 1
-        counts["outcome"] += kind == (survey.choices.get("kpi_kind") or ["アウトカム"])[0]
+        counts["outcome"] += kind == survey.meanings["kpi_kind"]["outcome"]
     counts["cooperation"] += v["cooperation"].value is True
     category = v["category"].value
     if category in leaves:
@@ -117,7 +118,7 @@ def _count(out: Contribution, survey, v, leaves) -> None:
 def _csv(survey, sub, rows, assessed, ordered_findings, previous) -> dict:
     """Each table's CSV lines, from its description (:mod:`kpi_workbook.consolidation.table_specs`)."""
     out = {}
-    for key in CSV_TABLES:
+    for key in survey.derived("csv_tables", lambda: tables.csv_tables(survey)):
         records = rows.get(key, [])
         figures = [assessed[record.values["kpi_no"].value] for record in records] if key == "kpis" else ()
         block = Block(sub, records, figures, (), [(previous or {}).get(r.values["kpi_no"].value) for r in records]

@@ -29,7 +29,7 @@ from ..xlsx.fast_writer import prepared
 from . import scratch
 from .contribution import contribution
 from .discover import workbook_modified
-from .submission import KEY_COLUMNS, Submission, file_digest, kept_rows
+from .submission import Submission, file_digest, kept_rows
 
 BATCH = 8  # files a worker is given at a time
 GC_YOUNG = 5000  # a worker's threshold for collecting young objects (Python's default: 700)
@@ -65,7 +65,7 @@ def _extract(path: str, relative: str, run: Run, modified: str | None = None) ->
     counts = F.counts(findings)
     sub.errors = counts[F.ERROR] + result.dropped.get(F.ERROR, 0)  # those past the cap count too
     sub.warnings = counts[F.WARNING] + result.dropped.get(F.WARNING, 0)
-    sub.rows_read = sum(len(v) for k, v in result.records.items() if k in KEY_COLUMNS)
+    sub.rows_read = sum(len(v) for k, v in result.records.items() if survey.sheet(k).kind == "table")
     sub.rows_rejected = len(rejected)
     sub.projects = len(rows.get("projects", []))
     sub.findings = tuple(findings) if run.keep_findings else \

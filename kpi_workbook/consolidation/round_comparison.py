@@ -11,10 +11,7 @@ rows of revisions.csv and of the summary's KPI見直し状況 sheet.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..core.csv_files import unneutralize
-from ..reading.last_round import PreviousRoundError
 from .summary_sheets import write
 from .table_specs import revision_columns
 
@@ -27,24 +24,6 @@ def read_table(path):
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return frame.apply(lambda column: column.map(unneutralize))
-
-
-def check_columns(folder, survey) -> None:
-    """Before the run: last round's kpis.csv has every column the comparison reads."""
-    import csv
-
-    path = Path(folder) / "kpis.csv"
-    kpis = survey.sheet("kpis")
-    needed = [survey.summary["labels"]["region_code"], kpis.column("kpi_no").label, kpis.column("review").label,
-              *(kpis.column(key).label for key in survey.rounds.get("compared", []))]
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise PreviousRoundError(f"{path}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。") from None
-    missing = [name for name in needed if name not in header]
-    if missing:
-        raise PreviousRoundError(f"{path}: 列「{'」「'.join(missing)}」がありません。")
 
 
 def revision_labels(survey) -> list:
@@ -60,7 +39,10 @@ def compare_rounds(now, before, survey):
     words, kpis = survey.rounds, survey.sheet("kpis")
     code, number, kind, item, was, is_ = revision_labels(survey)
     review = kpis.column("review").label
-    fields = [kpis.column(key).label for key in words["compared"]]
+    # a field last round did not have (added to the survey since) is not a revision
+    fields = [label for label in (kpis.column(key).label for key in words["compared"]) if label in before.columns]
+    if review not in before.columns:
+        before = before.assign(**{review: ""})
     keep = [code, number, review, *fields]
     before = before[before[code].isin(set(now[code]))]
     merged = now[keep].merge(before[keep], on=[code, number], how="outer", suffixes=("", PREV), indicator=True)
@@ -71,7 +53,8 @@ def compare_rounds(now, before, survey):
                                                                                       & ~marked_abolished]
                          for label in fields], ignore_index=True)
     changed = set(zip(changes[code], changes[number]))
-    kept = both[[(c, n) not in changed for c, n in zip(both[code], both[number])]]
+    kept = both[pd.Series([(c, n) not in changed for c, n in zip(both[code], both[number])], index=both.index,
+                          dtype=bool)]  # a Series: an empty list would select columns, not rows
     status = kept[review].map({words["abolished"]: words["abolished"], words["revised"]: words["revised"]})
     whole = pd.concat([
         _whole(kept, code, number, kind, status.fillna(words["continued"])),

@@ -23,6 +23,7 @@ from ..core.errors import InputChangedError
 from ..core.filenames import shown
 from ..core.kinds import Status
 from ..core.survey import Survey
+from ..reading.last_round import LastRound
 from . import scratch
 from .scratch import Parked
 
@@ -89,9 +90,10 @@ class ConsolidateResult:
     totals: Totals
     csv_dir: Path | None = None
     migrated: int = 0           # regions of the roster left out as 移行済み
-    previous: Path | None = None  # last round's CSV folder, compared with (--previous)
+    previous: LastRound | None = None  # last round's CSVs, compared with (--previous)
     revisions: list = field(default_factory=list)  # [(region code, {継続: n, 見直し: n, 新規: n, 廃止: n})]
     overview: dict = field(default_factory=dict)  # 概要 as written: headline, revisions sentence, figures
+    chosen: str = ""  # the definition or round taken from the returns themselves (none given), said to the user
 
     @property
     def missing(self) -> list:

@@ -96,7 +96,7 @@ def csv_columns(survey, rounds: bool = False) -> dict:
     *rounds* (``--previous``), revisions.csv too."""
     L = survey.summary["labels"]
     out = {key: [c.field() for c in in_csv(tables.kpi_columns(survey) if key == "kpis" else tables.record_columns(survey, key))]
-           for key in ("projects", "costs", "kpis", "actuals")}
+           for key in tables.csv_tables(survey)}
     out["findings"] = [(L[key], "string", "") for key, _ in FINDING_COLUMNS]
     out["regions"] = [(L["region_code"], "string", ""), (L["region_name"], "string", ""), (L["status"], "string", ""),
                       (L["file"], "string", ""), (L["errors"], "integer", ""), (L["warnings"], "integer", "")]
@@ -118,6 +118,7 @@ def csv_keys(survey, rounds: bool = False) -> dict:
     keyed = {"projects": [code, survey.sheet("projects").column("project_code").label], "costs": [code, row],
              "kpis": [code, survey.sheet("kpis").column("kpi_no").label], "actuals": [code, row]}
     out = {"regions": {"primaryKey": [code]}, "submissions": {"primaryKey": [L["file"]]}}
+    keyed |= {key: [code] if survey.sheet(key).kind == "form" else [code, row] for key in tables.listed_sheets(survey)}
     out |= {table: {"primaryKey": key, "foreignKeys": [region]} for table, key in keyed.items()}
     if rounds:
         out["revisions"] = {"foreignKeys": [region]}
@@ -184,7 +185,8 @@ def write_overview(w) -> None:
         write(ws, r, 1, survey.summary["left_out"].format(n=s.left_out), fmt["wrap"])
     for key, n in sorted(s.overflow.items()):
         r += 1
-        write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"][key], n=f"{n:,}"), fmt["wrap"])
+        write(ws, r, 1, survey.summary["overflow"].format(sheet=survey.summary["sheets"].get(key) or survey.sheet(key).name,
+                                                                n=f"{n:,}"), fmt["wrap"])
 
 
 def revisions_sentence(survey, counts: list) -> str:

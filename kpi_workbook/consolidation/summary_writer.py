@@ -22,11 +22,13 @@ from pathlib import Path
 
 from ..core.atomic import Pending
 from ..core.csv_files import CsvExport
+from ..core.definition_source import DEFINITION_FILE
 from ..core.errors import OutputError
 from ..core.filenames import inside, region_filename, shown
 from ..core.isolate import die_with_parent
 from ..core.kinds import Status
 from ..core.reference import workers
+from ..core.survey import as_json
 from ..xlsx.fast_writer import Rendered, RowBook
 from . import table_specs as tables
 from .contribution import finding_csv_row
@@ -104,7 +106,8 @@ class SummaryFile:
             self._guard(self.writer.end)
             self._guard(self.book.close)
         if self.export:
-            self._guard(self.export.close, package_description(self.survey, self.result, self.stamp))
+            self._guard(self.export.close, package_description(self.survey, self.result, self.stamp),
+                        {DEFINITION_FILE: as_json(self.survey)})
         self._guard(self.pending.commit)
         shutil.rmtree(self.rows_dir, ignore_errors=True)
         if self.scratch_csv:
@@ -211,6 +214,8 @@ class _Writer:
         self.ws = {key: book.add_worksheet(names[key]) for key in
                    ("overview", "setting", "matrix", "kpis", "status", "evaluation", "submissions", "findings")
                    + (("revisions",) if result.previous else ())}
+        self.listed = tables.listed_sheets(survey)  # the forms and added tables, record by record
+        self.ws |= {key: book.add_worksheet(survey.sheet(key).name) for key in self.listed}
         self.row: Counter = Counter()
         self.fmt = formats(book, survey.font)
         # per region only what the tables need, compactly: memory stays near flat in returns
@@ -244,7 +249,7 @@ class _Writer:
                                     regions_with_kpi=len(s.regions_with_kpi))
         if self.result.previous:
             write_revisions(self, compare_rounds(read_table(self.export.written("kpis")),
-                                                 read_table(Path(self.result.previous) / "kpis.csv"), self.survey))
+                                                 self.result.previous.text_table("kpis"), self.survey))
         write_overview(self)
         write_setting(self)
         write_matrix(self)
@@ -283,6 +288,7 @@ class _Writer:
     def _headers(self) -> None:
         L = self.labels
         self._kpi_list_header()
+        self._listed_headers()
         self.put("status", [L["kpi"], L["target_when"], L["actual_when"], L["progress"], L["policy"],
                             L["previous_actual"]],
                  self.fmt["header"])
@@ -295,6 +301,16 @@ class _Writer:
         for key, widths in (("status", [50, 22, 22, 8, 36, 22]), ("findings", [7, 30, 9, 6, 14, 18, 96, 22])):
             for c, width in enumerate(widths):
                 self.ws[key].set_column(c, c, width)
+
+    def _listed_headers(self) -> None:
+        """A records sheet per listed sheet (:func:`~.table_specs.listed_sheets`): its columns as KPI一覧 shows them."""
+        for key in self.listed:
+            ws, columns = self.ws[key], in_sheet(tables.record_columns(self.survey, key))
+            self.put(key, [column.label for column in columns], self.fmt["header"])
+            for c, column in enumerate(columns):
+                ws.set_column(c, c, column.width, None, {"level": 1, "hidden": True} if column.as_typed else {})
+            ws.freeze_panes(1, 2)
+            ws.repeat_rows(0)
 
     def _kpi_list_header(self) -> None:
         """KPI一覧: wrapped headers, the as-typed columns in a collapsed outline (not
@@ -384,6 +400,8 @@ class _Writer:
         self.stats.rejected += sub.rows_rejected
         self.put_rows("kpis", part.kpi_rows)
         self.put_rows("status", part.status_rows, self.fmt["wrap"])
+        for key, rows in part.records.items():
+            self.put_rows(key, rows, self.fmt["cell"])
         self._count(sub, part)
         self._evaluation_add(sub, part.projects)
         if self.export:

@@ -26,6 +26,7 @@ PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})
 ROW_LABEL = "行"  # the record CSVs' column of the row each record was typed on
 LATEST, LATEST_TIME = "最新値", "最新値の時点"  # kpis.csv's latest figure of a KPI and its time
 TYPED_ONLY = frozenset({"text", "longtext"})  # the sheet shows what was typed
+MODEL_TABLES = ("projects", "costs", "kpis", "actuals")  # shown by the summary's own sheets
 FIELD_TYPES = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
                "date": "date", "flag": "string"}
 
@@ -58,11 +59,16 @@ class Column(NamedTuple):
     as_typed: bool = False   # the clerk's own text beside an understood column (outlined, not printed)
     where: str = BOTH        # SHEET, CSV or BOTH
     enum: tuple = ()         # the values a CSV field may take (a choice column's codes)
+    key: str = ""            # the survey column's key (none: a column of the tool's own)
 
     def field(self) -> tuple:
-        """(name, type, description[, constraints]) for export.CsvExport and datapackage.json."""
-        extra = ({"constraints": {"enum": list(self.enum)}},) if self.enum else ()
-        return (self.label, self.kind, self.description, *extra)
+        """(name, type, description, more properties) for export.CsvExport and datapackage.json:
+        a choice column's ``constraints``; a survey column's ``key`` (and ``typed`` for its
+        text as typed), by which the next round finds it whatever its label becomes."""
+        extra: dict = {"constraints": {"enum": list(self.enum)}} if self.enum else {}
+        if self.key:
+            extra |= {"key": self.key, **({"typed": True} if self.as_typed else {})}
+        return (self.label, self.kind, self.description, extra)
 
 
 def shown(value):
@@ -108,29 +114,50 @@ def _row(block: Block) -> list:
 
 def _pair(survey, column, suffix: str, where_sheet: bool) -> list:
     """A survey column as understood and as typed; in the summary (*where_sheet*), a text
-    column shows what was typed, under its own label."""
+    column shows what was typed, under its own label.  A column not for publication
+    (``public = false``: personal data) is shown in the summary only, never in a CSV."""
     codes = tuple(survey.choice_codes(column)) if column.type == "choice" and not column.multiple else ()
     width = column.summary_width or column.width
     sheet_understood = where_sheet and column.type not in TYPED_ONLY
     out = [Column(column.label, _understood(column.key), FIELD_TYPES.get(column.type, "string"),
                   f"{column.label}（正規化した値）", max(width, 15) if column.type == "time" else width,
-                  where=BOTH if sheet_understood else CSV, enum=codes)]
+                  where=BOTH if sheet_understood else CSV, enum=codes, key=column.key)]
     if where_sheet and column.type in TYPED_ONLY:
-        out.append(Column(column.label, _typed(column.key), width=width, where=SHEET))
+        out.append(Column(column.label, _typed(column.key), width=width, where=SHEET, key=column.key))
     out.append(Column(column.label + suffix, _typed(column.key), "string", f"{column.label}（記入されたとおり）",
-                      column.width, as_typed=True, where=BOTH if where_sheet and column.type in PAIRED else CSV))
+                      column.width, as_typed=True, where=BOTH if where_sheet and column.type in PAIRED else CSV,
+                      key=column.key))
+    if not column.public:
+        out = [c._replace(where=SHEET) for c in out if c.where != CSV]
     return out
 
 
 def record_columns(survey, key: str) -> list:
-    """A CSV of one entry sheet's records: the region, the row, each column as understood
-    and as typed."""
+    """One sheet's records (a form: one record a return): its CSV — the region, the row,
+    each column as understood and as typed — and, for a sheet the summary lists as it is
+    (:func:`listed_sheets`), its records sheet.  A field labelled as one of the tool's own
+    columns (圏域コード, 圏域名) is that column."""
     L, suffix = survey.summary["labels"], survey.summary["typed_suffix"]
-    out = [Column(L["region_code"], _region_code, description="圏域コード", where=CSV),
-           Column(ROW_LABEL, _row, "integer", "記入されていた行番号", where=CSV)]
+    out = [Column(L["region_code"], _region_code, description="圏域コード", width=8),
+           Column(L["region_name"], _region_name, width=20, where=SHEET)]
+    if survey.sheet(key).kind != "form":  # a form is one record a return
+        out.append(Column(ROW_LABEL, _row, "integer", "記入されていた行番号", where=CSV))
+    own = {c.label for c in out}
     for column in survey.sheet(key).columns:
-        out += _pair(survey, column, suffix, where_sheet=False)
+        if column.label not in own:
+            out += _pair(survey, column, suffix, where_sheet=True)
     return out
+
+
+def csv_tables(survey) -> tuple:
+    """The CSVs of what the clerks typed, one per sheet: the model's tables, then the rest."""
+    return MODEL_TABLES + tuple(listed_sheets(survey))
+
+
+def listed_sheets(survey) -> list:
+    """The survey's sheets the summary lists record by record in a sheet of their own: the
+    forms (圏域情報...) and every table the KPI model does not have a view of its own for."""
+    return [s.key for s in survey.sheets if s.kind == "form" or s.key not in MODEL_TABLES]
 
 
 def kpi_columns(survey) -> list:

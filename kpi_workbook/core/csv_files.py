@@ -140,7 +140,8 @@ class CsvExport:
         _writer(buffer).writerows(rows)
         self._files[table].write(buffer.getvalue().encode())
 
-    def close(self, description: dict) -> None:
+    def close(self, description: dict, extra: dict | None = None) -> None:
+        """Put every CSV in place, then datapackage.json, and each of *extra* (file name -> text)."""
         for table, handle in self._files.items():
             handle.close()
             self._contexts[table].__exit__(None, None, None)
@@ -153,6 +154,9 @@ class CsvExport:
             for table, fields in self.columns.items()]}
         with atomic_path(self.directory / "datapackage.json") as tmp:
             Path(tmp).write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+        for name, text in (extra or {}).items():
+            with atomic_path(self.directory / name) as tmp:
+                Path(tmp).write_text(text, encoding="utf-8")
 
     def abort(self) -> None:
         for table, handle in self._files.items():

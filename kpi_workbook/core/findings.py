@@ -43,6 +43,10 @@ CATALOGUE: dict[str, Spec] = {
         "対処は不要です。概要の文に「移行済みの圏域を除く」と記載されます。"),
     "PREVIOUS_ROW_INVALID": _spec(WARNING, "前回の集計結果の{line}行目は圏域コードまたは番号が空のため、引き継ぎませんでした。",
         "前回のCSVのその行を確認してください。ほかの行は引き継いでいます。"),
+    "PREVIOUS_COLUMN_DROPPED": _spec(INFO, "前回の{table}の列「{value}」は今回の調査の定義にないため、引き継ぎません。",
+        "今回の調査で廃止した項目なら、そのままで構いません。名前（key）を変えた項目なら、定義のその列に was = \"前回のkey\" を書くと引き継ぎます。"),
+    "PREVIOUS_COLUMN_UNMATCHED": _spec(WARNING, "前回の{table}の列「{value}」は今回の調査の定義のどの列とも対応づけられないため、引き継ぎません。ほかの列は引き継いでいます。",
+        "見出しを変えた列なら、定義のその列に was = \"前回の見出し\" を書くと引き継ぎます。廃止した項目なら、そのままで構いません。"),
     "ROSTER_EMPTY": _spec(ERROR, "名簿に圏域が1件もありません。",
         "名簿に圏域の行を加えてください。"),
     "OUTPUT_EXISTS": _spec(ERROR, "出力先に同名のファイル「{value}」があるため作成しませんでした（上書きするには --force を指定してください）。",
@@ -87,8 +91,12 @@ CATALOGUE: dict[str, Spec] = {
         "今回配布した調査票に記入し直してもらってください（前回の内容は写して構いません）。"),
     "META_VERSION_MISMATCH": _spec(ERROR, "調査票の版が異なります（このファイル：{value}、今回：{expected}）。集計には使いません。",
         "今回配布した版の調査票に記入し直してもらってください。"),
-    "META_TAMPERED": _spec(ERROR, "調査票の様式が配布時から変更されています（管理情報の照合に失敗）。",
-        "シートの追加・削除や見出しの変更をせず、配布した調査票に記入し直してもらってください。"),
+    "META_LATER_ROUND": _spec(ERROR, "今回の調査（{expected}）より後の回の調査票です（このファイル：{value}）。集計には使いません。",
+        "この回の調査票を確認・集計するには、--round {value} を指定してください（round.toml を使う場合はその round）。"),
+    "DEFINITION_CHANGED": _spec(ERROR, "この調査票を作成した後に、調査の定義（{survey}、版 {version}）のシートや見出しが変わっています。記入者の誤りではありません。",
+        "調査の定義を変えたら version を上げて調査票を作り直すか、調査票を作成したときの定義（--survey）で確認してください。"),
+    "DEFINITION_NOT_FOUND": _spec(ERROR, "この調査票は調査「{value}」（版 {version}、{round}）のものですが、その定義が見つかりません（使える定義：{available}）。その版の定義ファイルを --survey で、または定義を置いたフォルダを --definitions で指定してください。",
+        "その版の定義ファイルを --survey で指定するか、定義を置いたフォルダを --definitions（または round.toml の definitions）で指定してください。"),
     "SIGNATURE_MISSING": _spec(ERROR, "調査票に署名がありません。配布した調査票か確認してください。",
         "署名付きで配布した調査票に記入し直してもらってください。"),
     "SIGNATURE_INVALID": _spec(ERROR, "調査票の署名が一致しません。配布後に管理情報が変更されたか、別に作成されたファイルです。",
@@ -233,7 +241,7 @@ def make(code: str, *, file: str = "", sheet: str = "", cell: str = "", label: s
 
 # A file with one of these is held out of the summary (never used, never supersedes a
 # return) until it is resolved; 提出状況 lists it among the files needing attention.
-HOLDS = frozenset({"REGION_CONFLICT", "META_PREVIOUS_ROUND", "META_VERSION_MISMATCH"})
+HOLDS = frozenset({"REGION_CONFLICT", "META_PREVIOUS_ROUND", "META_LATER_ROUND", "META_VERSION_MISMATCH"})
 
 
 def has_errors(findings) -> bool:

@@ -13,16 +13,12 @@ import functools
 import hashlib
 import importlib.resources
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10
-    import tomli as tomllib
-
+from .definition_schema import required, validate
+from .definition_source import DEFINITION_FILE, read_definition
 from .errors import DefinitionError
 from .kinds import ColumnType, SheetKind
 
@@ -32,8 +28,6 @@ from .kinds import ColumnType, SheetKind
 TEMPLATES_DIR = Path(str(importlib.resources.files("kpi_workbook.surveys")))
 
 TYPES = frozenset(ColumnType)  # a column's type, by name
-CHOICE_SOURCES = {"taxonomy_leaves", "taxonomy_all", "members"}
-PREFILLS = {"code", "name", "kind", "central", "members", "prefecture"}
 
 # Column keys the Python code relies on, per sheet key.
 CONTRACT = {
@@ -73,6 +67,8 @@ class Column:
     unit_from: str = ""
     references: str = ""
     prefill: str = ""
+    was: tuple = ()  # its old keys or labels: last round's column of that key or label carries into this one
+    public: bool = True  # False: personal data, in the coordinator's summary but not in the open-data CSVs
 
 
 @dataclass(frozen=True)
@@ -171,6 +167,7 @@ class Survey:
     deadline: str = ""  # 提出期限 (YYYY-MM-DD or as worded), shown on 記入要領; generate --deadline
     contact: str = ""  # 問い合わせ先, shown on 記入要領; generate --contact
     license: dict = field(default_factory=dict)  # the results' licence (datapackage.json): name, title, path
+    meanings: dict = field(default_factory=dict)  # [meanings]: choices by what they mean (direction, kpi_kind)
 
     def for_round(self, round_: str | None = None, deadline: str | None = None,
                   contact: str | None = None) -> "Survey":
@@ -242,9 +239,32 @@ def available() -> list[str]:
     return sorted(p.stem for p in TEMPLATES_DIR.glob("*.toml"))
 
 
+def definitions(folder=None) -> list[Survey]:
+    """The installed definitions, then each definition in *folder* (the coordinator's
+    definitions folder: ``--definitions`` or round.toml's ``definitions``), loaded."""
+    paths = [TEMPLATES_DIR / f"{name}.toml" for name in available()]
+    if folder:
+        if not Path(folder).is_dir():
+            raise DefinitionError(f"定義のフォルダ「{folder}」が見つかりません")
+        paths += sorted(p for p in Path(folder).glob("*.toml") if p.name != "round.toml")
+        paths += [p for p in (Path(folder) / DEFINITION_FILE,) if p.is_file()]
+    return [load_survey(path) for path in paths]
+
+
+def as_json(survey: Survey) -> str:
+    """The definition as a round's CSV folder carries it (:data:`DEFINITION_FILE`): merged, with its round."""
+    data = dict(survey.raw, survey=dict(survey.raw.get("survey", {}), round=survey.round))
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def find_definition(survey_id: str, version: str, folder=None) -> Survey | None:
+    """The definition of *survey_id* at *version* among :func:`definitions`, or None."""
+    return next((d for d in definitions(folder) if d.id == survey_id and d.version == version), None)
+
+
 def resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
-    if path.suffix == ".toml" and path.is_file():
+    if path.suffix in (".toml", ".json") and path.is_file():
         return path
     candidate = TEMPLATES_DIR / f"{name_or_path}.toml"
     if candidate.is_file():
@@ -261,41 +281,10 @@ def load_survey(name_or_path: str | Path) -> Survey:
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(path: str, _mtime: int) -> Survey:
-    return _build(_read_with_extends(Path(path), seen=()), path)
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError(f"{path.name}: TOMLの書式に誤りがあります（{exc}）") from exc
-    except OSError as exc:
-        raise DefinitionError(f"{path}: 読み込めません（{exc.strerror}）") from exc
-
-
-def _read_with_extends(path: Path, seen: tuple) -> dict:
-    if path in seen:
-        raise DefinitionError(f"{path.name}: extends が循環しています")
-    data = _read_toml(path)
-    base_name = data.pop("extends", None)
-    if base_name is None:
-        return data
-    base_path = (path.parent / base_name)
-    if not base_path.is_file():
-        raise DefinitionError(f"{path.name}: extends の「{base_name}」が見つかりません")
-    return _merge(_read_with_extends(base_path, seen + (path,)), data)
-
-
-def _merge(base: dict, over: dict) -> dict:
-    """Tables merge key by key; any other value (arrays included) replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            out[key] = _merge(base[key], value)
-        else:
-            out[key] = value
-    return out
+    data, files = read_definition(Path(path), installed=TEMPLATES_DIR)
+    if any(f.resolve().parent != TEMPLATES_DIR.resolve() for f in files):
+        validate(data, files)  # the installed definitions are validated by the tests: a command starts 40 ms sooner
+    return _build(data, path)
 
 
 class _Ctx:
@@ -327,12 +316,9 @@ def _kind_name(kind) -> str:
 
 
 def _build(data: dict, source: str) -> Survey:
+    """The Survey of *data* (valid against the schema): what the schema cannot say —
+    the KPI model's sheets and columns, references between them, meanings among the choices."""
     ctx = _Ctx(source)
-    known = {"survey", "words", "taxonomy", "choices", "guide", "sheet", "progress",
-             "national_kpi", "summary", "rounds"}
-    for key in data:
-        if key not in known:
-            ctx.fail(key, f"不明なキーです（使えるキー：{', '.join(sorted(known))}）")
     head = ctx.get(data, "survey", "", dict)
     for key in SURVEY_KEYS:
         ctx.get(head, key, "survey")
@@ -344,6 +330,13 @@ def _build(data: dict, source: str) -> Survey:
     sheets = tuple(_build_sheet(ctx, s, i, choices)
                    for i, s in enumerate(ctx.get(data, "sheet", "", list)))
     _check_contract(ctx, sheets)
+    meanings = _build_meanings(ctx, data["meanings"], sheets)
+    summary = _build_summary(ctx, ctx.get(data, "summary", "", dict))
+    taken = set(summary["sheets"].values())
+    for sheet in sheets:
+        if sheet.kind == "form" or sheet.key not in CONTRACT:  # listed in the summary under its own name
+            if sheet.name in taken:
+                ctx.fail(f"sheet({sheet.key}).name", f"「{sheet.name}」は集計結果のシート名と重なります")
     guide = ctx.get(data, "guide", "", dict)
     for key in ("sheet", "title", "lines"):
         ctx.get(guide, key, "guide", None)
@@ -360,7 +353,7 @@ def _build(data: dict, source: str) -> Survey:
         rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={}), sheets),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),
-        summary=_build_summary(ctx, ctx.get(data, "summary", "", dict)),
+        summary=summary, meanings=meanings,
         path=source, raw=data)
 
 
@@ -374,24 +367,10 @@ def _license(ctx: _Ctx, head: dict) -> dict:
     return value
 
 
-SUMMARY_SHEETS = ("overview", "setting", "matrix", "kpis", "status", "evaluation",
-                  "submissions", "findings", "revisions")
-SUMMARY_TEXTS = ("title", "headline", "excluded", "generated_at", "reconciliation", "left_out", "national_actual",
-                 "typed_suffix", "evaluation_split", "evaluation_not_written", "overflow", "setting_note",
-                 "second_layer_kpi", "second_layer_actual", "revisions_headline")
-
-
-# Every [summary.labels] key the code reads (tests/test_survey_contract.py keeps this whole).
-SUMMARY_LABELS = (
-    "achievement", "actual", "actual_when", "after", "before", "cell", "change", "previous_actual", "previous_latest", "chart_title", "clean", "code", "cooperation_share",
-    "error_count", "errors", "external", "failed", "failed_file", "field_level", "file", "files", "findings",
-    "first_eval", "generated", "has_errors", "has_warnings", "held", "held_file", "input", "item", "kpi",
-    "kpi_count", "kpis", "message", "missing", "modified", "national", "not_received", "ok", "outcome",
-    "outcome_share", "policy", "progress", "projects", "received", "reconciliation", "region_code",
-    "region_name", "regions", "regions_with_kpi", "result", "returned", "revision", "round", "second", "set_regions",
-    "severity", "share", "sheet", "skipped", "skipped_file", "staffing", "status", "superseded",
-    "superseded_file", "survey", "target", "target_when", "total", "typed", "used", "viewpoints",
-    "warning_count", "warnings", "with_errors")
+# The [summary] keys the code reads: the schema's required keys (tests/test_survey_contract.py keeps them whole).
+SUMMARY_SHEETS = required("summary", "sheets")
+SUMMARY_LABELS = required("summary", "labels")
+SUMMARY_TEXTS = tuple(k for k in required("summary") if k not in ("sheets", "labels"))
 
 
 ROUNDS_TEXTS = ("continued", "revised", "new", "abolished")  # the 見直し状況 choices, by meaning
@@ -411,6 +390,23 @@ def _build_rounds(ctx: _Ctx, table: dict, sheets: tuple) -> dict:
     missing = sorted({"review", *map(str, compared)} - kpis)
     if missing:
         ctx.fail("rounds.compared", f"KPIのシートに列 {', '.join(missing)} が必要です")
+    return table
+
+
+def _build_meanings(ctx: _Ctx, table: dict, sheets: tuple) -> dict:
+    """[meanings]: each value one of its column's choices, each choice given a meaning
+    (so neither the order of a list nor a choice added to it can change a result unseen)."""
+    kpis = next(s for s in sheets if s.key == "kpis")
+    for name, column_key in (("direction", "direction"), ("kpi_kind", "kind")):
+        choices = kpis.column(column_key).choices
+        given = table[name]
+        for meaning, value in given.items():
+            if value not in choices:
+                ctx.fail(f"meanings.{name}.{meaning}",
+                         f"「{value}」は列「{kpis.column(column_key).label}」の選択肢（{'、'.join(choices)}）にありません")
+        unmeant = [c for c in choices if c not in given.values()]
+        if unmeant:
+            ctx.fail(f"meanings.{name}", f"選択肢「{'」「'.join(unmeant)}」の意味がありません")
     return table
 
 
@@ -446,42 +442,25 @@ def _build_taxonomy(ctx: _Ctx, table: dict) -> Taxonomy:
                     tuple(nodes))
 
 
-_COLUMN_KEYS = {"key": str, "label": str, "type": str, "required": bool, "unique": bool,
-                "width": (int, float), "summary_width": (int, float), "message": str, "choices": str,
-                "choices_from": str, "multiple": bool, "unit": str, "unit_column": str,
-                "unit_from": str, "references": str, "prefill": str}
+_COLUMN_FIELDS = frozenset(f.name for f in dataclasses.fields(Column)) - {"choices", "choice_list", "type", "was"}
 
 
 def _build_column(ctx: _Ctx, raw: dict, where: str, choices: dict) -> Column:
-    if not isinstance(raw, dict):
-        ctx.fail(where, "テーブルにしてください")
-    for key in raw:
-        if key not in _COLUMN_KEYS:
-            ctx.fail(f"{where}.{key}", "不明なキーです")
-        ctx.get(raw, key, where, _COLUMN_KEYS[key])
-    for key in ("key", "label", "type"):
-        ctx.get(raw, key, where)
+    """A column of a definition valid against the schema (keys and types): its choices resolved."""
     ctype = raw["type"]
-    if ctype not in TYPES:
-        ctx.fail(f"{where}.type", f"「{ctype}」は使えません（使える型：{', '.join(sorted(TYPES))}）")
     values: tuple = ()
     if "choices" in raw:
         if raw["choices"] not in choices:
             ctx.fail(f"{where}.choices", f"選択肢「{raw['choices']}」が [choices] にありません")
         values = tuple(choices[raw["choices"]])
-    source = raw.get("choices_from", "")
-    if source and source not in CHOICE_SOURCES:
-        ctx.fail(f"{where}.choices_from", f"「{source}」は使えません（{', '.join(sorted(CHOICE_SOURCES))}）")
-    if ctype in ("choice", "multichoice") and not values and not source:
+    if ctype in ("choice", "multichoice") and not values and not raw.get("choices_from"):
         ctx.fail(where, "選択肢の列には choices か choices_from が必要です")
     if ctype == "flag":
         values = tuple(choices.get("flag", ["○"]))
-    if raw.get("prefill", "") and raw["prefill"] not in PREFILLS:
-        ctx.fail(f"{where}.prefill", f"「{raw['prefill']}」は使えません")
-    kwargs = {k: v for k, v in raw.items() if k not in ("choices",)}
-    kwargs["type"] = ColumnType(ctype)
-    list_name = raw.get("choices", "flag" if ctype == "flag" else "")
-    return Column(choices=values, choice_list=list_name, **kwargs)
+    was = raw.get("was", ())
+    return Column(type=ColumnType(ctype), choices=values, choice_list=raw.get("choices", "flag" if ctype == "flag" else ""),
+                  was=(was,) if isinstance(was, str) else tuple(was),
+                  **{k: v for k, v in raw.items() if k in _COLUMN_FIELDS})
 
 
 def _build_sheet(ctx: _Ctx, raw: dict, index: int, choices: dict) -> Sheet:

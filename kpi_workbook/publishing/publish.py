@@ -18,12 +18,13 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from ..consolidation.round_comparison import check_columns, compare_rounds, per_region, read_table
+from ..consolidation.round_comparison import compare_rounds, per_region, read_table
 from ..consolidation.summary_sheets import revisions_sentence
 from ..consolidation.table_specs import LATEST, LATEST_TIME
 from ..core.errors import KpiWorkbookError
 from ..core.outputs import refuse_replacing, writable
-from ..core.survey import load_survey
+from ..core.survey import find_definition, load_survey
+from ..reading.last_round import LastRound, load_last_round
 from ..reading.round_frames import load_round
 from .charts import bar_chart, region_charts
 
@@ -35,21 +36,23 @@ class PublishError(KpiWorkbookError):
     """The CSV folder or the site folder cannot be used."""
 
 
-def publish(csv_dir, out, survey="renkei", force: bool = False, previous=None, jobs: int | None = None,
-            progress=None) -> Path:
+def publish(csv_dir, out, survey=None, force: bool = False, previous=None, jobs: int | None = None,
+            progress=None, definitions=None) -> Path:
     """Write the site for the round in *csv_dir* (compared with the round in *previous*,
-    when given) to *out*; return *out*.  *progress* (done, total) is called as pages are written."""
-    definition = load_survey(survey) if not hasattr(survey, "sheets") else survey
+    when given) to *out*; return *out*.  *progress* (done, total) is called as pages are written.
+    Without *survey*, the definition is the one the round's datapackage.json names (survey id
+    and version), among the installed ones and those in the folder *definitions*."""
     folder, out = Path(csv_dir), Path(out)
+    definition = _definition(folder, survey, definitions)
     refuse_replacing(out, [folder, *([Path(previous)] if previous else [])])
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise PublishError(f"出力先「{out}」は空ではありません。置き換えるには --force を指定してください。")
     writable(out.parent)  # before anything is read: a long run never fails at its end
     package, frames = _round(folder, definition)
-    before = _round(Path(previous), definition) if previous else None
+    before = load_last_round(previous, definition) if previous else None
     data = site_data(frames, definition, package)
     if before:
-        data["comparison"] = comparison_data(folder, Path(previous), before, data, definition)
+        data["comparison"] = comparison_data(folder, before, data, definition)
     work = Path(tempfile.mkdtemp(prefix=".kpi-workbook-site-", dir=out.parent))
     try:
         _write_site(work, folder, data, definition, jobs, progress)
@@ -62,15 +65,37 @@ def publish(csv_dir, out, survey="renkei", force: bool = False, previous=None, j
     return out
 
 
-def _round(folder: Path, survey) -> tuple:
-    """(datapackage.json, {table: DataFrame}) of a ``consolidate --csv`` folder of *survey*."""
+def _definition(folder: Path, survey, definitions):
+    if hasattr(survey, "sheets"):
+        return survey
+    if survey:
+        return load_survey(survey)
+    package = _package(folder)
+    name, version = str(package.get("name", "")), str(package.get("version", ""))
+    found = find_definition(name, version, definitions) or find_definition(name, version, folder)  # its own copy
+    if found is None:
+        raise PublishError(f"{folder / 'datapackage.json'}: 調査「{package.get('name')}」の版 {package.get('version')} の"
+                           "集計結果ですが、その定義が見つかりません。定義ファイルを --survey で、または定義を置いた"
+                           "フォルダを --definitions で指定してください。")
+    return found
+
+
+def _package(folder: Path) -> dict:
     try:
         package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise PublishError(f"{folder / 'datapackage.json'}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。"
                            "consolidate --csv で書き出したフォルダを指定してください。") from None
-    if not isinstance(package, dict) or package.get("name") != survey.id:
-        title = package.get("title") or package.get("name") if isinstance(package, dict) else None
+    if not isinstance(package, dict):
+        raise PublishError(f"{folder / 'datapackage.json'}: consolidate --csv で書き出したフォルダの記述ではありません。")
+    return package
+
+
+def _round(folder: Path, survey) -> tuple:
+    """(datapackage.json, {table: DataFrame}) of a ``consolidate --csv`` folder of *survey*."""
+    package = _package(folder)
+    if package.get("name") != survey.id:
+        title = package.get("title") or package.get("name")
         raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{title}）の集計結果です。--survey を確かめてください。")
     frames = load_round(folder, tables=TABLES)
     missing = [t for t in TABLES if t not in frames]
@@ -218,17 +243,16 @@ def _leaf(node, mine: list, regions: int, taxonomy) -> dict:
             "before": None}
 
 
-def comparison_data(folder: Path, previous: Path, before: tuple, data: dict, survey) -> dict:
-    """What changed since the round in *previous*: each KPI's 見直し区分 (継続 / 見直し / 新規 /
-    廃止, as ``consolidate --previous`` classes it), the fields revised, each region's counts,
-    and last round's 設定圏域数 per leaf and latest figure per KPI.  Fills the KPIs and
-    leaves of *data* in place; returns the comparison's own part."""
-    package, frames = before
+def comparison_data(folder: Path, before: LastRound, data: dict, survey) -> dict:
+    """What changed since the round *before* (last round's CSVs, matched to this round's
+    definition): each KPI's 見直し区分 (継続 / 見直し / 新規 / 廃止, as ``consolidate
+    --previous`` classes it), the fields revised, each region's counts, and last round's
+    設定圏域数 per leaf and latest figure per KPI.  Fills the KPIs and leaves of *data* in
+    place; returns the comparison's own part."""
+    package, frames = before.package, before.typed_tables(("kpis",))
     L, words = survey.summary["labels"], survey.rounds
     code = L["region_code"]
-    for round_folder in (folder, previous):
-        check_columns(round_folder, survey)  # every column compared, or exit 2 naming the file
-    revisions = compare_rounds(read_table(folder / "kpis.csv"), read_table(previous / "kpis.csv"), survey)
+    revisions = compare_rounds(read_table(folder / "kpis.csv"), before.text_table("kpis"), survey)
     counts = per_region(revisions, survey)
     rows = [dict(zip(("region", "no", "kind", "item", "before", "after"), r))
             for r in revisions.itertuples(index=False, name=None)]

@@ -1,12 +1,25 @@
-"""Last round, where the next one starts from it.
+"""Last round, read once, matched to this round's definition by column key.
 
-``generate --previous PREV`` reads last round's ``consolidate --csv`` folder (the open-data
-CSVs are the carrier between rounds: documented, stable, editable by hand) and gives each
-region its projects, KPIs and yearly actuals as its clerk typed them (:func:`read_previous`).
-They are written into the region's new workbook twice: in its entry sheets, for the clerk
-to update, and in a very hidden, protected sheet (:data:`SHEET`), so that ``check`` can
-compare what comes back with last round without PREV (:func:`sheet_rows`,
-:func:`parse_sheet`).
+``generate --previous PREV``, ``consolidate --previous PREV`` and ``publish --previous PREV``
+all start from last round's ``consolidate --csv`` folder (the open-data CSVs are the
+carrier between rounds: documented, stable, editable by hand).  :func:`load_last_round`
+reads it once into a :class:`LastRound`: its ``datapackage.json`` validated (this survey's,
+bounded in size), and every CSV column matched to a column of *this* round's definition —
+by the column key each field records in ``datapackage.json``, or by an old key or label
+the definition declares (``was``), or, for a folder written before keys were recorded, by
+its label.  So a survey may change between rounds:
+
+* a column added this round is empty for last round, without a word;
+* a relabelled column carries (same key, new label);
+* a column whose key changed carries when the definition says ``was = "old_key"``;
+* a column the definition no longer has is noted once (PREVIOUS_COLUMN_DROPPED) and not carried;
+* a column that matches nothing (an old folder's relabelled column) is a warning naming it
+  (PREVIOUS_COLUMN_UNMATCHED); the rest is carried.
+
+Each region's records, as its clerk typed them (:meth:`LastRound.regions`), are written
+into its new workbook twice: in its entry sheets, for the clerk to update, and in a very
+hidden, protected sheet (:data:`SHEET`), so that ``check`` can compare what comes back
+with last round without PREV (:func:`sheet_rows`, :func:`parse_sheet`).
 """
 from __future__ import annotations
 
@@ -18,6 +31,8 @@ from pathlib import Path
 from ..core import findings as F
 from ..core.csv_files import MAX_BYTES, unneutralize
 from ..core.errors import KpiWorkbookError
+from ..core.survey import Survey
+from .round_frames import load_round
 
 SHEET = "_previous"  # the hidden sheet of last round's values
 TABLES = ("projects", "kpis", "actuals")  # what a new round starts from (costs are each year's own)
@@ -33,31 +48,161 @@ class RegionPrevious:
     """One region's last round: its records by table, each {column key: text as typed}."""
     round: str = ""
     rows: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)  # table -> the column keys last round had (empty: unknown, all)
+
+    def had(self, table: str, key: str) -> bool:
+        """Whether last round's *table* had the column *key* (a column added since had none)."""
+        return not self.columns.get(table) or key in self.columns[table]
 
     def kpis(self) -> dict:
         """KPI number -> its record, the KPIs still in force (not marked 廃止)."""
         return {r["kpi_no"]: r for r in self.rows.get("kpis", []) if r.get("kpi_no")}
 
 
-def read_previous(folder, survey) -> tuple[dict, list]:
-    """``({region code: RegionPrevious}, findings)`` from last round's CSV folder; a row that
-    cannot be used is a finding (file and line), the rest are read."""
+@dataclass
+class LastRound:
+    """Last round's CSV folder, validated and matched to this round's definition.
+
+    ``names[table]`` maps each usable CSV header of last round to this round's header
+    (the same text for a column that did not change); ``notes`` are the findings about
+    columns not carried, once each."""
+    folder: Path
+    package: dict
+    survey: Survey
+    names: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    @property
+    def round(self) -> str:
+        return str(self.package.get("round", ""))
+
+    def header(self, table: str, key: str, typed: bool = False) -> str | None:
+        """Last round's header of this round's column *key* of *table* (None: not there)."""
+        wanted = self.survey.sheet(table).column(key).label + (self.survey.summary["typed_suffix"] if typed else "")
+        return next((old for old, new in self.names.get(table, {}).items() if new == wanted), None)
+
+    def regions(self) -> tuple[dict, list]:
+        """``({region code: RegionPrevious}, findings)``: each region's records of
+        :data:`TABLES` as typed, by this round's column keys; a row that cannot be used is
+        a finding (file and line), the rest are read."""
+        out: dict = {}
+        findings: list = list(self.notes)
+        code_header = self.survey.summary["labels"]["region_code"]
+        for table in TABLES:
+            path = self.folder / f"{table}.csv"
+            columns = {c.key: self.header(table, c.key, typed=True) for c in self.survey.sheet(table).columns}
+            columns = {key: old for key, old in columns.items() if old}
+            had = sorted(columns)
+            for line, row in _rows(path, [code_header, columns[KEYS[table]]]):
+                code = row[code_header].strip()
+                values = {key: unneutralize(row[old]) for key, old in columns.items() if row.get(old)}
+                if not code or not values.get(KEYS[table]):
+                    findings.append(F.make("PREVIOUS_ROW_INVALID", file=path.name, row=line, line=line))
+                    continue
+                region = out.setdefault(code, RegionPrevious(self.round))
+                region.rows.setdefault(table, []).append(values)
+                region.columns[table] = had
+        return out, findings
+
+    def text_table(self, table: str):
+        """Last round's *table* as a DataFrame of text as written (formula prefix taken
+        off), its columns under this round's headers; columns not carried left out."""
+        import pandas as pd
+
+        path = self.folder / f"{table}.csv"
+        _bounded(path)
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise PreviousRoundError(f"{path}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。") from None
+        return self._renamed(table, frame.apply(lambda column: column.map(unneutralize)))
+
+    def typed_tables(self, tables) -> dict:
+        """:func:`~kpi_workbook.reading.round_frames.load_round` of last round's *tables*,
+        each column typed as its package says and named as this round names it."""
+        try:
+            frames = load_round(self.folder, tables=tables)
+        except KpiWorkbookError as exc:
+            raise PreviousRoundError(str(exc)) from None
+        return {table: self._renamed(table, frame) for table, frame in frames.items()}
+
+    def _renamed(self, table: str, frame):
+        names = self.names.get(table)
+        if names is None:  # a table of the tool's own (regions, findings...): as written
+            return frame
+        return frame[[c for c in frame.columns if c in names]].rename(columns=names)
+
+
+def load_last_round(folder, survey) -> LastRound:
+    """Read last round's CSV folder *folder* for *survey* (this round's definition), or
+    PreviousRoundError naming the file: not a round's folder, another survey's, too large,
+    or a table without its region code or record key."""
     folder = Path(folder)
     package = check_folder(folder, survey)
-    regions: dict = {}
-    findings: list = []
-    region_label = survey.summary["labels"]["region_code"]
-    for table in TABLES:
+    out = LastRound(folder, package, survey)
+    resources = {r.get("name"): r for r in package.get("resources", []) if isinstance(r, dict)}
+    for table in record_tables(survey):
         path = folder / f"{table}.csv"
-        columns = {c.key: c.label + survey.summary["typed_suffix"] for c in survey.sheet(table).columns}
-        for line, row in _rows(path, [region_label, *columns.values()]):
-            code = row[region_label].strip()
-            values = {key: unneutralize(row[label]) for key, label in columns.items() if row[label]}
-            if not code or not values.get(KEYS[table]):
-                findings.append(F.make("PREVIOUS_ROW_INVALID", file=path.name, row=line, line=line))
-                continue
-            regions.setdefault(code, RegionPrevious(package.get("round", ""))).rows.setdefault(table, []).append(values)
-    return regions, findings
+        header = _header(path) if table in TABLES or path.exists() else None
+        if header is None:
+            continue  # a table this round adds: nothing to carry
+        fields = ((resources.get(table) or {}).get("schema") or {}).get("fields") or []
+        names, notes = match_columns(survey, table, header, [f for f in fields if isinstance(f, dict)])
+        out.names[table], out.notes = names, out.notes + notes
+        needed = [survey.summary["labels"]["region_code"]] + (
+            [survey.sheet(table).column(KEYS[table]).label + survey.summary["typed_suffix"]] if table in KEYS else [])
+        missing = [n for n in needed if n not in names.values()]
+        if missing:
+            raise PreviousRoundError(f"{path}: 列「{'」「'.join(missing)}」がありません。")
+    return out
+
+
+def record_tables(survey) -> list:
+    """The tables of a round's CSVs that hold what the clerks typed: one per sheet."""
+    return [s.key for s in survey.sheets]
+
+
+def match_columns(survey, table: str, header: list, fields: list) -> tuple[dict, list]:
+    """``({last round's header: this round's}, notes)`` for last round's CSV of *table*.
+
+    *fields* are its ``datapackage.json`` fields: a field with a ``key`` is matched by it
+    (or by an old key the definition declares in ``was``); without keys (a folder written
+    before they were recorded) a column is matched by its label, or an old label in ``was``.
+    A described field without a key is a column of the tool's own (圏域コード, 行, 最新値...)
+    and keeps its name; anything else is noted, never guessed at."""
+    suffix = survey.summary["typed_suffix"]
+    columns = survey.sheet(table).columns
+    by_key: dict = {}
+    for column in columns:
+        for name in (column.key, *column.was):
+            by_key.setdefault(name, column)
+    by_label = {column.label: column for column in columns} | {old: column for column in columns for old in column.was}
+    described = {f.get("name"): f for f in fields if isinstance(f.get("name"), str)}
+    keyed = any(isinstance(f.get("key"), str) for f in described.values())
+    twins = {name[:-len(suffix)] for name in header if suffix and name.endswith(suffix)}
+    names, unmatched, dropped = {}, [], []
+    for name in header:
+        spec = described.get(name) or {}
+        typed = bool(suffix) and name.endswith(suffix) and name[:-len(suffix)] in twins
+        base = name[:-len(suffix)] if typed else name
+        if isinstance(spec.get("key"), str):
+            column = by_key.get(spec["key"])
+            if column is None:
+                dropped += [spec["key"]] if spec["key"] not in dropped else []
+            else:
+                names[name] = column.label + (suffix if spec.get("typed") else "")
+        elif not keyed and by_label.get(base) is not None:
+            names[name] = by_label[base].label + (suffix if typed else "")
+        elif spec and not (base in twins and not keyed):
+            names[name] = name  # the tool's own column
+        elif base not in unmatched:
+            unmatched.append(base)
+    labels = {f.get("key"): f.get("name") for f in described.values() if f.get("key") and not f.get("typed")}
+    notes = [F.make("PREVIOUS_COLUMN_UNMATCHED", file=f"{table}.csv", table=f"{table}.csv", value=base)
+             for base in unmatched]
+    notes += [F.make("PREVIOUS_COLUMN_DROPPED", file=f"{table}.csv", table=f"{table}.csv",
+                     value=labels.get(key) or key) for key in dropped]
+    return names, notes
 
 
 def check_folder(folder, survey) -> dict:
@@ -65,23 +210,41 @@ def check_folder(folder, survey) -> dict:
     folder = Path(folder)
     path = folder / "datapackage.json"
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise PreviousRoundError(f"{path}: 大きすぎます。")
+        _bounded(path)
         package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise PreviousRoundError(f"{path}: 前回の集計結果（consolidate --csv のフォルダ）として読み込めません"
                                  f"（{getattr(exc, 'strerror', None) or exc}）。") from None
+    if not isinstance(package, dict) or not isinstance(package.get("resources", []), list):
+        raise PreviousRoundError(f"{path}: 前回の集計結果（consolidate --csv のフォルダ）の記述ではありません。")
     if package.get("name") != survey.id:
         raise PreviousRoundError(f"{path}: 別の調査（{package.get('title') or package.get('name')}）の集計結果です。"
                                  f"この調査（{survey.title}）の前回の集計結果を指定してください。")
     return package
 
 
+def _bounded(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PreviousRoundError(f"{path}: 読み込めません（{exc.strerror}）。前回の集計結果のCSVが必要です。") from None
+    if size > MAX_BYTES:
+        raise PreviousRoundError(f"{path}: 大きすぎます（{size:,} バイト、上限 {MAX_BYTES:,} バイト）。")
+
+
+def _header(path: Path) -> list:
+    _bounded(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise PreviousRoundError(f"{path}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。") from None
+
+
 def _rows(path: Path, needed: list):
     """(line number, row) for each data line of a CSV that has every *needed* column."""
+    _bounded(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise PreviousRoundError(f"{path}: 大きすぎます。")
         handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise PreviousRoundError(f"{path}: 読み込めません（{exc.strerror}）。前回の集計結果のCSVが必要です。") from None
@@ -97,9 +260,17 @@ def _rows(path: Path, needed: list):
             raise PreviousRoundError(f"{path}: {reader.line_num}行目を読み込めません（{exc}）。") from None
 
 
+def read_previous(folder, survey) -> tuple[dict, list]:
+    """``({region code: RegionPrevious}, findings)`` from last round's CSV folder."""
+    return load_last_round(folder, survey).regions()
+
+
 def sheet_rows(previous: RegionPrevious) -> list:
-    """The hidden sheet's rows: the round, then one row per record (table, JSON of its values)."""
+    """The hidden sheet's rows: the round, the columns last round had (JSON), then one row
+    per record (table, JSON of its values)."""
     out = [["round", previous.round]]
+    if previous.columns:
+        out.append(["columns", json.dumps(previous.columns, ensure_ascii=False, sort_keys=True)])
     for table in TABLES:
         out += [[table, json.dumps(values, ensure_ascii=False, sort_keys=True)] for values in previous.rows.get(table, [])]
     return out
@@ -112,6 +283,13 @@ def parse_sheet(rows) -> RegionPrevious | None:
         kind, text = (list(row) + ["", ""])[:2]
         if kind == "round":
             out.round = str(text or "")
+        elif kind == "columns" and isinstance(text, str):
+            try:
+                columns = json.loads(text)
+            except ValueError:
+                return None
+            if isinstance(columns, dict):
+                out.columns = {str(k): [str(c) for c in v] for k, v in columns.items() if isinstance(v, list)}
         elif kind in TABLES and isinstance(text, str):
             try:
                 values = json.loads(text)
