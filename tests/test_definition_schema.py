@@ -125,3 +125,14 @@ def test_the_schemas_column_types_are_the_codes():
 def test_a_placement_key_in_a_definition_that_extends_nothing_is_harmless(tmp_path):
     path = _broken(tmp_path, lambda t: t.replace('key = "explanation"\n  label = "説明"', 'key = "explanation"\n  after = "note"\n  label = "説明"', 1))
     assert load_survey(path).sheet("kpis").column("explanation").label == "説明"
+
+
+
+def test_an_example_of_a_column_dropped_since_is_left_out_not_refused(tmp_path):
+    """Next year's definition drops a column its inherited worked example still names: the
+    example is printed without it (an inherited table cannot lose a key), the rest loads."""
+    path = tmp_path / "next.toml"
+    path.write_text('extends = "renkei"\n[[sheet]]\nkey = "kpis"\n  [[sheet.column]]\n  key = "note"\n  drop = true\n',
+                    encoding="utf-8")
+    survey = load_survey(path)
+    assert "note" in survey.guide["examples"]["kpis"]["row"] and "note" not in {c.key for c in survey.sheet("kpis").columns}

@@ -17,6 +17,7 @@ from kpi_workbook.checking.check import check_workbook
 from kpi_workbook.consolidation.consolidate import consolidate
 from kpi_workbook.generation.fill import fill_workbook, update_workbook
 from kpi_workbook.generation.workbooks import generate
+from kpi_workbook.publishing.publish import publish
 from kpi_workbook.core.survey import load_survey
 from kpi_workbook.reading.last_round import load_last_round
 
@@ -217,6 +218,8 @@ def test_a_folder_written_before_keys_is_matched_by_label_and_was_carries_a_rela
     assert ("PREVIOUS_COLUMN_UNMATCHED", "kpis.csv", "備考") in unmatched
     regions, _ = last.regions()
     assert regions["R01"].rows["kpis"][0]["name"]  # the rest is carried
+    site = publish(base / "csv2", tmp_path / "site", previous=old, jobs=1)  # round 2's definition: from csv2 itself
+    assert (site / "changes.html").exists() and "kpi_issues.csv" in (site / "index.html").read_text(encoding="utf-8")
     said = (base / "round2-was.toml")
     said.write_text(ROUND2.replace('label = "事業の概要（目的・内容）"', 'label = "事業の概要（目的・内容）"\n  was = "事業の概要"')
                     .replace('label = "備考（補足説明）"', 'label = "備考（補足説明）"\n  was = ["remark", "備考"]'),

@@ -338,8 +338,6 @@ def _build(data: dict, source: str) -> Survey:
             if sheet.name in taken:
                 ctx.fail(f"sheet({sheet.key}).name", f"「{sheet.name}」は集計結果のシート名と重なります")
     guide = ctx.get(data, "guide", "", dict)
-    for key in ("sheet", "title", "lines"):
-        ctx.get(guide, key, "guide", None)
     return Survey(
         id=head["id"], version=str(head["version"]), name=head["name"], title=head["title"],
         regime=head["regime"], round=head["round"], author=head.get("author", ""), as_of=head.get("as_of", ""),

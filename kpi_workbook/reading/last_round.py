@@ -124,7 +124,15 @@ class LastRound:
             frames = load_round(self.folder, tables=tables)
         except KpiWorkbookError as exc:
             raise PreviousRoundError(str(exc)) from None
-        return {table: self._renamed(table, frame) for table, frame in frames.items()}
+        out = {}
+        for table, frame in frames.items():
+            frame = self._renamed(table, frame)
+            if table in self.names:  # this round's columns last round lacked: there, empty (never a KeyError)
+                wanted = [c.label + end for c in self.survey.sheet(table).columns
+                          for end in ("", self.survey.summary["typed_suffix"])]
+                frame = frame.assign(**{label: None for label in wanted if label not in frame.columns})
+            out[table] = frame
+        return out
 
     def _renamed(self, table: str, frame):
         names = self.names.get(table)
