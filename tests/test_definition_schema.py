@@ -136,3 +136,11 @@ def test_an_example_of_a_column_dropped_since_is_left_out_not_refused(tmp_path):
                     encoding="utf-8")
     survey = load_survey(path)
     assert "note" in survey.guide["examples"]["kpis"]["row"] and "note" not in {c.key for c in survey.sheet("kpis").columns}
+
+
+def test_a_column_named_as_the_tools_own_columns_is_refused(tmp_path):
+    for label in ("最新値", "達成率（%）", "出典（記入）"):
+        path = _broken(tmp_path, lambda t: t.replace('label = "備考"', f'label = "{label}"'))
+        with pytest.raises(DefinitionError) as caught:
+            load_survey(path)
+        assert "sheet(kpis).note.label" in str(caught.value) and label in str(caught.value)

@@ -19,12 +19,10 @@ from typing import Callable, NamedTuple, Sequence
 
 from ..checking.normalize import EMPTY
 from ..core import findings as F
-from ..core.csv_files import plain
+from ..core.csv_files import LATEST, LATEST_TIME, ROW_LABEL, plain
 
 SHEET, CSV, BOTH = "sheet", "csv", "both"
 PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
-ROW_LABEL = "行"  # the record CSVs' column of the row each record was typed on
-LATEST, LATEST_TIME = "最新値", "最新値の時点"  # kpis.csv's latest figure of a KPI and its time
 TYPED_ONLY = frozenset({"text", "longtext"})  # the sheet shows what was typed
 MODEL_TABLES = ("projects", "costs", "kpis", "actuals")  # shown by the summary's own sheets
 FIELD_TYPES = {"number": "number", "amount": "number", "percent": "number", "measure": "number",

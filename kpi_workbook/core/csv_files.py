@@ -26,6 +26,10 @@ _NUMBERLIKE = re.compile(r"[+-](?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|\+\d{1,3}(
 _WIDE_SIGNS = str.maketrans("＋－", "+-")
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
 TABLES = ("regions", "projects", "costs", "kpis", "actuals", "findings", "submissions")
+ROW_LABEL = "行"  # the record CSVs' column of the row each record was typed on
+LATEST, LATEST_TIME = "最新値", "最新値の時点"  # kpis.csv's latest figure of a KPI and its time
+# [summary.labels] of the columns the tool adds to kpis.csv and KPI一覧 (a KPI column may not take their names)
+KPI_LIST_LABELS = ("previous_latest", "change", "achievement", "progress", "findings")
 MAX_BYTES = 512 << 20  # the most a round's CSV (or its datapackage.json) may be read at; a national round's are ~70 MB
 
 

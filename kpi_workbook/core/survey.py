@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
+from .csv_files import KPI_LIST_LABELS, LATEST, LATEST_TIME, ROW_LABEL
 from .definition_schema import required, validate
 from .definition_source import DEFINITION_FILE, read_definition
 from .errors import DefinitionError
@@ -332,6 +333,7 @@ def _build(data: dict, source: str) -> Survey:
     _check_contract(ctx, sheets)
     meanings = _build_meanings(ctx, data["meanings"], sheets)
     summary = _build_summary(ctx, ctx.get(data, "summary", "", dict))
+    _check_own_names(ctx, sheets, summary)
     taken = set(summary["sheets"].values())
     for sheet in sheets:
         if sheet.kind == "form" or sheet.key not in CONTRACT:  # listed in the summary under its own name
@@ -389,6 +391,20 @@ def _build_rounds(ctx: _Ctx, table: dict, sheets: tuple) -> dict:
     if missing:
         ctx.fail("rounds.compared", f"KPIのシートに列 {', '.join(missing)} が必要です")
     return table
+
+
+def _check_own_names(ctx: _Ctx, sheets: tuple, summary: dict) -> None:
+    """A table's column may not take the name of a column the tool adds to its CSV and list
+    (圏域コード, 行, 最新値…), nor end as a column's as-typed twin does: the CSV would have two."""
+    every = {ROW_LABEL, summary["labels"]["region_code"], summary["labels"]["region_name"]}
+    kpis = every | {LATEST, LATEST_TIME, *(summary["labels"][key] for key in KPI_LIST_LABELS)}
+    suffix = summary["typed_suffix"]
+    for sheet in sheets:
+        own = kpis if sheet.key == "kpis" else every
+        for column in sheet.columns if sheet.kind == "table" else ():
+            if column.label in own or (suffix and column.label.endswith(suffix)):
+                ctx.fail(f"sheet({sheet.key}).{column.key}.label",
+                         f"「{column.label}」は集計結果の表でツールが使う列名（または「{suffix}」で終わる名前）のため使えません")
 
 
 def _build_meanings(ctx: _Ctx, table: dict, sheets: tuple) -> dict:
