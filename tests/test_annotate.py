@@ -167,3 +167,69 @@ def test_a_copy_past_its_time_is_a_warning_not_the_clerks_error(generated, tmp_p
     assert len(failed) == 1 and failed[0].severity == "warning" and "時間内に終わりませんでした" in failed[0].message
     assert [f.code for f in result.findings if f.code != "ANNOTATE_FAILED"] == before
     assert not result.annotated and not list((tmp_path / "out").glob("*.xlsx"))
+
+
+def _package_problems(path) -> list:
+    """Every relationship target and content-type part of an .xlsx present: what Excel
+    checks before it offers to repair a file."""
+    import posixpath
+    archive = zipfile.ZipFile(path)
+    names, out = set(archive.namelist()), []
+    for part in re.findall(r'PartName="/([^"]+)"', archive.read("[Content_Types].xml").decode()):
+        if part not in names:
+            out.append(("content type of a missing part", part))
+    for rels in (n for n in names if n.endswith(".rels")):
+        base = posixpath.dirname(posixpath.dirname(rels))
+        for rel in re.findall(r"<Relationship [^>]*>", archive.read(rels).decode()):
+            target = re.search(r'Target="([^"]+)"', rel).group(1)
+            if 'TargetMode="External"' in rel:
+                continue
+            part = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+            if part not in names:
+                out.append((rels, target))
+    return out
+
+
+def _with_external_link(source, target):
+    """*source* with an external link (another workbook's cell) in a formula, as Excel writes it."""
+    ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
+                                    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", f'<Relationship Id="rIdX1" Type="{ns}/externalLink" '
+                                    f'Target="externalLinks/externalLink1.xml"/></Relationships>'.encode())
+            elif item.filename == "xl/workbook.xml":
+                data = re.sub(rb"(</sheets>)", b'\\1<externalReferences><externalReference r:id="rIdX1"/>'
+                              b"</externalReferences>", data, count=1)
+            zout.writestr(item, data)
+        zout.writestr("xl/externalLinks/externalLink1.xml",
+                      '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                      f'xmlns:r="{ns}"><externalBook r:id="rId1"><sheetNames><sheetName val="集計"/></sheetNames>'
+                      '<sheetDataSet><sheetData sheetId="0"/></sheetDataSet></externalBook></externalLink>')
+        zout.writestr("xl/externalLinks/_rels/externalLink1.xml.rels",
+                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      f'<Relationship Id="rId1" Type="{ns}/externalLinkPath" Target="file:///C:/集計/前回.xlsx" '
+                      'TargetMode="External"/></Relationships>')
+    return target
+
+
+def test_a_copy_keeps_external_links_whole_and_the_clerks_own_comments(generated, tmp_path):
+    from openpyxl.comments import Comment
+    filled = fill_workbook(generated["R01"], ANSWERS, tmp_path / "filled.xlsx")
+    book = openpyxl.load_workbook(filled)
+    flagged = check_files([filled])[0]
+    finding = next(f for f in flagged.findings if f.sheet and f.cell)
+    book[finding.sheet][finding.cell].comment = Comment("担当課に確認中です。", "記入者")
+    book["事業"]["Z1"] = "='[前回.xlsx]集計'!A1"
+    book.save(tmp_path / "commented.xlsx")
+    source = _with_external_link(tmp_path / "commented.xlsx", tmp_path / "R01.xlsx")
+    result = check_and_annotate([source], tmp_path / "out")[0]
+    copy = result.annotated
+    assert _package_problems(copy) == []
+    assert any("externalLink" in name for name in zipfile.ZipFile(copy).namelist())  # kept whole, not dangling
+    note = openpyxl.load_workbook(copy)[finding.sheet][finding.cell].comment.text
+    assert note.startswith("担当課に確認中です。") and finding.message in note

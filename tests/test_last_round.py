@@ -61,13 +61,7 @@ def test_a_folder_that_is_not_last_rounds_is_refused_by_name(last_round, renkei,
 
 def test_a_row_that_cannot_be_carried_is_a_finding_and_the_rest_are(last_round, renkei, tmp_path):
     folder, _ = last_round
-    edited = tmp_path / "edited"
-    shutil.copytree(folder, edited)
-    lines = (folder / "kpis.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    header = lines[0].rstrip("\r\n").split(",")
-    cells = lines[1].rstrip("\r\n").split(",")
-    cells[header.index("KPI番号（記入）")] = ""
-    (edited / "kpis.csv").write_text("".join([lines[0], ",".join(cells) + "\r\n", *lines[2:]]), encoding="utf-8-sig")
+    edited, lines, _ = _first_kpi_edited(folder, tmp_path / "edited", "KPI番号（記入）", "")
     regions, findings = read_previous(edited, renkei)
     assert [(f.code, f.row) for f in findings] == [("PREVIOUS_ROW_INVALID", 2)]
     assert sum(len(r.rows.get("kpis", [])) for r in regions.values()) == len(lines) - 2
@@ -83,3 +77,50 @@ def test_last_rounds_explanations_are_not_carried(renkei):
     start = carried(last, renkei)
     assert start["kpis"] == [{"kpi_no": "K1", "review": "継続"}]  # 廃止 left out; 説明 not carried
     assert start["actuals"] == [{"kpi_no": "K1", "time": "R2", "value": "3"}]
+
+
+def test_long_texts_travel_whole_in_the_hidden_sheet_and_a_cut_entry_cell_is_said(last_round, renkei, tmp_path):
+    """A region whose records pass Excel's cell limit: last round's values still reach check
+    whole (split across cells), and the entry cell cut to the limit is a finding."""
+    from kpi_workbook.generation.workbooks import generate
+    from kpi_workbook.reading.last_round import MAX_CELL
+
+    from .conftest import FIXED_NOW, SAMPLES
+    folder, _ = last_round
+    name = "指" * 40_000
+    edited, _, region = _first_kpi_edited(folder, tmp_path / "long", "指標名（記入）", name)
+    made = generate(SAMPLES / "roster.csv", renkei, tmp_path / "out", previous=edited, now=FIXED_NOW,
+                    round_="令和9年度調査")
+    long = [f for f in made.findings if f.code == "PREVIOUS_TEXT_TOO_LONG"]
+    assert len(long) == 1 and "40,000" in long[0].message and "指標名" in long[0].message
+    book = next(p for p in made.written if p.name.startswith(region))
+    hidden = openpyxl.load_workbook(book)[previous.SHEET]
+    carried = previous.parse_sheet([[c.value for c in row] for row in hidden.iter_rows()])
+    assert name in {r.get("name") for r in carried.rows["kpis"]}  # whole, across cells
+    entry = check_workbook(book, round_="令和9年度調査")
+    assert max(len(r.values["name"].typed) for r in entry.records["kpis"]) == MAX_CELL
+
+
+def test_a_prev_csv_in_another_encoding_is_named_not_an_internal_error(last_round, tmp_path):
+    from .conftest import SAMPLES, run_console
+    folder, _ = last_round
+    for encoding in ("cp932", "utf-16"):
+        edited = tmp_path / encoding
+        shutil.copytree(folder, edited)
+        text = (folder / "kpis.csv").read_text(encoding="utf-8-sig")
+        (edited / "kpis.csv").write_text(text, encoding=encoding)
+        done = run_console("generate", "--roster", SAMPLES / "roster.csv", "--out", tmp_path / f"out-{encoding}",
+                           "--previous", edited)
+        assert done.returncode == 2 and "kpis.csv" in done.stderr and "内部エラー" not in done.stderr, done.stderr
+
+
+def _first_kpi_edited(folder, edited, column: str, value: str):
+    """A copy of last round's CSV folder whose first KPI has *value* in *column*: (the copy,
+    kpis.csv's lines as they were, that KPI's region code)."""
+    shutil.copytree(folder, edited)
+    lines = (folder / "kpis.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    cells = lines[1].rstrip("\r\n").split(",")
+    cells[header.index(column)] = value
+    (edited / "kpis.csv").write_text("".join([lines[0], ",".join(cells) + "\r\n", *lines[2:]]), encoding="utf-8-sig")
+    return edited, lines, cells[header.index("圏域コード")]

@@ -117,3 +117,30 @@ def test_previous_over_a_folder_with_no_usable_return_is_the_usual_report(last_r
                        "--previous", folder, "--csv", tmp_path / "csv")
     assert done.returncode == 1, done.stderr
     assert "内部エラー" not in done.stderr and (tmp_path / "csv" / "revisions.csv").exists()
+
+
+def test_a_previous_round_sharing_no_kpi_compares_as_all_new_and_all_abolished(last_round, tmp_path):
+    import csv
+    import shutil
+
+    from .conftest import SAMPLES, run_console
+    folder, books = last_round
+    renumbered = tmp_path / "prev"
+    shutil.copytree(folder, renumbered)
+    for name in ("kpis.csv", "actuals.csv"):
+        with open(folder / name, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        for row in rows[1:]:
+            row[:] = [("X" + v[1:]) if v.startswith("K0") else v for v in row]
+        with open(renumbered / name, "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    shutil.copyfile(books["R07"], returns / books["R07"].name)
+    done = run_console("consolidate", returns, "--roster", SAMPLES / "roster.csv", "-o", tmp_path / "s.xlsx",
+                       "--csv", tmp_path / "csv", "--previous", renumbered, "--round", "令和9年度調査")
+    assert done.returncode == 1 and "内部エラー" not in done.stderr, done.stderr
+    kinds = {r["見直し区分"] for r in csv.DictReader(open(tmp_path / "csv" / "revisions.csv", encoding="utf-8-sig"))}
+    assert kinds == {"新規", "廃止"}
+    site = run_console("publish", tmp_path / "csv", "--out", tmp_path / "site", "--previous", renumbered)
+    assert site.returncode == 0 and (tmp_path / "site" / "changes.html").exists(), site.stderr

@@ -82,9 +82,9 @@ def test_a_hostile_or_broken_package_is_a_clear_error(tmp_path, package):
 def test_a_csv_too_large_is_refused_unread(tables, tmp_path, monkeypatch):
     import shutil
 
-    import kpi_workbook.reading.round_frames as analysis
+    import kpi_workbook.core.csv_files as csv_files
     shutil.copytree(tables[1], tmp_path / "csv")
-    monkeypatch.setattr(analysis, "MAX_BYTES", 1000)  # kpis.csv is larger
+    monkeypatch.setattr(csv_files, "MAX_BYTES", 1000)  # kpis.csv is larger
     with pytest.raises(KpiWorkbookError, match="大きすぎます"):
         load_round(tmp_path / "csv")
 

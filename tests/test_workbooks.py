@@ -238,3 +238,25 @@ def test_a_roster_without_a_region_of_the_survey_writes_nothing_and_says_so(tmp_
     result = generate(roster, "renkei", tmp_path / "out", now=FIXED_NOW)
     assert result.written == [] and [f.code for f in result.findings] == ["ROSTER_EMPTY"]
     assert not (tmp_path / "out").exists()
+
+
+def test_generate_never_writes_through_a_link(tmp_path):
+    """A region's file that is a link (to another region's workbook, or anywhere): that
+    region is refused with a message, the link and its target stay as they were."""
+    import os
+
+    import pytest
+
+    from kpi_workbook.generation.workbooks import generate
+
+    from .conftest import SAMPLES
+    if not hasattr(os, "symlink") or os.name == "nt":
+        pytest.skip("symbolic links")
+    out = tmp_path / "out"
+    first = generate(SAMPLES / "roster.csv", "renkei", out).written
+    first[0].unlink()
+    first[0].symlink_to(first[1])
+    again = generate(SAMPLES / "roster.csv", "renkei", out, force=True)
+    refused = [f for f in again.findings if f.code == "OUTPUT_REFUSED"]
+    assert len(refused) == 1 and "リンク" in refused[0].message
+    assert first[0].is_symlink() and os.readlink(first[0]) == str(first[1]) and len(again.written) == len(first) - 1

@@ -128,7 +128,7 @@ def _editable_copy(result):
     if _editable(result):
         with warnings.catch_warnings():  # "Data Validation extension ... will be removed":
             warnings.simplefilter("ignore", UserWarning)  # put back just below
-            book = openpyxl.load_workbook(source, keep_vba=False, keep_links=False)
+            book = openpyxl.load_workbook(source, keep_vba=False, keep_links=True)  # links kept whole, never dangling
         _restore_x14_validations(source, book)
         return book, None
     return _rebuilt(result)
@@ -212,8 +212,11 @@ def _mark_cells(book, findings) -> None:
         cell = book[sheet][ref]
         cell.fill = PatternFill("solid", start_color=FILLS[items[0].severity], end_color=FILLS[items[0].severity])
         text = "\n".join(f"【{F.SEVERITY_LABELS[f.severity]}】{f.message}" for f in items)
+        own = cell.comment.text.strip() if cell.comment is not None and cell.comment.text else ""
+        if own:  # the clerk's own note stays first; the findings are added beside it
+            text = f"{own}\n――――\n{text}"
         comment = Comment(text, "kpi-workbook")
-        comment.width, comment.height = 320, 40 + 40 * len(items)
+        comment.width, comment.height = 320, 40 + 40 * (len(items) + own.count("\n") + bool(own))
         cell.comment = comment
 
 

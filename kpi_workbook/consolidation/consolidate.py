@@ -27,7 +27,7 @@ from ..core.csv_files import TABLES
 from ..core.definition_source import DEFINITION_FILE
 from ..core.filenames import region_filename
 from ..core.kinds import Status
-from ..core.outputs import refuse_inputs, writable
+from ..core.outputs import refuse_inputs, writable, write_failures
 from ..reading.last_round import load_last_round
 from ..reading.roster import read_roster, regions_for
 from . import scratch
@@ -73,7 +73,8 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                totals=Totals(), csv_dir=Path(csv_dir) if csv_dir else None,
                                migrated=sum(1 for f in left_out if f.code == "ROSTER_MIGRATED"),
                                previous=last_round, chosen=chosen)
-    with tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, scratch.session():
+    with write_failures("集計結果"), tempfile.TemporaryDirectory(prefix="kpi-workbook-") as scratch_dir, \
+            scratch.session():
         modified = {str(p): workbook_modified(p) for p in files}  # str: compact
         ordered = [str(p) for p in files]
         del files

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import itertools
 import os
 import shutil
@@ -19,6 +20,8 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from xlsxwriter.exceptions import FileCreateError
 
 from ..core.atomic import Pending
 from ..core.csv_files import CsvExport
@@ -115,10 +118,13 @@ class SummaryFile:
         self.result.output = self.output
 
     def discard(self) -> None:
+        """Leave no trace, whatever fails on the way (the disk may be full): each step runs."""
         if self.export:
-            self.export.abort()
+            with contextlib.suppress(OSError):
+                self.export.abort()
         if hasattr(self, "pending"):
-            self.pending.abort()
+            with contextlib.suppress(OSError):
+                self.pending.abort()
         for sheet in self.book.worksheets() if hasattr(self, "book") else ():
             with contextlib.suppress(Exception):  # so that the folder can go, on Windows too
                 sheet.fh.close()
@@ -129,9 +135,15 @@ class SummaryFile:
     def _guard(self, func, *args):
         try:
             return func(*args)
-        except OSError as exc:
+        except (OSError, FileCreateError) as exc:  # xlsxwriter wraps the OSError of its close
             self.discard()
-            raise OutputError(f"集計結果を書き出せません：{exc.filename or self.output}（{exc.strerror or exc}）") from exc
+            cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args and isinstance(exc.args[0], OSError) \
+                else exc
+            if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                raise OutputError(f"集計結果を書き出せません：{self.output}（ディスクの空きがありません）。"
+                                  "書きかけのファイルは残していません（入力は変えていません）。") from None
+            raise OutputError(f"集計結果を書き出せません：{getattr(cause, 'filename', None) or self.output}"
+                              f"（{getattr(cause, 'strerror', None) or cause}）") from exc
         except BaseException:
             self.discard()
             raise

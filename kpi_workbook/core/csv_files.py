@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
+import stat
 import datetime as dt
 import io
 import json
@@ -18,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .atomic import TMP_PREFIX, atomic_path
+from .errors import KpiWorkbookError
 from .values import Time
 
 # After a leading sign, what stays as typed: a plain number (-5, -1,084, +0.5, -5%) or a
@@ -31,6 +34,53 @@ LATEST, LATEST_TIME = "最新値", "最新値の時点"  # kpis.csv's latest fig
 # [summary.labels] of the columns the tool adds to kpis.csv and KPI一覧 (a KPI column may not take their names)
 KPI_LIST_LABELS = ("previous_latest", "change", "achievement", "progress", "findings")
 MAX_BYTES = 512 << 20  # the most a round's CSV (or its datapackage.json) may be read at; a national round's are ~70 MB
+
+
+MAX_JSON_BYTES = 64 << 20  # a round's datapackage.json (a national round's is well under 1 MB)
+
+
+def round_file(folder, name: str, limit: int | None = None) -> Path:
+    """``folder / name`` when it is a regular file inside *folder* of at most *limit* bytes;
+    else KpiWorkbookError naming it.  Checked without opening it: a FIFO or a device is never
+    read, and a link that leaves the folder is never followed."""
+    folder, limit = Path(folder), MAX_BYTES if limit is None else limit
+    path = folder / name
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            real = path.resolve()
+            if folder.resolve() not in real.parents:
+                raise KpiWorkbookError(f"{path}: フォルダの外を指すリンクです。集計結果のフォルダの中のファイルだけを使います。")
+            info = os.stat(real)
+    except OSError as exc:
+        raise KpiWorkbookError(f"{path}: 読み込めません（{exc.strerror}）。") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise KpiWorkbookError(f"{path}: 通常のファイルではありません（FIFO・デバイスなどは読みません）。")
+    if info.st_size > limit:
+        raise KpiWorkbookError(f"{path}: 大きすぎます（{info.st_size:,} バイト、上限 {limit:,} バイト）。")
+    return path
+
+
+def read_package(folder) -> dict:
+    """A round's datapackage.json: a regular file, bounded in size and nesting, a JSON object."""
+    path = round_file(folder, "datapackage.json", MAX_JSON_BYTES)
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise KpiWorkbookError(f"{path}: 読み込めません（{getattr(exc, 'strerror', None) or str(exc)[:200]}）。"
+                               "consolidate --csv で書き出したフォルダを指定してください。") from None
+    if not isinstance(package, dict) or not isinstance(package.get("resources", []), list) or not all(
+            isinstance(r, dict) for r in package.get("resources", [])):
+        raise KpiWorkbookError(f"{path}: consolidate --csv で書き出したフォルダの記述ではありません。")
+    for key in ("name", "title", "round", "version", "created"):
+        if not isinstance(package.get(key, ""), str):
+            raise KpiWorkbookError(f"{path}: {key} が文字列ではありません。")
+    for key in ("licenses", "contributors"):
+        if not isinstance(package.get(key, []), list) or not all(isinstance(x, dict) for x in package.get(key, [])):
+            raise KpiWorkbookError(f"{path}: {key} がテーブルの配列ではありません。")
+    if not isinstance(package.get("overview", {}), dict):
+        raise KpiWorkbookError(f"{path}: overview がテーブルではありません。")
+    return package
 
 
 _RISKY_FIELD = re.compile("\x1f[=@\t\r\x00+\\-＝＠＋－]")  # after a separator: a field neutralize looks at
@@ -164,7 +214,10 @@ class CsvExport:
 
     def abort(self) -> None:
         for table, handle in self._files.items():
-            handle.close()
+            try:
+                handle.close()
+            except OSError:  # its buffer could not be flushed (the disk full): the file goes anyway
+                pass
             try:
                 self._contexts[table].__exit__(RuntimeError, RuntimeError("aborted"), None)
             except RuntimeError:

@@ -8,6 +8,8 @@ written, so a long run never fails at its end.  Paths are compared resolved (lin
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -71,3 +73,23 @@ class Claimed:
                 self.taken.add(_key(target))
                 return target
             variant += 1
+
+
+@contextlib.contextmanager
+def write_failures(what: str, kept: str = "", place=None):
+    """A failed write (the disk full, a quota, a read-only or failing disk) inside the block
+    becomes :class:`OutputError` naming the place (*place*, else the file), what was kept,
+    and that no half-written output is left (every output is written atomically) and no
+    input was changed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        reason = "ディスクの空きがありません" if exc.errno in _FULL else (exc.strerror or str(exc))
+        raise OutputError(f"{what}を書き出せません：{place or exc.filename or ''}（{reason}）。書きかけのファイルは残していません"
+                          f"（入力は変えていません{'。' + kept if kept else ''}）。") from None
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # no room left (a disk, a quota)
+_WRITE_ERRNOS = _FULL | {errno.EROFS, errno.EFBIG, errno.EIO}  # what only a write meets

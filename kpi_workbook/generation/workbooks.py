@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import __version__
@@ -20,12 +21,13 @@ from ..core import meta_sheet as metadata
 from ..core.atomic import atomic_path
 from ..core.filenames import inside, region_filename
 from ..core.isolate import die_with_parent
-from ..core.outputs import refuse_inputs, writable
+from ..core.errors import OutputError
+from ..core.outputs import refuse_inputs, writable, write_failures
 from ..core.reference import workers
 from ..core.row_heights import row_height
 from ..core.survey import COST_PARTS, Survey, load_survey
 from ..reading.last_round import SHEET as PREVIOUS_SHEET
-from ..reading.last_round import carried, read_previous, sheet_rows
+from ..reading.last_round import MAX_CELL, carried, read_previous, sheet_rows
 from ..reading.roster import Region, read_roster, regions_for
 from ..xlsx.fast_writer import FormulaBook
 
@@ -70,7 +72,12 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
     todo: list[tuple] = []  # (region, target, last round's carried values)
     for region in regions:
-        target = inside(out, region_filename(region.code, region.name))
+        try:
+            target = inside(out, region_filename(region.code, region.name))
+        except OutputError as exc:  # a link where the workbook goes: that region is skipped, said
+            result.findings.append(F.make("OUTPUT_REFUSED", file=region_filename(region.code, region.name),
+                                          value=str(exc)))
+            continue
         refuse_inputs([target], inputs=[roster])  # even with --force
         if target.exists() and not force:
             result.findings.append(F.make("OUTPUT_EXISTS", file=target.name, value=target.name))
@@ -79,6 +86,11 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
         else:
             todo.append((region, target, last_round.get(region.code)))
     options: dict = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
+    with write_failures("調査票", kept="書き終えた調査票はそのまま残っています"):
+        return _write_all(survey, todo, options, result, jobs, progress)
+
+
+def _write_all(survey, todo: list, options: dict, result: GenerateResult, jobs, progress) -> GenerateResult:
     jobs = workers(jobs)
     if jobs == 1 or len(todo) < PARALLEL_FROM:
         for region, target, before in todo:
@@ -97,6 +109,7 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
     return result
 
 
+CARRIED_MARGIN = 20  # empty entry rows kept below last round's records when they fill the sheet
 PARALLEL_FROM = 50  # fewer workbooks than this are written in-process (a pool costs ~0.1 s)
 
 
@@ -114,7 +127,10 @@ def write_workbook(survey: Survey, region: Region, target, *, password=None, sec
         book = FormulaBook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                 "strings_to_urls": False, "in_memory": True})
         _Builder(book, survey, region, password, previous).build(now, secret)
-        book.close()
+        try:
+            book.close()
+        except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError (the disk full...)
+            raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
     return Path(target)
 
 
@@ -310,7 +326,9 @@ class _Builder:
     # ----------------------------------------------------------------- table sheet
     def write_table(self, sheet, ws) -> None:
         cols = sheet.columns
-        last_row = FIRST_ROW + sheet.rows - 1
+        carried = self.carried.get(sheet.key, [])
+        rows = max(sheet.rows, len(carried) + CARRIED_MARGIN) if carried else sheet.rows  # every carried record fits
+        last_row = FIRST_ROW + rows - 1
         ws.write_string(TITLE_ROW, 0, sheet.title, self.fmt("title"))
         ws.write_string(NOTE_ROW, 0, self.survey.required_legend, self.fmt("note"))
         ws.set_row(TITLE_ROW, 24)
@@ -331,10 +349,10 @@ class _Builder:
                               {"type": "formula", "criteria": "=TRUE", "format": self.fmt("grid")})
         ws.freeze_panes(FIRST_ROW, 1)
         ws.repeat_rows(HEADER_ROW)
-        for r, values in enumerate(self.carried.get(sheet.key, [])[:sheet.rows], start=FIRST_ROW):
+        for r, values in enumerate(carried, start=FIRST_ROW):
             for c, col in enumerate(cols):  # last round's records, as typed, for the clerk to update
-                if values.get(col.key):
-                    ws.write_string(r, c, values[col.key], self.entry_fmt(col))
+                if values.get(col.key):  # (a text past Excel's cell limit was said at read: see last_round)
+                    ws.write_string(r, c, values[col.key][:MAX_CELL], self.entry_fmt(col))
         self.protect(ws)
 
     def mark_missing(self, ws, c: int, last_row: int, width: int) -> None:

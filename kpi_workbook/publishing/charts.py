@@ -24,6 +24,7 @@ def _pyplot():
     import matplotlib
     matplotlib.use("Agg")
     matplotlib.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "svg.hashsalt": "kpi-workbook",
+                                "text.parse_math": False, "text.usetex": False,  # a unit's "$" is text, never TeX
                                 "font.sans-serif": ["Noto Sans CJK JP", "Yu Gothic", "Meiryo", "Hiragino Sans",
                                                     "DejaVu Sans"]})
     import matplotlib.pyplot as plt

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -21,19 +20,20 @@ from pathlib import Path
 from ..consolidation.round_comparison import compare_rounds, per_region, read_table
 from ..consolidation.summary_sheets import revisions_sentence
 from ..consolidation.table_specs import LATEST, LATEST_TIME
+from ..core.csv_files import read_package
 from ..core.errors import KpiWorkbookError
-from ..core.outputs import refuse_replacing, writable
+from ..core.filenames import inside, portable_names
+from ..core.shown_text import visible
+from ..core.outputs import writable, write_failures
 from ..core.survey import find_definition, load_survey
 from ..reading.last_round import LastRound, load_last_round
 from ..reading.round_frames import load_round
 from .charts import bar_chart, region_charts
+from .site_folder import PublishError, check_target, new_folder, publish_data, published_resources, put_in_place
 
 SITE = Path(__file__).resolve().parent / "templates"
+MAX_DIGITS = 30  # a figure with more digits than this is shown as written (never expanded digit by digit)
 TABLES = ("regions", "projects", "kpis", "actuals")
-
-
-class PublishError(KpiWorkbookError):
-    """The CSV folder or the site folder cannot be used."""
 
 
 def publish(csv_dir, out, survey=None, force: bool = False, previous=None, jobs: int | None = None,
@@ -44,24 +44,20 @@ def publish(csv_dir, out, survey=None, force: bool = False, previous=None, jobs:
     and version), among the installed ones and those in the folder *definitions*."""
     folder, out = Path(csv_dir), Path(out)
     definition = _definition(folder, survey, definitions)
-    refuse_replacing(out, [folder, *([Path(previous)] if previous else [])])
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise PublishError(f"出力先「{out}」は空ではありません。置き換えるには --force を指定してください。")
+    check_target(out, force, [folder, *([Path(previous)] if previous else [])])
     writable(out.parent)  # before anything is read: a long run never fails at its end
     package, frames = _round(folder, definition)
     before = load_last_round(previous, definition) if previous else None
     data = site_data(frames, definition, package)
     if before:
         data["comparison"] = comparison_data(folder, before, data, definition)
-    work = Path(tempfile.mkdtemp(prefix=".kpi-workbook-site-", dir=out.parent))
-    try:
-        _write_site(work, folder, data, definition, jobs, progress)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        work.rename(out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    with write_failures("ウェブ報告", kept="出力先は元のままです", place=out):
+        work = new_folder(out)
+        try:
+            _write_site(work, folder, data, definition, package, jobs, progress)
+            put_in_place(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return out
 
 
@@ -82,13 +78,9 @@ def _definition(folder: Path, survey, definitions):
 
 def _package(folder: Path) -> dict:
     try:
-        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise PublishError(f"{folder / 'datapackage.json'}: 読み込めません（{getattr(exc, 'strerror', None) or exc}）。"
-                           "consolidate --csv で書き出したフォルダを指定してください。") from None
-    if not isinstance(package, dict):
-        raise PublishError(f"{folder / 'datapackage.json'}: consolidate --csv で書き出したフォルダの記述ではありません。")
-    return package
+        return read_package(folder)
+    except KpiWorkbookError as exc:
+        raise PublishError(str(exc)) from None
 
 
 def _round(folder: Path, survey) -> tuple:
@@ -97,6 +89,7 @@ def _round(folder: Path, survey) -> tuple:
     if package.get("name") != survey.id:
         title = package.get("title") or package.get("name")
         raise PublishError(f"{folder / 'datapackage.json'}: 別の調査（{title}）の集計結果です。--survey を確かめてください。")
+    package = dict(package, resources=published_resources(folder, package, survey))  # only the tool's tables
     frames = load_round(folder, tables=TABLES)
     missing = [t for t in TABLES if t not in frames]
     if missing:
@@ -104,22 +97,23 @@ def _round(folder: Path, survey) -> tuple:
     return package, frames
 
 
-def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) -> None:
+def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, jobs, progress) -> None:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True, finalize=visible,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = number_text
+    region_page, leaf_page = _page_names([r["code"] for r in data["regions"]]), _page_names(data["leaf_codes"])
+    env.filters["region_page"], env.filters["leaf_page"] = region_page, leaf_page
     env.filters["pct"] = lambda value: "" if value is None or value != value else f"{float(value):.1f}%"
-    for sub in ("regions", "leaves", "data"):
+    for sub in ("regions", "leaves"):
         (work / sub).mkdir()
     for name in ("site.css", "site.js"):
         shutil.copyfile(SITE / name, work / name)
-    for path in sorted(folder.glob("*.csv")) + [folder / "datapackage.json"]:
-        shutil.copyfile(path, work / "data" / path.name)
+    publish_data(folder, work / "data", package, survey)
     common = {"survey": survey, "round": data["round"], "L": survey.summary["labels"], "data": data}
     leaves = data["leaves"]
-    chart = bar_chart([leaf["code"] for leaf in leaves], [leaf["regions"] for leaf in leaves],
+    chart = bar_chart([visible(leaf["code"]) for leaf in leaves], [leaf["regions"] for leaf in leaves],
                       survey.summary["labels"]["set_regions"])
 
     total, done = 2 + ("comparison" in data) + len(leaves) + len(data["regions"]), [0]
@@ -127,7 +121,8 @@ def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) ->
     def page(path: str, template: str, **context) -> None:
         stream = env.get_template(template).stream(**common, **context)  # in pieces: kpis.html is large
         stream.enable_buffering(512)
-        with open(work / path, "w", encoding="utf-8", newline="\n") as fh:
+        folder_name, _, name = path.rpartition("/")
+        with open(inside(work / folder_name, name), "w", encoding="utf-8", newline="\n") as fh:
             stream.dump(fh)  # type: ignore[arg-type]  # a text file: jinja2 writes str to it
         done[0] += 1
         if progress:
@@ -138,11 +133,18 @@ def _write_site(work: Path, folder: Path, data: dict, survey, jobs, progress) ->
     if "comparison" in data:
         page("changes.html", "changes.html", up="")
     for leaf in leaves:
-        page(f"leaves/{leaf['code']}.html", "leaf.html", leaf=leaf, up="../")
-    series = [[(f"{k['no']}（{k['unit']}）" if k["unit"] else k["no"], r["series"].get(k["no"], []))
+        page(f"leaves/{leaf_page(leaf['code'])}.html", "leaf.html", leaf=leaf, up="../")
+    series = [[(visible(f"{k['no']}（{k['unit']}）" if k["unit"] else str(k["no"])), r["series"].get(k["no"], []))
                for k in r["kpis"]] for r in data["regions"]]
     for region, svg in zip(data["regions"], region_charts(series, jobs)):
-        page(f"regions/{region['code']}.html", "region.html", region=region, chart=svg, up="../")
+        page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, chart=svg, up="../")
+
+
+def _page_names(codes):
+    """code -> its page's file name (without .html): :func:`~kpi_workbook.core.filenames.portable_names`
+    of the codes the site has pages for; any other code (a link to a page not made) the same way."""
+    names = portable_names(sorted(codes))
+    return lambda code: names.get(code) or portable_names([str(code)])[str(code)]
 
 
 def number_text(value, unit: str = "") -> str:
@@ -153,8 +155,8 @@ def number_text(value, unit: str = "") -> str:
         number = Decimal(str(value).strip()) if str(value).strip() else None
     except ArithmeticError:  # a text (令和5年度): as it is
         return str(value)
-    if number is None or not number.is_finite():
-        return str(value)
+    if number is None or not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+        return str(value)  # 1e999999999 is shown as written, never expanded
     text = f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
     return f"{text}{unit or ''}"
 
@@ -169,6 +171,8 @@ def site_data(frames: dict, survey, package: dict) -> dict:
     L, taxonomy = survey.summary["labels"], survey.taxonomy
     code = L["region_code"]
     regions_frame = frames["regions"]
+    _unique(regions_frame, [code], "regions.csv")
+    _unique(frames["kpis"], [code, survey.sheet("kpis").column("kpi_no").label], "kpis.csv")
     names = dict(zip(regions_frame[code], regions_frame[L["region_name"]]))
     col = _kpi_labels(survey)
     rows = [_kpi(r, col, code, names, L) for r in _records(frames["kpis"])]
@@ -190,14 +194,27 @@ def site_data(frames: dict, survey, package: dict) -> dict:
                for r in _records(regions_frame)]
     overview = package.get("overview") or {}
     with_kpi = len(by_region)
-    headline = overview.get("headline") or survey.summary["headline"].format(
-        regime=survey.regime, regions=len(names), excluded="", with_kpi=with_kpi)
+    headline = overview.get("headline") if isinstance(overview.get("headline"), str) else ""
+    headline = headline or survey.summary["headline"].format(regime=survey.regime, regions=len(names), excluded="",
+                                                             with_kpi=with_kpi)
+    figures = [f for f in overview.get("figures") or [] if isinstance(f, dict) and isinstance(f.get("label"), str)] \
+        if isinstance(overview.get("figures"), list) else []  # 概要 as written; anything else is left out
     return {"round": package.get("round", survey.round), "regions": regions, "kpis": rows, "leaves": leaves,
             "leaf_codes": {leaf["code"] for leaf in leaves}, "leaf_by_code": {leaf["code"]: leaf for leaf in leaves},
-            "headline": headline, "figures": overview.get("figures", []), "revisions_sentence": "",
+            "headline": headline, "figures": figures, "revisions_sentence": "",
             "roles": [n for n in taxonomy.nodes if not n.parent], "with_kpi": with_kpi,
             "resources": package.get("resources", []), "licenses": package.get("licenses", []),
             "created": package.get("created", ""), "names": names}
+
+
+def _unique(frame, columns: list, name: str) -> None:
+    """A round's table whose key repeats (two regions of one code) is refused by name: one
+    page would show two regions."""
+    repeated = frame[frame.duplicated(columns, keep=False)]
+    if len(repeated):
+        first = "・".join(str(v) for v in repeated.iloc[0][columns])
+        raise PublishError(f"{name}: 「{'・'.join(columns)}」が重複しています（{first} など{len(repeated)}行）。"
+                           "集計結果のCSVを確認してください。")
 
 
 def _projects(projects, survey, code: str) -> dict:

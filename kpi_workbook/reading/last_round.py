@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import findings as F
-from ..core.csv_files import MAX_BYTES, unneutralize
+from ..core.csv_files import read_package, round_file, unneutralize
 from ..core.errors import KpiWorkbookError
 from ..core.survey import Survey
 from .round_frames import load_round
 
 SHEET = "_previous"  # the hidden sheet of last round's values
+MAX_CELL = 32_767  # characters an Excel cell holds
+CHUNK = 16_000  # characters of a record's JSON a hidden cell takes (in UTF-16 units too: under MAX_CELL)
 TABLES = ("projects", "kpis", "actuals")  # what a new round starts from (costs are each year's own)
 KEYS = {"projects": "project_code", "kpis": "kpi_no", "actuals": "kpi_no"}
 
@@ -99,6 +101,9 @@ class LastRound:
                 if not code or not values.get(KEYS[table]):
                     findings.append(F.make("PREVIOUS_ROW_INVALID", file=path.name, row=line, line=line))
                     continue
+                findings += [F.make("PREVIOUS_TEXT_TOO_LONG", file=path.name, row=line, line=line, value=code,
+                                    label=self.survey.sheet(table).column(key).label, length=f"{len(text):,}",
+                                    limit=f"{MAX_CELL:,}") for key, text in values.items() if len(text) > MAX_CELL]
                 region = out.setdefault(code, RegionPrevious(self.round))
                 region.rows.setdefault(table, []).append(values)
                 region.columns[table] = had
@@ -216,28 +221,21 @@ def match_columns(survey, table: str, header: list, fields: list) -> tuple[dict,
 def check_folder(folder, survey) -> dict:
     """Last round's datapackage.json, when *folder* is this survey's round; else PreviousRoundError."""
     folder = Path(folder)
-    path = folder / "datapackage.json"
     try:
-        _bounded(path)
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise PreviousRoundError(f"{path}: 前回の集計結果（consolidate --csv のフォルダ）として読み込めません"
-                                 f"（{getattr(exc, 'strerror', None) or exc}）。") from None
-    if not isinstance(package, dict) or not isinstance(package.get("resources", []), list):
-        raise PreviousRoundError(f"{path}: 前回の集計結果（consolidate --csv のフォルダ）の記述ではありません。")
+        package = read_package(folder)
+    except KpiWorkbookError as exc:
+        raise PreviousRoundError(f"{exc} 前回の集計結果（consolidate --csv のフォルダ）を指定してください。") from None
     if package.get("name") != survey.id:
-        raise PreviousRoundError(f"{path}: 別の調査（{package.get('title') or package.get('name')}）の集計結果です。"
-                                 f"この調査（{survey.title}）の前回の集計結果を指定してください。")
+        raise PreviousRoundError(f"{folder / 'datapackage.json'}: 別の調査（{package.get('title') or package.get('name')}）"
+                                 f"の集計結果です。この調査（{survey.title}）の前回の集計結果を指定してください。")
     return package
 
 
 def _bounded(path: Path) -> None:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise PreviousRoundError(f"{path}: 読み込めません（{exc.strerror}）。前回の集計結果のCSVが必要です。") from None
-    if size > MAX_BYTES:
-        raise PreviousRoundError(f"{path}: 大きすぎます（{size:,} バイト、上限 {MAX_BYTES:,} バイト）。")
+        round_file(path.parent, path.name)
+    except KpiWorkbookError as exc:
+        raise PreviousRoundError(str(exc)) from None
 
 
 def _header(path: Path) -> list:
@@ -280,7 +278,9 @@ def sheet_rows(previous: RegionPrevious) -> list:
     if previous.columns:
         out.append(["columns", json.dumps(previous.columns, ensure_ascii=False, sort_keys=True)])
     for table in TABLES:
-        out += [[table, json.dumps(values, ensure_ascii=False, sort_keys=True)] for values in previous.rows.get(table, [])]
+        for values in previous.rows.get(table, []):
+            text = json.dumps(values, ensure_ascii=False, sort_keys=True)
+            out.append([table, *(text[i:i + CHUNK] for i in range(0, len(text), CHUNK))])  # no cell limit applies
     return out
 
 
@@ -288,7 +288,8 @@ def parse_sheet(rows) -> RegionPrevious | None:
     """The hidden sheet read back; None when it is not one (a clerk cannot reach it)."""
     out = RegionPrevious()
     for row in rows:
-        kind, text = (list(row) + ["", ""])[:2]
+        kind = row[0] if row else ""
+        text = "".join(part for part in row[1:] if isinstance(part, str)) if len(row) > 1 else ""
         if kind == "round":
             out.round = str(text or "")
         elif kind == "columns" and isinstance(text, str):

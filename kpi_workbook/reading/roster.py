@@ -84,11 +84,12 @@ def read_roster(path, survey: Survey) -> tuple[list[Region], list[F.Finding]]:
             findings.append(F.make("ROSTER_REQUIRED_EMPTY", file=path.name, row=line,
                                    label=empty[0], line=line))
             continue
-        if values["code"] in seen:
+        folded = unicodedata.normalize("NFKC", values["code"]).casefold()  # R01, r01, Ｒ０１: one file on Windows
+        if folded in seen:
             findings.append(F.make("ROSTER_DUPLICATE_CODE", file=path.name, row=line,
-                                   value=values["code"], line=line, first_line=seen[values["code"]]))
+                                   value=values["code"], line=line, first_line=seen[folded]))
             continue
-        seen[values["code"]] = line
+        seen[folded] = line
         central = split_names(values["central"])
         members = split_names(values["members"])
         members = tuple(dict.fromkeys(central + members))  # central cities are members too

@@ -14,11 +14,13 @@ imports pandas: ``check`` and ``consolidate`` start without it.
 from __future__ import annotations
 
 import codecs
-import json
 from pathlib import Path
 
-from ..core.csv_files import MAX_BYTES, unneutralize
+from ..core.csv_files import read_package, round_file, unneutralize
 from ..core.errors import KpiWorkbookError
+
+MAX_FIGURE = 2.0 ** 53  # a figure past this is no exact number of the survey: missing
+MAX_ROWS = 1_000_000  # rows a table of a round is read at (a national round's largest has ~100,000)
 
 
 def load_round(csv_dir, tables=None) -> dict:
@@ -27,24 +29,21 @@ def load_round(csv_dir, tables=None) -> dict:
     import pandas as pd
 
     folder = Path(csv_dir)
-    try:
-        _bounded(folder / "datapackage.json")
-        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KpiWorkbookError(f"{folder}: datapackage.json を読み込めません（{exc}）。"
-                               "consolidate --csv で書き出したフォルダを指定してください。") from exc
+    package = read_package(folder)
     wanted, tables = tables, {}
     for resource in _resources(package, folder):
         if wanted is not None and resource["name"] not in wanted:
             continue
         fields = resource["schema"]["fields"]
+        path = round_file(folder, resource["path"])
         try:
-            _bounded(folder / resource["path"])
-            frame = pd.read_csv(folder / resource["path"], dtype=str, keep_default_na=False,
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=MAX_ROWS + 1,
                                 encoding=_encoding(resource.get("encoding", "utf-8")))
         except (OSError, ValueError, LookupError, pd.errors.ParserError) as exc:  # missing, unreadable, not CSV
             raise KpiWorkbookError(f"{folder / resource['path']}: 読み込めません"
                                    f"（{getattr(exc, 'strerror', None) or exc}）。") from None
+        if len(frame) > MAX_ROWS:
+            raise KpiWorkbookError(f"{path}: 行が多すぎます（上限 {MAX_ROWS:,} 行）。")
         missing = [f["name"] for f in fields if f["name"] not in frame.columns]
         if missing:
             raise KpiWorkbookError(f"{resource['path']}: 列「{'」「'.join(missing)}」がありません。")
@@ -71,14 +70,10 @@ def _resources(package, folder: Path) -> list:
     return resources
 
 
-def _bounded(path: Path) -> None:
-    """A file of a round is read only up to :data:`~kpi_workbook.core.csv_files.MAX_BYTES` (memory)."""
-    if path.stat().st_size > MAX_BYTES:
-        raise ValueError(f"{path.stat().st_size:,} バイトは大きすぎます（上限 {MAX_BYTES:,} バイト）")
-
-
-def _encoding(name: str) -> str:
+def _encoding(name) -> str:
     """The codec for a resource's encoding: UTF-8 read with its signature (BOM) taken off."""
+    if not isinstance(name, str):
+        return "utf-8-sig"
     try:
         return "utf-8-sig" if codecs.lookup(name).name == "utf-8" else name
     except LookupError:
@@ -89,15 +84,18 @@ def _typed(column, field: dict, pd):
     """One CSV column (all text) as the type its field gives."""
     kind = field.get("type", "string")
     empty = column == ""
-    if kind == "integer":
-        return pd.to_numeric(column.mask(empty), errors="coerce").astype("Int64")
-    if kind == "number":
-        return pd.to_numeric(column.mask(empty), errors="coerce").astype("Float64")
+    if kind in ("integer", "number"):  # what is no finite figure (1e999999999, nan, text) is missing
+        numbers = pd.to_numeric(column.mask(empty), errors="coerce").astype("float64")
+        numbers = numbers.where(numbers.abs() < MAX_FIGURE)
+        if kind == "integer":
+            return numbers.where(numbers == numbers.round()).astype("Int64")
+        return numbers.astype("Float64")
     if kind == "date":
         return pd.to_datetime(column.mask(empty), errors="coerce")
     text = column.map(unneutralize).astype("string").mask(empty)
-    enum = field.get("constraints", {}).get("enum")
-    if enum:  # the choices first, in their order; anything else seen is kept, never lost
+    constraints = field.get("constraints")
+    enum = constraints.get("enum") if isinstance(constraints, dict) else None
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):  # the choices first, in their order; anything else seen is kept, never lost
         seen = [v for v in dict.fromkeys(text.dropna()) if v not in set(enum)]
         return text.astype(pd.CategoricalDtype(list(enum) + seen))
     return text
