@@ -233,3 +233,16 @@ def test_a_copy_keeps_external_links_whole_and_the_clerks_own_comments(generated
     assert any("externalLink" in name for name in zipfile.ZipFile(copy).namelist())  # kept whole, not dangling
     note = openpyxl.load_workbook(copy)[finding.sheet][finding.cell].comment.text
     assert note.startswith("担当課に確認中です。") and finding.message in note
+
+
+def test_a_copy_hides_the_machinery_again_whatever_a_resave_made_of_it(generated, tmp_path):
+    """A LibreOffice or Gnumeric re-save leaves the metadata and list sheets visible or merely
+    hidden; the annotated copy makes them very hidden again, as generated."""
+    filled = fill_workbook(generated["R01"], ANSWERS, tmp_path / "filled.xlsx")
+    book = openpyxl.load_workbook(filled)
+    for name in (metadata.SHEET, "_lists"):
+        book[name].sheet_state = "visible"
+    book.save(tmp_path / "R01.xlsx")
+    copy = openpyxl.load_workbook(check_and_annotate([tmp_path / "R01.xlsx"], tmp_path / "out")[0].annotated)
+    assert {name: copy[name].sheet_state for name in (metadata.SHEET, "_lists")} == {
+        metadata.SHEET: "veryHidden", "_lists": "veryHidden"}

@@ -220,3 +220,35 @@ def test_a_header_typed_twice_reads_the_first_and_says_so(generated, tmp_path):
     found = [f for f in result.findings if f.code == "HEADER_DUPLICATE"]
     assert len(found) == 1 and found[0].sheet == "KPI"
     assert result.records["kpis"][0].values["name"].value == check_workbook(path).records["kpis"][0].values["name"].value
+
+
+def test_qualified_figures_and_ditto_marks_as_clerks_type_them(generated, tmp_path):
+    """「1,084人（見込み）」, a qualifier after Alt+Enter, 「約」, 「以上」, 「※」 are read with a
+    warning naming the qualifier; 「同上」 and 「〃」 are errors asking for the value itself;
+    the CSV keeps the figure as typed."""
+    import copy
+    import csv
+
+    from kpi_workbook.consolidation.consolidate import consolidate
+
+    from .conftest import SAMPLES
+    answers = copy.deepcopy(ANSWERS)
+    kpis = answers["KPI"]
+    kpis[0]["現状値"] = "1,084人（見込み）"
+    kpis[1]["現状値"] = "24,432\n（暫定値）"
+    kpis[2]["基準値"] = "約9人"
+    kpis[2]["単位"] = "〃"
+    answers["KPI実績"][0]["実績値"] = "1,100人以上"
+    answers["事業"][1]["実施根拠"] = "同上"
+    book = fill_workbook(generated["R01"], answers, tmp_path / "in" / "R01.xlsx")
+    result = check_workbook(book)
+    qualified = {(f.sheet, f.cell, f.suggestion) for f in result.findings if f.code == "NUMBER_QUALIFIED"}
+    assert qualified == {("KPI", "L4", "見込み"), ("KPI", "L5", "暫定値"), ("KPI", "H6", "約"), ("KPI実績", "C4", "以上")}
+    message = next(f.message for f in result.findings if f.code == "NUMBER_QUALIFIED" and f.cell == "L4")
+    assert "見込み" in message and "1,084人" in message
+    ditto = {(f.sheet, f.cell) for f in result.findings if f.code == "SAME_AS_ABOVE"}
+    assert ("KPI", "F6") in ditto and ("事業", "G5") in ditto
+    assert next(r for r in result.records["kpis"] if r.row == 6).values["unit"].value is None  # never 〃
+    consolidate(tmp_path / "in", SAMPLES / "roster.csv", tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    rows = {r["KPI番号"]: r for r in csv.DictReader(open(tmp_path / "csv" / "kpis.csv", encoding="utf-8-sig"))}
+    assert rows["K001"]["現状値"] == "1084" and rows["K001"]["現状値（記入）"] == "1,084人（見込み）"

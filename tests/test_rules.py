@@ -42,3 +42,15 @@ def test_a_percentage_past_100_is_an_error(kumamoto_return, tmp_path):
     found = [f for f in result.findings if f.code == "PERCENT_RANGE"]
     assert len(found) == 1 and found[0].value == "150" and found[0].cell.endswith("4")
     assert "PERCENT_RANGE" not in codes(check_workbook(kumamoto_return))
+
+
+def test_a_cost_a_thousand_times_its_projects_other_rows_is_a_unit_slip(generated, tmp_path):
+    """事業費 typed in 円 on one row of a project whose other rows are in 千円: the identity holds
+    (its parts are in 円 too), so only the comparison with the project's other rows tells."""
+    costs = [{"事業コード": "P001", "区分": "決算", "年度": year, "事業費（千円）": cost, "一般財源": cost}
+             for year, cost in (("R1", "1,150"), ("R2", "1,200"), ("R3", "1,180,000"))]
+    answers = {"事業": [{"事業コード": "P001", "事業名": "産学連携支援事業", "取組分類": "アb"}], "事業費": costs}
+    result = check_workbook(fill_workbook(generated["R01"], answers, tmp_path / "R01.xlsx"))
+    slips = [f for f in result.findings if f.code == "UNIT_SLIP"]
+    assert [(f.sheet, f.cell) for f in slips] == [("事業費", "D6")] and "1,000倍" in slips[0].message
+    assert "COST_IDENTITY" not in {f.code for f in result.findings}

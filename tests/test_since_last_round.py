@@ -58,3 +58,18 @@ def test_every_change_since_last_round_is_said_at_its_cell(last_round, tmp_path)
 def test_a_workbook_without_last_round_is_compared_with_nothing(generated):
     result = check_workbook(generated["R07"])
     assert not {f.code for f in result.findings} & {"REVISION_UNMARKED", "KPI_REMOVED", "ACTUAL_JUMP"}
+
+
+def test_an_actual_a_thousand_times_last_rounds_is_a_unit_slip_and_carries_its_file(last_round, tmp_path):
+    """旭川's clerk types R4's actual of K001 in 人 where the KPI counts in 千人's scale: 7 → 7,000."""
+    _, books = last_round
+
+    def slip(book):
+        actual = book["KPI実績"]
+        last = actual.max_row + 1
+        for c, value in enumerate(["K001", "R4", "7,000"], start=1):
+            actual.cell(last, c, value)
+    result = check_workbook(edited(books["R07"], tmp_path / "R07.xlsx", slip), round_=ROUND)
+    slips = [f for f in result.findings if f.code == "ACTUAL_UNIT_SLIP"]
+    assert len(slips) == 1 and "1,000倍" in slips[0].message and "7,000" in slips[0].message
+    assert slips[0].file and "ACTUAL_JUMP" not in {f.code for f in result.findings if f.cell == slips[0].cell}

@@ -56,3 +56,10 @@ def test_the_data_package_is_complete_and_its_keys_hold(summary, renkei, tmp_pat
     (broken / "kpis.csv").write_text("".join(lines + [lines[1], stranger]), encoding="utf-8-sig")
     errors, valid = _validate(broken)
     assert not valid and {("kpis", "primary-key"), ("kpis", "foreign-key")} <= errors
+
+
+def test_a_cell_shows_text_as_written_with_invisible_controls_made_visible():
+    from kpi_workbook.consolidation.summary_sheets import cell
+    from kpi_workbook.core.csv_files import plain
+    assert cell("熊本\u202e連携") == "熊本\ufffd連携" and cell("") is None and cell("2025") == "2025"
+    assert plain("熊本\u202e連携") == "熊本\u202e連携"  # the CSVs keep what was typed

@@ -151,3 +151,65 @@ def test_decimals_round_trip(value, unit):
     text = f"{value:,}{unit}" if value >= 0 else f"△{-value:,}{unit}"
     number, problem, _ = parse_number(text, unit)
     assert problem is None and number.value == value
+
+
+@pytest.mark.parametrize("typed, value, qualifier", [
+    ("1,084人（見込み）", "1084", "見込み"), ("72\n（暫定値）", "72", "暫定値"), ("約1,000人", "1000", "約"),
+    ("1,500人以上", "1500", "以上"), ("66※", "66", "※"), ("※66", "66", "※"), ("3,000人程度", "3000", "程度"),
+    ("12 (速報)", "12", "速報"), ("５０未満", "50", "未満"),
+])
+def test_a_qualified_figure_is_read_with_its_qualifier_never_as_a_plain_one(typed, value, qualifier):
+    import unicodedata
+
+    from kpi_workbook.core.values import split_qualifier
+    number, problem, _ = parse_number(typed, "人")
+    assert (str(number.value), problem) == (value, "NUMBER_QUALIFIED")
+    assert split_qualifier(unicodedata.normalize("NFKC", typed).replace(" ", ""))[1] == qualifier
+
+
+def test_a_unit_on_a_second_line_reads_as_on_one_line():
+    one, two = parse_number("1,500件", "件"), parse_number("1,500\n件", "件")
+    assert (two[0].value, two[0].unit, two[1]) == (one[0].value, one[0].unit, None)
+
+
+@pytest.mark.parametrize("typed, label", [
+    ("令和二年度", "2020年度"), ("平成二十七年度", "2015年度"), ("令和元年度末", "2019年度"), ("二〇二〇年度", "2020年度"),
+    ("令和十年度", "2028年度"), ("令和三年三月", "2021年3月"), ("平成二十七年度～令和元年度", "2015～2019年度"),
+])
+def test_years_in_kanji_numerals_are_read(typed, label):
+    assert parse_time(typed)[0].label == label
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.integers(1, 99_999_999))
+def test_figures_in_kanji_numerals_read_as_written_in_digits(n):
+    """A figure written the way official texts write it (千二百, 三万五千六十) reads as its digits."""
+    digits = "〇一二三四五六七八九"
+
+    def kanji(number: int) -> str:
+        out = ""
+        for unit, word in ((10_000, "万"), (1000, "千"), (100, "百"), (10, "十")):
+            count, number = divmod(number, unit)
+            if count:
+                out += (kanji(count) if unit == 10_000 else ("" if count == 1 and unit < 10_000 else digits[count])) + word
+        return out + (digits[number] if number else "")
+    written = kanji(n)
+    written = written if any(ch not in "千万" for ch in written) else "一" + written  # 千 alone is 千円's unit: 一千
+    assert parse_number(written, "")[0].value == n
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.sampled_from(["令和", "平成"]), st.integers(1, 30), st.booleans())
+def test_era_years_in_kanji_read_as_in_digits(era, year, month):
+    tens, ones = divmod(year, 10)
+    kanji = ("" if tens == 0 else ("" if tens == 1 else "〇一二三四五六七八九"[tens]) + "十") + ("" if ones == 0 else "〇一二三四五六七八九"[ones])
+    tail = "年三月" if month else "年度"
+    read, plain = parse_time(f"{era}{kanji}{tail}")[0], parse_time(f"{era}{year}{tail.replace('三', '3')}")[0]
+    assert (read.kind, read.start, read.end) == (plain.kind, plain.start, plain.end)
+
+
+def test_a_time_with_its_western_year_below_reads_as_one_and_a_conflict_is_not_read():
+    assert parse_time("令和5年度\n（2023年度）")[0].label == "2023年度"
+    assert parse_time("R5\n(2023)")[0].label == "2023年度"
+    assert parse_time("令和5年\n3月")[0].label == "2023年3月"
+    assert parse_time("令和5年度\n（2024年度）") == (None, "TIME_INVALID")

@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..core import findings as F
+from ..core import meta_sheet as metadata
 from ..core.atomic import Pending, atomic_path
 from ..core.errors import OutputError
 from ..core.filenames import inside, safe_stem
@@ -32,8 +33,9 @@ from ..core.isolate import IsolatedFailure, run_isolated
 from ..core.outputs import Claimed, writable
 from ..core.values import label_key
 from ..generation.fill import fill_workbook, table_header
-from ..generation.workbooks import write_workbook
+from ..generation.workbooks import LISTS_SHEET, write_workbook
 from ..reading.formats import format_of
+from ..reading.last_round import SHEET as PREVIOUS_SHEET
 from ..reading.roster import Region
 from ..reading.safety import read_member
 from ..reading.xlsx_scan import sheet_parts
@@ -113,12 +115,21 @@ def annotate(result, target, into=None) -> Path | None:
     heading = words.get("annotate_title", "{region}　{round}").format(
         region=f"{result.region_code} {result.region_name}".strip(), round=result.survey.round)
     _findings_sheet(book, findings, words, heading)
+    _hide_machinery(book)
     if into is not None:
         book.save(into)
         return target
     with atomic_path(target) as tmp:
         book.save(tmp)
     return target
+
+
+def _hide_machinery(book) -> None:
+    """The metadata, last round's values and the dropdown lists very hidden again, as
+    generated: a re-save by LibreOffice or Gnumeric shows them or merely hides them."""
+    for name in (metadata.SHEET, PREVIOUS_SHEET, LISTS_SHEET):
+        if name in book.sheetnames:
+            book[name].sheet_state = "veryHidden"
 
 
 def _editable_copy(result):

@@ -4,6 +4,7 @@ normalized by its column's type, each problem a finding at its cell."""
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
@@ -152,4 +153,13 @@ def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: 
     result.add(F.make(
         value.problem, file=result.file, sheet=sheet.name, cell=cell, label=column.label,
         value=value.typed, suggestion=value.suggestion, row=r + 1,
-        unit=value.typed_unit or value.unit, expected=unit or column.unit))
+        unit=value.typed_unit or value.unit, expected=unit or column.unit, read=_read(value)))
+
+
+def _read(value: Value) -> str:
+    """What a figure was read as, for a message: 1,084人."""
+    number = value.value
+    if not isinstance(number, Decimal):
+        return ""
+    text = f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
+    return text + (value.unit or "")

@@ -14,7 +14,9 @@ import re
 import unicodedata
 from typing import Callable, NamedTuple
 
-from ..core.values import NO_VALUE, is_no_value, parse_date, parse_number, parse_number_text, parse_time, text_of
+from ..core.values import (
+    NO_VALUE, is_no_value, parse_date, parse_number, parse_number_text, parse_time, split_qualifier, text_of
+)
 from ..reading.reader import CellError, NoCachedValue
 
 _SPLIT = re.compile(r"[、，,・/／;；\s]+")
@@ -80,6 +82,9 @@ def _number(column, survey):
             parsed, problem, typed_unit = parse_number(raw, fixed or unit, percent_cell)
         if parsed is None:
             return Value(typed, None, problem=problem or "NUMBER_INVALID", typed_unit=typed_unit)
+        if problem == "NUMBER_QUALIFIED":  # the qualifier travels in the finding (suggestion)
+            qualifier = split_qualifier(unicodedata.normalize("NFKC", str(typed)).replace(" ", ""))[1]
+            return _value(Value, (typed, parsed.value, parsed.unit, problem, qualifier, typed_unit))
         return _value(Value, (typed, parsed.value, parsed.unit, problem or "", "", typed_unit))
     return number
 
@@ -118,6 +123,8 @@ PARSERS = {
     "choice": _choice_of,
     "multichoice": lambda column, survey: lambda raw, typed, percent_cell, unit: _multichoice(typed, column, survey),
 }
+DITTO = frozenset({"同上", "〃", "同左", "上に同じ", "左に同じ", "同", "″", "々"})  # "same as the cell above/left"
+DITTO_LENGTH = 6  # characters: a cell longer than this is no ditto mark
 _VERBATIM = frozenset({"text", "longtext", "code"})  # a dash there is text, not "no value"
 # Kinds whose values repeat (choices, times, flags): a converter remembers what each
 # text it saw became, up to MEMO_SIZE texts.
@@ -133,6 +140,8 @@ def _converter(column, survey) -> Convert:
 
     def convert(raw, percent_cell=False, unit=""):
         if type(raw) is str:  # most cells
+            if len(raw) <= DITTO_LENGTH and raw.strip() in DITTO:  # "same as above": never a value
+                return Value(raw, None, problem="SAME_AS_ABOVE")
             if not verbatim:
                 text = raw.strip()
                 if not text or text in no_value:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from ..core import findings as F
 from ..core.survey import COST_PARTS
 from .normalize import normalize_cell
+from .since_last_round import unit_slip
 
 
 def apply_rules(result, survey) -> None:
@@ -132,6 +133,25 @@ def _costs(result, survey, add) -> None:
                 add(F.make("NEGATIVE_AMOUNT", label=column.label, value=record.values[column.key].typed,
                            **_where(result, sheet, record, column.key)))
         _cost_identity(result, sheet, record, add)
+    _cost_slips(result, sheet, result.records.get("costs", []), add)
+
+
+def _cost_slips(result, sheet, records, add) -> None:
+    """A 事業費 about 1,000 times (or a thousandth of) the same project's other rows: typed in 円, not 千円."""
+    by_project: dict = {}
+    for record in records:
+        cost, code = _number(record, "cost"), record.values.get("project_code")
+        if cost and code is not None and code.value:
+            by_project.setdefault(code.value, []).append((record, cost))
+    for rows in by_project.values():
+        costs = sorted(c for _, c in rows)
+        for record, cost in rows if len(rows) > 1 else ():
+            # the project's typical row (its median); of two rows 1,000 times apart, both are said
+            typical = costs[len(costs) // 2] if len(rows) > 2 else next(c for r, c in rows if r is not record)
+            slip = unit_slip(cost, typical)
+            if slip:
+                add(F.make("UNIT_SLIP", label=sheet.column("cost").label, value=record.values["cost"].typed,
+                           expected=_plain(typical), factor=slip, **_where(result, sheet, record, "cost")))
 
 
 def _cost_identity(result, sheet, record, add) -> None:

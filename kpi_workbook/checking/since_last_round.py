@@ -69,13 +69,16 @@ def _kpis(result, survey, previous, words) -> None:
             column = sheet.column(key)
             now = record.values.get(key)
             was = last.get(key, "")
-            if now is not None and _differs(normalize_cell(was or None, column, survey), now):
-                _add(result, record, F.make("REVISION_UNMARKED", sheet=sheet.name, cell=record.cells.get(key, ""),
+            unit = _unit_of(record, column)  # last round's figure read in the KPI's unit (1,200万人 in 万人)
+            if now is not None and _differs(normalize_cell(was or None, column, survey, unit=unit), now):
+                _add(result, record, F.make("REVISION_UNMARKED", file=result.file, sheet=sheet.name,
+                                            cell=record.cells.get(key, ""),
                                             label=column.label, value=now.typed, expected=was, row=record.row,
                                             status=status or "（空欄）"))
     for number, last in sorted(before.items()):
         if number not in seen and last.get("review") != words["abolished"]:
-            result.add(F.make("KPI_REMOVED", sheet=sheet.name, value=f"{number} {last.get('name', '')}".strip(),
+            result.add(F.make("KPI_REMOVED", file=result.file, sheet=sheet.name,
+                              value=f"{number} {last.get('name', '')}".strip(),
                               abolished=words["abolished"]))
 
 
@@ -83,9 +86,12 @@ def _actuals(result, survey, previous, words) -> None:
     sheet = survey.sheet("actuals")
     value_column = sheet.column("value")
     before = {}
+    units = {r.values["kpi_no"].value: _unit_of(r, survey.sheet("kpis").column("baseline"))
+             for r in result.records.get("kpis", []) if r.values.get("kpi_no")}  # each KPI's unit now
     for row in previous.rows.get("actuals", []):
         time, _ = parse_time(row.get("time", ""))
-        number = normalize_cell(row.get("value") or None, value_column, survey).value
+        unit = units.get(row.get("kpi_no"), "")
+        number = normalize_cell(row.get("value") or None, value_column, survey, unit=unit).value
         if time is not None:
             before[(row.get("kpi_no", ""), time.start, time.end)] = (time, number, row.get("value", ""))
     for record in result.records.get("actuals", []):
@@ -96,7 +102,7 @@ def _actuals(result, survey, previous, words) -> None:
         last = before.get((number, time.start, time.end))
         if last is not None:
             if isinstance(last[1], Decimal) and last[1] != now:
-                _add(result, record, F.make("ACTUAL_ALTERED", sheet=sheet.name, cell=cell, row=record.row,
+                _add(result, record, F.make("ACTUAL_ALTERED", file=result.file, sheet=sheet.name, cell=cell, row=record.row,
                                             value=record.values["value"].typed, expected=last[2], time=time.wareki))
             continue
         earlier = [(t, v) for (k, _, _), (t, v, _) in before.items() if k == number and t.end < time.start
@@ -104,8 +110,13 @@ def _actuals(result, survey, previous, words) -> None:
         if earlier:
             _, base = max(earlier, key=lambda pair: pair[0].end)
             change = (now - base) * 100 / base if base else None
-            if change is not None and abs(change) > Decimal(str(words["jump_percent"])):
-                _add(result, record, F.make("ACTUAL_JUMP", sheet=sheet.name, cell=cell, row=record.row,
+            slip = unit_slip(now, base)
+            if slip:
+                _add(result, record, F.make("ACTUAL_UNIT_SLIP", file=result.file, sheet=sheet.name, cell=cell,
+                                            row=record.row, value=record.values["value"].typed, expected=_plain(base),
+                                            time=time.wareki, factor=slip))
+            elif change is not None and abs(change) > Decimal(str(words["jump_percent"])):
+                _add(result, record, F.make("ACTUAL_JUMP", file=result.file, sheet=sheet.name, cell=cell, row=record.row,
                                             value=record.values["value"].typed, expected=_plain(base),
                                             time=time.wareki, change=f"{change:+.1f}"))
 
@@ -118,6 +129,30 @@ def _add(result, record, finding) -> None:
                          label=finding.column, value=finding.value, what=finding.message,
                          explanation=explanation.typed.strip())
     result.add(finding)
+
+
+def unit_slip(figure: Decimal, other: Decimal) -> str:
+    """「1,000倍」 or 「1,000分の1」 when *figure* is about a thousand times *other* (or a
+    thousandth): a figure typed in 円 for 千円, in 人 for 千人; else ""."""
+    if not figure or not other or (figure < 0) != (other < 0):
+        return ""
+    ratio = abs(figure / other)
+    if SLIP_LOW <= ratio <= SLIP_HIGH:
+        return "1,000倍"
+    if SLIP_LOW <= 1 / ratio <= SLIP_HIGH:
+        return "1,000分の1"
+    return ""
+
+
+SLIP_LOW, SLIP_HIGH = Decimal(500), Decimal(2000)  # "about a thousand times"
+
+
+def _unit_of(record, column) -> str:
+    """The unit a measure column of *record* is in (its row's unit column), else ""."""
+    if not column.unit_column:
+        return ""
+    unit = record.values.get(column.unit_column)
+    return unit.value if unit is not None and isinstance(unit.value, str) else ""
 
 
 def _differs(was, now) -> bool:

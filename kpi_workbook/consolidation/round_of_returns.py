@@ -42,7 +42,10 @@ def named_by_returns(folder: Path, survey, round_: str | None, folder_of_definit
             raise DefinitionError(f"{folder}: 提出ファイルは調査「{survey_id}」の版 {version} のものですが、その定義が"
                                   f"見つかりません（使える定義：{known}）。定義ファイルを --survey で指定するか、"
                                   "定義を置いたフォルダを --definitions で指定してください。")
-    rounds = Counter({r: n for (i, v, r), n in named.items() if i == given.id and r})
+    rounds: Counter = Counter()
+    for (survey_id, _, round_name), n in named.items():
+        if survey_id == given.id and round_name:
+            rounds[round_name] += n
     said = []
     if not survey:
         said.append(f"調査：{given.title}（版 {given.version}。提出ファイルの管理情報から判定）")

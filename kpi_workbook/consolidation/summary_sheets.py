@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ..core import findings as F
 from ..core.kinds import Status
+from ..core.shown_text import visible
 from ..xlsx.fast_writer import write_value
 from . import table_specs as tables
 from .submission import JAPAN, instant
@@ -14,11 +15,12 @@ from .table_specs import FINDING_COLUMNS, in_csv
 
 def cell(value):
     """What a summary cell holds for *value*: a non-empty str, a float, or None (blank).
+    (The CSVs keep the text as typed: :func:`~kpi_workbook.core.csv_files.plain`.)
 
     Numbers with more digits than a double holds are shown exactly, as text."""
     kind = type(value)
-    if kind is str:
-        return value or None
+    if kind is str:  # shown as written: an invisible control (U+202E...) as U+FFFD, never steering the row
+        return visible(value) or None
     if value is None:
         return None
     if kind is bool:

@@ -52,6 +52,42 @@ _SUFFIXES = ("末時点", "末日", "末現在", "現在", "時点", "末", "ま
 YEAR_RANGE = (1900, 2100)
 
 
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_TENS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_MYRIADS = {"万": 10_000, "億": 100_000_000}
+_KANJI_RUN = re.compile("[〇零一二三四五六七八九十百千万億]+")
+
+
+def kanji_numerals(text: str) -> str:
+    """*text* with each run of kanji numerals written in digits, as official writing has
+    them: 令和二年度 → 令和2年度, 平成二十七年度 → 平成27年度, 二〇二〇年度 → 2020年度, 千二百人 →
+    1200人.  A run of 千, 万 and 億 alone (the 万 of 「1.5万人」, the 千 of 「千円」) is a unit, left."""
+    if not _KANJI_RUN.search(text):
+        return text
+    return _KANJI_RUN.sub(lambda m: _kanji_run(m.group(0)), text)
+
+
+def _kanji_run(run: str) -> str:
+    if not any(ch in _KANJI_DIGITS or ch in "十百" for ch in run):  # 千, 万, 億 alone: a unit (千円, 万人)
+        return run
+    if all(ch in _KANJI_DIGITS for ch in run):  # 二〇二〇: digit by digit
+        return "".join(str(_KANJI_DIGITS[ch]) for ch in run)
+    total = section = 0
+    digit: int | None = None
+    for ch in run:
+        if ch in _KANJI_DIGITS:
+            if digit is not None:  # two digits in a row in a positional number: not a numeral
+                return run
+            digit = _KANJI_DIGITS[ch]
+        elif ch in _KANJI_TENS:
+            section += (1 if digit is None else digit) * _KANJI_TENS[ch]
+            digit = None
+        else:
+            total += (section + (digit or 0)) * _KANJI_MYRIADS[ch]
+            section, digit = 0, None
+    return str(total + section + (digit or 0))
+
+
 def clean(text: str) -> str:
     """NFKC for one field, after mapping the characters NFKC gets wrong for us."""
     return unicodedata.normalize("NFKC", text.translate(_RANGE_TABLE)).strip()
@@ -158,11 +194,11 @@ def parse_number_text(value: str, raw: str, expected_unit: str):
             return parse_number_text(folded, raw, expected_unit)  # the same as below, sooner
     if text[:1] and text[0] in _MINUS:
         text = "-" + text[1:].lstrip()
-    text = unicodedata.normalize("NFKC", text)
+    text = kanji_numerals(unicodedata.normalize("NFKC", text))
     if _SPACED_DIGITS.search(text):  # "12 11 01" is a code, not a number
         return None, "NUMBER_INVALID", ""
     text = text.replace(" ", "")
-    text = _TRAILING_NOTE.sub("", text)
+    text, qualifier = split_qualifier(text)
     match = _NUMBER.match(text)
     if not match:
         return None, "NUMBER_INVALID", ""
@@ -175,7 +211,46 @@ def parse_number_text(value: str, raw: str, expected_unit: str):
     unit = match.group("rest").strip()
     if unit and not _UNIT_WORD.fullmatch(unit):
         return None, "NUMBER_INVALID", unit
-    return _apply_unit(number, unit, expected_unit, raw)
+    parsed, problem, unit = _apply_unit(number, unit, expected_unit, raw)
+    return parsed, problem or ("NUMBER_QUALIFIED" if qualifier else None), unit
+
+
+# Words that make a figure not a plain figure: an estimate, a bound, a provisional value, a note mark.
+QUALIFIERS = ("見込み", "見込", "暫定値", "暫定", "速報値", "速報", "推計値", "推計", "概数", "程度", "以上", "以下",
+              "未満", "前後", "超", "約", "概ね", "およそ", "※")
+_LEADING = ("約", "概ね", "およそ", "※")
+
+
+def split_qualifier(text: str) -> tuple[str, str]:
+    """``(the figure, its qualifiers)`` of a typed figure (NFKC, no spaces): a note in
+    parentheses, a qualifier word before or after it, or on a line of its own
+    (「1,084人（見込み）」, 「72⏎（暫定値）」, 「約1,000」, 「1,500人以上」, 「66※」); a unit on a second
+    line is the figure's (「1,500⏎件」 reads as 「1,500件」), and a time in parentheses says when
+    (「189件(R2.3)」), not what."""
+    lines = [line for line in text.replace("\r", "").split("\n") if line]
+    head, found = (lines[0] if lines else ""), []
+    for extra in lines[1:]:
+        if _TRAILING_NOTE.fullmatch(extra) or any(word in extra for word in QUALIFIERS):
+            found.append(extra)
+        else:
+            head += extra  # a unit, an era or a year written below
+    while head:
+        note = _TRAILING_NOTE.search(head)
+        if note:
+            if parse_time(note.group(0)[1:-1])[0] is None:  # 「189件(R2.3)」: when, not a qualifier
+                found.append(note.group(0)[1:-1])
+            head = head[:note.start()]
+            continue
+        word = next((w for w in QUALIFIERS if head.endswith(w) and len(head) > len(w)), None)
+        if word is None:
+            word = next((w for w in _LEADING if head.startswith(w) and len(head) > len(w)), None)
+            if word is None:
+                break
+            head = head[len(word):]
+        else:
+            head = head[:-len(word)]
+        found.append(word)
+    return head, "・".join(q.strip("()（）") for q in found)
 
 
 def _apply_unit(number: Decimal, unit: str, expected: str, raw: str):
@@ -319,7 +394,9 @@ def _parse_time_text(value: str):
     if value.isascii() and value.isalnum():  # "R5", "H28", "FY2023"
         single = _parse_point(value, value)
         return (single, None) if single is not None else (None, "TIME_INVALID")
-    text = clean(value).replace(" ", "")
+    if "\n" in value or "\r" in value:  # after Alt+Enter: the 西暦 below its 和暦, or a month below its year
+        return _time_lines(value)
+    text = kanji_numerals(clean(value).replace(" ", ""))
     text = re.sub(r"^[(]|[)]$", "", text)
     text = text.replace("から", "~")
     for suffix in _SUFFIXES:
@@ -336,6 +413,25 @@ def _parse_time_text(value: str):
             if a and b and a.start <= b.end:
                 return Time("period", a.start, b.end, value), None
     return None, "TIME_INVALID"
+
+
+def _time_lines(value: str):
+    """A time typed on several lines: 「令和5年度⏎（2023年度）」 is 令和5年度 when both say
+    the same year (else it cannot be read); 「令和5年⏎3月」 reads as on one line."""
+    lines = [line.strip() for line in value.replace("\r", "").split("\n") if line.strip()]
+    if not lines:
+        return None, "TIME_INVALID"
+    first, _ = _parse_time_text(lines[0])
+    rest = [clean(line).strip("()（）") for line in lines[1:]]
+    if first is not None and rest and all(_parse_time_text(line)[0] is not None for line in rest):
+        same = all(_same_year(first, _parse_time_text(line)[0]) for line in rest)
+        return (Time(first.kind, first.start, first.end, value), None) if same else (None, "TIME_INVALID")
+    return _parse_time_text("".join(lines))
+
+
+def _same_year(a, b) -> bool:
+    """Whether *b* (2023, 2023年度) restates the time *a* (令和5年度): it covers it."""
+    return b.start <= a.start and a.end <= b.end or (a.start, a.end) == (b.start, b.end)
 
 
 def _inherit_era(left: str, right: str) -> str:

@@ -13,6 +13,9 @@ The one entry point is :func:`read_workbook`.  It never raises for a bad file: i
 """
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 
 import python_calamine as pc  # imported here, once: a forked child inherits it
@@ -104,10 +107,7 @@ def _read_in_child(path: str, kind: str, wanted):
             raise
         except Exception as exc:  # noqa: BLE001
             raise Refusal("FILE_CORRUPT", type(exc).__name__) from None
-    try:
-        book = pc.CalamineWorkbook.from_filelike(open(path, "rb"))
-    except Exception as exc:  # noqa: BLE001
-        raise _calamine_refusal(exc) from None
+    book = _open_calamine(path, kind)
     try:
         metadata = {m.name: m for m in book.sheets_metadata}
         names = list(book.sheet_names)
@@ -125,6 +125,44 @@ def _read_in_child(path: str, kind: str, wanted):
                         strict=bool(scan and scan.strict)), missing
     finally:
         book.close()
+
+
+def _open_calamine(path: str, kind: str):
+    """calamine on *path*; an .ods it refuses for the indentation Gnumeric writes between
+    table elements is read again with that indentation taken out (nothing else changes)."""
+    try:
+        return pc.CalamineWorkbook.from_filelike(open(path, "rb"))
+    except Exception as exc:  # noqa: BLE001
+        if kind == "ods":
+            tidied = _without_indentation(path)
+            if tidied is not None:
+                try:
+                    return pc.CalamineWorkbook.from_filelike(tidied)
+                except Exception:  # noqa: BLE001 - the first refusal says it best
+                    pass
+        raise _calamine_refusal(exc) from None
+
+
+# white space between the table elements of content.xml, as Gnumeric indents them
+_ODS_INDENT = re.compile(rb">\s+(?=</?(?:table|office):|<text:p[ >/])")
+
+
+def _without_indentation(path: str):
+    """The .ods at *path* with content.xml's indentation between table elements removed,
+    in memory (the file was vetted: its members are bounded), or None."""
+    try:
+        with zipfile.ZipFile(path) as source:
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for item in source.infolist():
+                    data = source.read(item.filename)
+                    if item.filename == "content.xml":
+                        data = _ODS_INDENT.sub(b">", data)
+                    target.writestr(item, data)
+        out.seek(0)
+        return out
+    except (OSError, zipfile.BadZipFile, RuntimeError):
+        return None
 
 
 def _read_sheet(book, name: str, scan, meta) -> SheetData:
