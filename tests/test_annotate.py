@@ -61,6 +61,8 @@ def test_findings_sheet_first_with_links(annotated):
     assert "'事業'!D6" in links and "'KPI'!L6" not in links or "'KPI'!L6" in links
     assert {f"'{s}'!{c}" for _, s, c in EXPECTED} <= links
     assert rows[0][0] == "エラー"  # errors first
+    fonts = {ws.cell(r, c).font.name for r in range(1, ws.max_row + 1) for c in range(1, 8) if ws.cell(r, c).value}
+    assert fonts == {"游ゴシック"}  # the workbook's own font (LibreOffice showed a serif one)
 
 
 def test_dropdowns_protection_and_metadata_survive(annotated, generated):
@@ -246,3 +248,52 @@ def test_a_copy_hides_the_machinery_again_whatever_a_resave_made_of_it(generated
     copy = openpyxl.load_workbook(check_and_annotate([tmp_path / "R01.xlsx"], tmp_path / "out")[0].annotated)
     assert {name: copy[name].sheet_state for name in (metadata.SHEET, "_lists")} == {
         metadata.SHEET: "veryHidden", "_lists": "veryHidden"}
+
+
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_a_rebuilt_copy_carries_last_rounds_values_so_the_resubmission_is_compared(last_round, tmp_path, fmt):
+    """旭川 alters a past actual (R2's 8 → 6) and re-saves as .xls/.ods: the original and
+    the annotated copy (rebuilt) both say ACTUAL_ALTERED."""
+    from .conftest import edited
+
+    _, books = last_round
+
+    def alter(book):
+        actual = book["KPI実績"]
+        row = next(r for r in range(4, actual.max_row + 1)
+                   if actual.cell(r, 1).value == "K001" and actual.cell(r, 2).value == "R2")
+        actual.cell(row, 3, "6")
+    source = edited(books["R07"], tmp_path / "src" / "R07.xlsx", alter)
+    filt = {"xls": "xls:MS Excel 97", "ods": "ods"}[fmt]
+    subprocess.run([soffice(), "--headless", "--convert-to", filt, "--outdir", str(tmp_path), str(source)],
+                   capture_output=True, timeout=180, check=True)
+    result = check_and_annotate([tmp_path / f"R07.{fmt}"], tmp_path / "out", round_="令和9年度調査")[0]
+    assert "ACTUAL_ALTERED" in {f.code for f in result.findings}
+    again = check_files([result.annotated], round_="令和9年度調査")[0]
+    assert "ACTUAL_ALTERED" in {f.code for f in again.findings}
+
+
+def test_a_figure_read_from_another_workbook_is_read_as_saved_and_said(generated, tmp_path):
+    """A clerk's 現状値 is a formula reading last year's workbook: its saved value is read, with EXTERNAL_VALUE."""
+    filled = fill_workbook(generated["R01"], ANSWERS, tmp_path / "filled.xlsx")
+    source = _with_external_link(filled, tmp_path / "linked.xlsx")
+    with zipfile.ZipFile(source) as zin:  # K001's 現状値 (L4) becomes ='[1]集計'!A1 with its saved 1084
+        names = zin.namelist()
+        book = openpyxl.load_workbook(source)
+        sheet_index = book.sheetnames.index("KPI") + 1
+    part = f"xl/worksheets/sheet{sheet_index}.xml"
+    target = tmp_path / "R01.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in names:
+            data = zin.read(name)
+            if name == part:
+                formula = "<f>[1]集計!A1</f><v>1084</v>".encode()
+                data = re.sub(rb'<c r="L4"([^>]*?)(?: t="\w+")?>.*?</c>',
+                              lambda m: b'<c r="L4"' + m.group(1) + b">" + formula + b"</c>", data, count=1)
+            zout.writestr(zin.getinfo(name), data)
+    result = check_files([target])[0]
+    external = [f for f in result.findings if f.code == "EXTERNAL_VALUE"]
+    assert [(f.sheet, f.cell) for f in external] == [("KPI", "L4")] and external[0].severity == "info"
+    kpi = next(r for r in result.records["kpis"] if r.row == 4)
+    assert kpi.values["latest"].value == 1084

@@ -55,3 +55,44 @@ def test_the_command_names_the_format(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(_xlsb(tmp_path / "R01.xlsb"))])
     assert result.exit_code == 1
     assert "FILE_FORMAT_UNSUPPORTED" in result.output and "Excelバイナリブック（.xlsb）" in result.output
+
+
+def test_every_demo_return_resaved_by_every_office_program_in_every_format_reads_the_same(tmp_path):
+    """The demo's returns (round 2, with last round's values), each re-saved by LibreOffice
+    and by Gnumeric as .xlsx, .xls and .ods: every copy reads the records of its original."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from kpi_workbook.demo import run_demo
+
+    from .conftest import soffice
+    programs = {"LibreOffice": soffice(), "Gnumeric": shutil.which("ssconvert")}
+    if not any(programs.values()):
+        pytest.skip("neither LibreOffice nor Gnumeric is installed")
+    made = run_demo(tmp_path / "demo", jobs=1)
+    definitions = made["result"].csv_dir
+    originals = sorted(made["returns"].glob("*.xlsx"))
+    copies = []
+    for fmt, filt in (("xlsx", "xlsx"), ("xls", "xls:MS Excel 97"), ("ods", "ods")):
+        if programs["LibreOffice"]:
+            out = tmp_path / f"lo-{fmt}"
+            subprocess.run([programs["LibreOffice"], "--headless", "--convert-to", filt, "--outdir", str(out),
+                            *map(str, originals)], capture_output=True, timeout=600, check=True)
+            copies += [(original, out / f"{original.stem}.{fmt}") for original in originals]
+        if programs["Gnumeric"]:
+            for original in originals:
+                target = tmp_path / f"gn-{fmt}" / f"{original.stem}.{fmt}"
+                target.parent.mkdir(exist_ok=True)
+                subprocess.run([programs["Gnumeric"], str(original), str(target)], capture_output=True, timeout=120,
+                               check=True)
+                copies.append((original, target))
+
+    def records(path):
+        result = check_workbook(path, definitions=definitions)
+        assert result.readable and result.survey is not None, (path, [f.code for f in result.findings])
+        return {key: [{k: v.value for k, v in r.values.items()} for r in rows] for key, rows in result.records.items()}
+    expected = {original: records(original) for original in originals}
+    differing = [copy.name + " " + copy.parent.name for original, copy in copies if records(copy) != expected[original]]
+    assert differing == []

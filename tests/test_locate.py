@@ -54,3 +54,57 @@ def test_a_cell_problem_names_its_cell(renkei):
     table_records(sheet, SheetData("KPI実績", rows), renkei, result)
     letter = "ABCDEFGHIJ"[labels.index(sheet.column("value").label)]
     assert [(f.code, f.cell) for f in result.findings] == [("NUMBER_INVALID", f"{letter}2")]
+
+
+def test_a_clerks_cell_note_is_said_and_kept_as_the_rows_explanation(generated, tmp_path):
+    """A clerk writes the explanation as an Excel note on the cell (the cell says 「※」 or a
+    figure): the note's text is reported at the cell and becomes the row's 説明 where it has none."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    from kpi_workbook.checking.check import check_workbook
+    from kpi_workbook.generation.fill import fill_workbook
+
+    from .test_check import ANSWERS
+    filled = fill_workbook(generated["R01"], ANSWERS, tmp_path / "filled.xlsx")
+    book = openpyxl.load_workbook(filled)
+    book["KPI"]["L4"].comment = Comment("熊本 太郎:\n令和元年度の値は見込み。確定は3月。", "熊本 太郎")
+    book["KPI"]["L4"] = "※"
+    book["事業"]["B4"].comment = Comment("事業名は予算書のとおり。", "熊本 太郎")
+    book.save(tmp_path / "R01.xlsx")
+    result = check_workbook(tmp_path / "R01.xlsx")
+    notes = {(f.code, f.sheet, f.cell): f.message for f in result.findings if f.code.startswith("CELL_NOTE")}
+    assert "令和元年度の値は見込み。確定は3月。" in notes[("CELL_NOTE_AS_EXPLANATION", "KPI", "L4")]
+    assert "熊本 太郎:" not in notes[("CELL_NOTE_AS_EXPLANATION", "KPI", "L4")]
+    assert "事業名は予算書のとおり。" in notes[("CELL_NOTE", "事業", "B4")]
+    k001 = next(r for r in result.records["kpis"] if r.row == 4)
+    assert k001.values["explanation"].typed == "令和元年度の値は見込み。確定は3月。"
+    assert "NUMBER_INVALID" in {f.code for f in result.findings if f.cell == "L4"}  # 「※」 alone is no figure
+
+
+def test_a_note_on_a_cell_of_an_ods_return_is_read_too(generated, tmp_path):
+    """LibreOffice keeps a cell note as an annotation: re-saved as .ods, the note is still said and kept."""
+    import subprocess
+
+    import openpyxl
+    import pytest
+    from openpyxl.comments import Comment
+
+    from kpi_workbook.checking.check import check_workbook
+    from kpi_workbook.generation.fill import fill_workbook
+
+    from .conftest import soffice
+    from .test_check import ANSWERS
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    filled = fill_workbook(generated["R01"], ANSWERS, tmp_path / "filled.xlsx")
+    book = openpyxl.load_workbook(filled)
+    book["KPI"]["L4"].comment = Comment("確定は3月。", "熊本 太郎")
+    (tmp_path / "src").mkdir()
+    book.save(tmp_path / "src" / "R01.xlsx")
+    subprocess.run([soffice(), "--headless", "--convert-to", "ods", "--outdir", str(tmp_path),
+                    str(tmp_path / "src" / "R01.xlsx")], capture_output=True, timeout=180, check=True)
+    result = check_workbook(tmp_path / "R01.ods")
+    notes = [(f.code, f.cell) for f in result.findings if f.code.startswith("CELL_NOTE")]
+    assert notes == [("CELL_NOTE_AS_EXPLANATION", "L4")]
+    assert next(r for r in result.records["kpis"] if r.row == 4).values["explanation"].typed == "確定は3月。"

@@ -114,7 +114,7 @@ def annotate(result, target, into=None) -> Path | None:
     _mark_cells(book, findings)
     heading = words.get("annotate_title", "{region}　{round}").format(
         region=f"{result.region_code} {result.region_name}".strip(), round=result.survey.round)
-    _findings_sheet(book, findings, words, heading)
+    _findings_sheet(book, findings, words, heading, result.survey.font)
     _hide_machinery(book)
     if into is not None:
         book.save(into)
@@ -170,7 +170,8 @@ def _rebuilt(result):
         rows = [{labels[k]: v.typed for k, v in r.values.items() if v.typed} for r in records]
         answers[sheet.name] = rows[0] if sheet.kind == "form" and rows else rows
     with tempfile.TemporaryDirectory() as tmp:
-        blank = write_workbook(survey, region, Path(tmp) / "blank.xlsx")
+        # last round's values travel on in the copy (its hidden sheet), so the resubmission is compared too
+        blank = write_workbook(survey, region, Path(tmp) / "blank.xlsx", previous=result.last_round, prefill=False)
         filled = fill_workbook(blank, answers, Path(tmp) / "filled.xlsx")
         book = openpyxl.load_workbook(filled)
     return book, _new_places(book, survey, result)
@@ -224,9 +225,10 @@ def _mark_cells(book, findings) -> None:
         cell.fill = PatternFill("solid", start_color=FILLS[items[0].severity], end_color=FILLS[items[0].severity])
         text = "\n".join(f"【{F.SEVERITY_LABELS[f.severity]}】{f.message}" for f in items)
         own = cell.comment.text.strip() if cell.comment is not None and cell.comment.text else ""
+        own = metadata.clerks_part(cell.comment.author or "", own) if own else ""  # not our own findings again
         if own:  # the clerk's own note stays first; the findings are added beside it
-            text = f"{own}\n――――\n{text}"
-        comment = Comment(text, "kpi-workbook")
+            text = f"{own}{metadata.NOTE_SEPARATOR}{text}"
+        comment = Comment(text, metadata.NOTE_AUTHOR)
         comment.width, comment.height = 320, 40 + 40 * (len(items) + own.count("\n") + bool(own))
         cell.comment = comment
 
@@ -240,9 +242,10 @@ def _merge_anchor(ws, ref: str) -> str:
     return ref
 
 
-def _findings_sheet(book, findings, words, heading: str) -> None:
+def _findings_sheet(book, findings, words, heading: str, font: str) -> None:
     """The copy's first sheet: a heading (region, round), what to do, then the findings —
-    the message first, the code last and small — printed one page wide, headers repeated."""
+    the message first, the code last and small — printed one page wide, headers repeated,
+    in the workbook's own *font* (not the office program's default)."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
     name = words.get("annotate_sheet", "指摘一覧")
@@ -273,6 +276,10 @@ def _findings_sheet(book, findings, words, heading: str) -> None:
     ws.print_title_rows = f"{top}:{top}"
     ws.oddHeader.right.text, ws.oddHeader.right.size = "&A", 9  # as every sheet of the workbook
     ws.oddFooter.center.text, ws.oddFooter.center.size = "&P / &N", 9
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                cell.font = Font(name=font, b=cell.font.b, sz=cell.font.sz, color=cell.font.color, u=cell.font.u)
     book.active = 0
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws

@@ -69,6 +69,7 @@ def check_workbook(path, survey=None, roster=None, secret=None, round_=None, def
     previous = parse_sheet(last_round.rows) if last_round else None
     compare_with_previous(result, definition, previous)
     result.previous_latest = previous_latest(definition, previous)
+    result.last_round = previous
     if result.dropped:  # one finding for the rest, which still count
         dropped = result.dropped
         rest = F.make("FINDINGS_TRUNCATED", file=name, limit=MAX_FINDINGS, count=sum(dropped.values()),

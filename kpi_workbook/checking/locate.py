@@ -121,7 +121,43 @@ def _convert_columns(sheet, data: SheetData, kept: list, plan: list, result) -> 
     for i, _, column, letter, unit in sorted(problems, key=lambda p: p[:2]):
         r = kept[i]
         _cell_finding(out[column.key][i], r, column, result, sheet, letter + str(r + 1), unit)
+    if data.external:
+        _external(sheet, data, kept, plan, out, result)
+    if data.notes:
+        _cell_notes(sheet, data, kept, plan, out, result)
     return out
+
+
+def _cell_notes(sheet, data: SheetData, kept: list, plan: list, out: dict, result) -> None:
+    """A clerk's note (an Excel comment) on an entry cell: said with its text (CELL_NOTE), and
+    kept as the row's 説明 where the row has none — an explanation is never lost in a comment."""
+    rows = {r: i for i, r in enumerate(kept)}
+    by_column = {p[2]: p for p in plan}
+    for (r, c), note in sorted(data.notes.items()):
+        if r not in rows or c not in by_column:
+            continue
+        key, column, _, letter, _ = by_column[c]
+        i = rows[r]
+        explanation: list | None = out.get(EXPLANATION)
+        carried = explanation is not None and not explanation[i].typed.strip()
+        if explanation is not None and carried:
+            explanation[i] = Value(note, note)
+        result.add(F.make("CELL_NOTE_AS_EXPLANATION" if carried else "CELL_NOTE", file=result.file, sheet=sheet.name,
+                          cell=letter + str(r + 1), label=column.label, value=out[key][i].typed, note=note, row=r + 1))
+
+
+EXPLANATION = "explanation"  # the column key a row's explanation (説明) is in
+
+
+def _external(sheet, data: SheetData, kept: list, plan: list, out: dict, result) -> None:
+    """A figure whose formula reads another workbook is read as saved, and said (EXTERNAL_VALUE)."""
+    rows = {r: i for i, r in enumerate(kept)}
+    for r, c in sorted(data.external):
+        column = next((p for p in plan if p[2] == c), None)
+        if r in rows and column is not None:
+            key, column, _, letter, _ = column
+            result.add(F.make("EXTERNAL_VALUE", file=result.file, sheet=sheet.name, cell=letter + str(r + 1),
+                              label=column.label, value=out[key][rows[r]].typed, row=r + 1))
 
 
 def _first_data_row(data: SheetData, header: int) -> int:

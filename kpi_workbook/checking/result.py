@@ -71,6 +71,7 @@ class ReturnResult:
     strict: bool = False  # Strict OOXML (.xlsx): openpyxl cannot edit it faithfully
     dropped: dict = field(default_factory=dict)  # severity -> findings past MAX_FINDINGS, counted
     previous_latest: dict = field(default_factory=dict)  # KPI number -> (last round's latest figure, its time)
+    last_round: object = None  # the RegionPrevious its workbook carried (a rebuilt annotated copy carries it on)
 
     def add(self, finding) -> None:
         """Keep *finding*, or only count it once the file has MAX_FINDINGS of them."""

@@ -14,6 +14,18 @@ import hmac
 import os
 
 SHEET = "_kpi_workbook"
+# The author of the notes an annotated copy puts on cells, and what separates a clerk's own
+# note from them: reading a copy back, the tool's notes are not the clerk's (only what precedes the separator is).
+NOTE_AUTHOR = "kpi-workbook"
+NOTE_SEPARATOR = "\n――――\n"
+
+
+def clerks_part(author: str, text: str) -> str:
+    """The clerk's own words in a cell note: all of it, or for a note the tool wrote, what
+    the clerk had written before the tool's findings were added ("" when nothing)."""
+    if author.strip() != NOTE_AUTHOR:
+        return text
+    return text.split(NOTE_SEPARATOR, 1)[0].strip() if NOTE_SEPARATOR in text else ""
 ENV_SECRET = "KPI_WORKBOOK_SECRET"
 FIELDS = ("survey_id", "survey_version", "layout_fingerprint", "region_code", "region_name",
           "generated_at", "survey_round", "tool_version", "signature")

@@ -67,6 +67,8 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
     if not regions:
         result.findings.append(F.make("ROSTER_EMPTY", file=Path(roster).name))
         return result
+    if not survey.deadline:  # 記入要領 would say nothing of when to send it
+        result.findings.append(F.make("DEADLINE_NOT_SET"))
     out = Path(out_dir)
     writable(out)
     stamp = (now or dt.datetime.now()).replace(microsecond=0)
@@ -119,14 +121,15 @@ def _write_one(job) -> Path:
 
 
 def write_workbook(survey: Survey, region: Region, target, *, password=None, secret=None,
-                   now: dt.datetime | None = None, previous=None) -> Path:
+                   now: dt.datetime | None = None, previous=None, prefill: bool = True) -> Path:
     """Write the workbook for one region atomically; return its path.  *previous*: its
-    :class:`~kpi_workbook.reading.last_round.RegionPrevious`, to start from."""
+    :class:`~kpi_workbook.reading.last_round.RegionPrevious`, to start from (in the entry
+    sheets unless not *prefill*, and in the hidden sheet ``check`` compares with)."""
     now = now or dt.datetime.now().replace(microsecond=0)
     with atomic_path(target) as tmp:
         book = FormulaBook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                 "strings_to_urls": False, "in_memory": True})
-        _Builder(book, survey, region, password, previous).build(now, secret)
+        _Builder(book, survey, region, password, previous, prefill).build(now, secret)
         try:
             book.close()
         except FileCreateError as exc:  # xlsxwriter's wrapper of the OSError (the disk full...)
@@ -135,10 +138,10 @@ def write_workbook(survey: Survey, region: Region, target, *, password=None, sec
 
 
 class _Builder:
-    def __init__(self, book, survey: Survey, region: Region, password, previous=None):
+    def __init__(self, book, survey: Survey, region: Region, password, previous=None, prefill: bool = True):
         self.book, self.survey, self.region, self.password = book, survey, region, password
         self.previous = previous
-        self.carried = carried(previous, survey) if previous else {}
+        self.carried = carried(previous, survey) if previous and prefill else {}
         self.words = survey.words
         self._formats: dict = {}
         self.lists: dict = {}  # list name -> defined name

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..consolidation.round_comparison import compare_rounds, per_region, read_table
-from ..consolidation.summary_sheets import revisions_sentence
+from ..consolidation.summary_sheets import japanese_time, revisions_sentence
 from ..consolidation.table_specs import LATEST, LATEST_TIME
 from ..core.csv_files import read_package
 from ..core.errors import KpiWorkbookError
@@ -103,6 +103,7 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, job
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True, finalize=visible,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = number_text
+    env.filters["jst"] = lambda stamp: _japanese_time(stamp) or stamp  # as 概要's 集計日時 says it
     region_page, leaf_page = _page_names([r["code"] for r in data["regions"]]), _page_names(data["leaf_codes"])
     env.filters["region_page"], env.filters["leaf_page"] = region_page, leaf_page
     env.filters["pct"] = lambda value: "" if value is None or value != value else f"{float(value):.1f}%"
@@ -138,6 +139,14 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, job
                for k in r["kpis"]] for r in data["regions"]]
     for region, svg in zip(data["regions"], region_charts(series, jobs)):
         page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, chart=svg, up="../")
+
+
+def _japanese_time(stamp) -> str:
+    """An ISO time from datapackage.json as 2026年12月5日 15:54 (Japan time); "" if it is none."""
+    try:
+        return japanese_time(str(stamp))
+    except (ValueError, TypeError, OverflowError):
+        return ""
 
 
 def _page_names(codes):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import findings as F
-from ..core.csv_files import read_package, round_file, unneutralize
+from ..core.csv_files import LATEST, LATEST_TIME, ROW_LABEL, read_package, round_file, unneutralize
 from ..core.errors import KpiWorkbookError
 from ..core.survey import Survey
 from .round_frames import load_round
@@ -193,6 +193,7 @@ def match_columns(survey, table: str, header: list, fields: list) -> tuple[dict,
     described = {f.get("name"): f for f in fields if isinstance(f.get("name"), str)}
     keyed = any(isinstance(f.get("key"), str) for f in described.values())
     twins = {name[:-len(suffix)] for name in header if suffix and name.endswith(suffix)}
+    own = {survey.summary["labels"]["region_code"], ROW_LABEL, LATEST, LATEST_TIME}  # the tool's, described or not
     names, unmatched, dropped = {}, [], []
     for name in header:
         spec = described.get(name) or {}
@@ -206,7 +207,7 @@ def match_columns(survey, table: str, header: list, fields: list) -> tuple[dict,
                 names[name] = column.label + (suffix if spec.get("typed") else "")
         elif not keyed and by_label.get(base) is not None:
             names[name] = by_label[base].label + (suffix if typed else "")
-        elif spec and not (base in twins and not keyed):
+        elif name in own or (spec and not (base in twins and not keyed)):
             names[name] = name  # the tool's own column
         elif base not in unmatched:
             unmatched.append(base)

@@ -1,4 +1,5 @@
-"""Which numeric cells a clerk sees as percentages, in .ods and .xls returns.
+"""Which numeric cells a clerk sees as percentages, in .ods and .xls returns (and the notes
+on cells of an .ods: :func:`ods_notes`).
 
 python-calamine gives values only: 50 % typed in LibreOffice comes back as 0.5.  For
 .xlsx the scan reads the styles part (:mod:`kpi_workbook.reading.xlsx_scan`); here:
@@ -17,6 +18,7 @@ from __future__ import annotations
 import zipfile
 from xml.etree.ElementTree import iterparse
 
+from ..core.meta_sheet import clerks_part
 from .safety import read_member
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -59,6 +61,54 @@ def ods_percent_cells(path: str, max_rows: int) -> dict:
                     row = max_rows  # past what is read: nothing more to note in this table
             element.clear()
     return out
+
+
+_ANNOTATION = _OFFICE + "annotation"
+_PARAGRAPH = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
+_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+MAX_NOTES = 10_000  # notes kept per file, at most
+
+
+def ods_notes(path: str, sheets, max_rows: int) -> dict:
+    """Sheet name -> {(row, column): text} of the notes (office:annotation) on cells (0-based)."""
+    import io
+    with zipfile.ZipFile(path) as zf:
+        content = read_member(zf, "content.xml")
+    if b"annotation" not in content:  # most returns: nothing to walk
+        return {}
+    out: dict = {}
+    sheet, row, col, repeat, cell = None, 0, 0, 1, (0, 0)
+    note: list | None = None  # the paragraphs of the note being read
+    author = ""
+    kept = 0
+    for event, element in iterparse(io.BytesIO(content), events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == _TABLE + "table":
+                sheet, row = out.setdefault(element.get(_TABLE + "name", ""), {}), 0
+            elif tag == _TABLE + "table-row":
+                repeat, col = int(element.get(_TABLE + "number-rows-repeated", "1")), 0
+            elif tag in _CELLS:
+                cell = (row, col)
+                col += int(element.get(_TABLE + "number-columns-repeated", "1"))
+            elif tag == _ANNOTATION:
+                note = []
+            continue
+        if tag == _PARAGRAPH and note is not None:
+            note.append("".join(element.itertext()))
+        elif tag == _CREATOR and note is not None:
+            author = element.text or ""
+        elif tag == _ANNOTATION and note is not None:
+            text = clerks_part(author, "\n".join(note).strip())  # an annotated copy's own notes are not the clerk's
+            if sheet is not None and cell[0] < max_rows and text and kept < MAX_NOTES:
+                sheet[cell] = text
+                kept += 1
+            note, author = None, ""
+        elif tag == _TABLE + "table-row":
+            row += repeat
+        if note is None:
+            element.clear()
+    return {name: notes for name, notes in out.items() if notes}
 
 
 def xls_percent_cells(path: str, sheets, max_rows: int) -> dict:

@@ -44,6 +44,8 @@ class SheetData:
     rows: list  # rows[r][c], absolute from A1; None for an empty cell
     merged: list = field(default_factory=list)  # [((r0, c0), (r1, c1)), ...] 0-based inclusive
     percent: set = field(default_factory=set)  # {(r, c)} numeric cells shown as %
+    external: set = field(default_factory=set)  # {(r, c)} cells whose formula reads another workbook
+    notes: dict = field(default_factory=dict)  # {(r, c): the text of the note (comment) on the cell} (.xlsx)
     hidden: bool = False
     rows_left: int = 0  # rows past MAX_ROWS not read (the sheet had that many more)
 
@@ -121,6 +123,9 @@ def _read_in_child(path: str, kind: str, wanted):
         for sheet_name, cells in _percent_cells(path, kind, list(sheets)).items():
             if sheet_name in sheets:
                 sheets[sheet_name].percent |= cells
+        for sheet_name, notes in _cell_notes(path, kind, list(sheets)).items():
+            if sheet_name in sheets:
+                sheets[sheet_name].notes.update(notes)
         return Workbook(path=path, kind=kind, sheets=sheets, sheet_names=names,
                         strict=bool(scan and scan.strict)), missing
     finally:
@@ -183,16 +188,28 @@ def _read_sheet(book, name: str, scan, meta) -> SheetData:
         raise _calamine_refusal(exc) from None
     rows_left = max(0, end_row + 1 - len(grid)) if len(grid) >= MAX_ROWS else 0
     rows = [[None if v == "" else v for v in row] for row in grid]
-    percent = set()
+    percent, external, notes = set(), set(), {}
     if scan is not None:
         _apply_scan(rows, scan)
         percent = {ref_to_rc(ref) for ref in scan.percent}
+        external = {ref_to_rc(ref) for ref in scan.external}
+        notes = {ref_to_rc(ref): text for ref, text in scan.notes.items()}
     try:
         merged = [tuple(map(tuple, m)) for m in (sheet.merged_cell_ranges or [])]
     except Exception:  # noqa: BLE001 - not every format reports merges
         merged = []
     hidden = bool(meta) and "Visible" not in str(meta.visible)
-    return SheetData(name=name, rows=rows, merged=merged, percent=percent, hidden=hidden, rows_left=rows_left)
+    return SheetData(name=name, rows=rows, merged=merged, percent=percent, external=external, notes=notes,
+                     hidden=hidden, rows_left=rows_left)
+
+
+def _cell_notes(path: str, kind: str, sheets: list) -> dict:
+    """What an unscanned format says about notes on cells (.ods); {} if unsure or none."""
+    notes = format_of(kind).notes
+    try:
+        return notes(path, sheets, MAX_ROWS) if notes else {}
+    except Exception:  # noqa: BLE001 - notes are a help: a file they cannot be read from is read without
+        return {}
 
 
 def _percent_cells(path: str, kind: str, sheets: list) -> dict:

@@ -20,6 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from ..core.meta_sheet import clerks_part
 from .safety import check_member_prologue, check_prologue, read_member, read_whole_by_scan
 
 # Every pattern here is linear in its input, whatever the input: attribute runs stop at
@@ -33,6 +34,9 @@ _VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 # Searches without a namespace prefix are much faster; a prefix is looked for once.
 _PLAIN_FORMULA = re.compile(rb"<f\b")
+# A formula that names another workbook: Excel writes it as [n]Sheet!A1 (n: its external link).
+# Linear: each <f scans only up to the next "<".
+_EXTERNAL_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^<>]*>[^<]*?\[\d{1,5}\]")
 _PREFIXED = re.compile(rb":(?:c|f|v|is)\b")  # absent: no element below can carry a prefix
 _PREFIXED_FORMULA = re.compile(rb":f\b")  # where <x:f> may be (a regex finds it faster than `in`)
 _ERROR_TYPE = re.compile(rb't="e"')  # a regex finds a literal faster than bytes.find here
@@ -50,6 +54,8 @@ class SheetScan:
     errors: dict = field(default_factory=dict)      # "C6" -> "#DIV/0!"
     no_value: set = field(default_factory=set)      # formula cells without a cached value
     percent: set = field(default_factory=set)       # numeric cells with a % format
+    external: set = field(default_factory=set)      # formula cells that read another workbook ([1]Sheet!A1)
+    notes: dict = field(default_factory=dict)       # "C6" -> the text of the note (comment) on that cell
     # At least the farthest row and column (1-based) holding a value: exact when the cells
     # were looked at one by one, else a bound that the sheet's cell references prove.
     max_row: int = 0
@@ -118,10 +124,61 @@ def scan_xlsx(path) -> Scan:
                 out.missing_parts.append(name)
             else:
                 out.sheets[name] = _scan_sheet(read(part), percent_xfs)
+                out.sheets[name].notes = _notes(part, read, names)
         for info in zf.infolist():
             if read_whole_by_scan(info.filename) and info.filename not in checked:
                 check_member_prologue(zf, info)  # a part no sheet points at
     return out
+
+
+_AUTHOR = re.compile(rb"<(?:\w+:)?author\b[^<>]*>([^<]*)</(?:\w+:)?author\s*>")
+_COMMENT_OPEN = re.compile(rb"<(?:\w+:)?comment\b([^<>]*)>")
+_COMMENT_CLOSE = re.compile(rb"</(?:\w+:)?comment\s*>")
+_COMMENT_TEXT = re.compile(rb"<(?:\w+:)?t\b[^<>]*>([^<]*)</(?:\w+:)?t\s*>")
+_COMMENTS_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*/comments[\"'][^<>]*)/?>")
+
+
+def _notes(part: str, read, names: set) -> dict:
+    """A sheet's cell notes (Excel's comments), by A1 reference: found through the sheet's
+    relationships; none (nothing read) when it has no relationships part."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    if rels not in names:
+        return {}
+    out = {}
+    for raw in _COMMENTS_REL.findall(read(rels)):
+        target = _attrs(raw).get("Target", "")
+        path = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        if path not in names:
+            continue
+        xml = read(path)
+        authors = [html.unescape(a.decode("utf-8", "replace")) for a in _AUTHOR.findall(xml[:xml.find(b"</authors")])]
+        for attrs, body in _comments(xml):
+            text = html.unescape("".join(t.decode("utf-8", "replace") for t in _COMMENT_TEXT.findall(body))).strip()
+            head, _, rest = text.partition("\n")
+            if rest and head.endswith(":") and len(head) <= 40:  # "作成者:" Excel puts before a note
+                text = rest.strip()
+            index = _attrs(attrs).get("authorId", "")
+            author = authors[int(index)] if index.isdigit() and int(index) < len(authors) else ""
+            text = clerks_part(author, text)  # an annotated copy's own notes are not the clerk's
+            ref = _attrs(attrs).get("ref", "")
+            if text and _REF.fullmatch(ref):
+                out[ref] = text
+    return out
+
+
+def _comments(xml: bytes):
+    """(attributes, body) of each <comment>, in one pass: each body ends at the next closing
+    tag, and a comment left open ends the search (linear in the part, whatever it holds)."""
+    at = 0
+    while True:
+        opening = _COMMENT_OPEN.search(xml, at)
+        if opening is None:
+            return
+        closing = _COMMENT_CLOSE.search(xml, opening.end())
+        if closing is None:
+            return
+        yield opening.group(1), xml[opening.end():closing.start()]
+        at = closing.end()
 
 
 def _relationships(read, names: set) -> dict:
@@ -224,6 +281,8 @@ def _scan_cells(xml: bytes, percent_xfs: frozenset | set) -> SheetScan:
         elif body and _FORMULA.search(body) and not _VALUE.search(body):
             scan.no_value.add(ref)
             scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+        elif body and _EXTERNAL_FORMULA.search(body):  # its cached value is read, and said to come from outside
+            scan.external.add(ref)
         elif kind == "n" and percent_xfs and attrs.get("s", "0").isdigit() and int(attrs.get("s", "0")) in percent_xfs:
             scan.percent.add(ref)
     return scan
