@@ -43,10 +43,12 @@ def cli(ctx, round_dir):
     """連携中枢都市圏・定住自立圏のKPI調査を Excel で実施するツール。
 
     回のフォルダ（kpi-workbook init で作成）で実行すると、各コマンドの指定を round.toml から取ります。"""
-    from .core.round_folder import command_defaults, find
-
     if ctx.invoked_subcommand in ("init", "surveys", "demo"):
         return
+    if round_dir is None and not os.path.isfile("round.toml"):
+        return  # not in a round's folder: nothing to read (and a command starts sooner)
+    from .core.round_folder import command_defaults, find
+
     folder = find(round_dir)
     if folder is not None:
         ctx.default_map = command_defaults(folder)

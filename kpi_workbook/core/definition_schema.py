@@ -8,7 +8,6 @@ for an unknown key or value, the one it most likely meant — as a compiler woul
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from pathlib import Path
@@ -98,6 +97,8 @@ def _problems(errors, data) -> list:
 
 
 def _did_you_mean(word: str, candidates: list) -> str:
+    import difflib  # only when a definition is wrong: a command starts without it
+
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"。「{close[0]}」ではありませんか" if close else f"（使えるキー：{', '.join(candidates)}）" if len(candidates) <= 12 else ""
 

@@ -12,6 +12,7 @@ at it (tomllib keeps no positions).
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -119,14 +120,17 @@ def _merge_entries(base: list, over: list, source: str, where: str) -> list:
 
 # ------------------------------------------------------------------------ key lines
 
-_ARRAY_HEADER = re.compile(r"^\[\[\s*(.+?)\s*\]\]")
-_HEADER = re.compile(r"^\[\s*(.+?)\s*\]")
-_ASSIGN = re.compile(r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+@functools.cache
+def _patterns():
+    """A TOML table-array header, a table header, a ``key =`` (compiled when a message needs a line)."""
+    return (re.compile(r"^\[\[\s*(.+?)\s*\]\]"), re.compile(r"^\[\s*(.+?)\s*\]"),
+            re.compile(r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="))
 
 
 def key_lines(text: str) -> dict:
     """``{key path: line}`` of a TOML text: each table header and each ``key =``, with
     the indexes of arrays of tables (``("sheet", 3, "column", 7, "type")``)."""
+    array_header, header, assign = _patterns()
     lines: dict = {}
     arrays: dict = {}  # the path of an array of tables -> its current index
     current: tuple = ()
@@ -138,19 +142,19 @@ def key_lines(text: str) -> dict:
             continue
         if not line or line.startswith("#"):
             continue
-        match = _ARRAY_HEADER.match(line)
+        match = array_header.match(line)
         if match:
             path = _resolve(_parts(match[1]), arrays)
             arrays[path] = arrays.get(path, -1) + 1
             current = path + (arrays[path],)
             lines.setdefault(current, number)
             continue
-        match = _HEADER.match(line)
+        match = header.match(line)
         if match:
             current = _resolve(_parts(match[1]), arrays)
             lines.setdefault(current, number)
             continue
-        match = _ASSIGN.match(line)
+        match = assign.match(line)
         if match:
             lines.setdefault(current + tuple(_parts(match[1])), number)
             depth = _balance(line[match.end():])

@@ -9,7 +9,6 @@ on the command line win.  Paths in it are relative to the folder.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from pathlib import Path
@@ -64,6 +63,8 @@ def read_settings(folder: Path) -> dict:
     data = read_toml(path)
     for key, value in data.items():
         if key not in KEYS:
+            import difflib  # only for a misspelt key
+
             close = difflib.get_close_matches(key, list(KEYS), n=1)
             hint = f"「{close[0]}」ではありませんか。" if close else f"使えるキー：{', '.join(KEYS)}"
             raise DefinitionError(f"{path}: {key}: 不明なキーです。{hint}")

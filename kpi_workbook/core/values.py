@@ -55,16 +55,16 @@ YEAR_RANGE = (1900, 2100)
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _KANJI_TENS = {"十": 10, "百": 100, "千": 1000}
 _KANJI_MYRIADS = {"万": 10_000, "億": 100_000_000}
-_KANJI_RUN = re.compile("[〇零一二三四五六七八九十百千万億]+")
+_KANJI_CHARS = frozenset("〇零一二三四五六七八九十百千万億")
 
 
 def kanji_numerals(text: str) -> str:
     """*text* with each run of kanji numerals written in digits, as official writing has
     them: 令和二年度 → 令和2年度, 平成二十七年度 → 平成27年度, 二〇二〇年度 → 2020年度, 千二百人 →
     1200人.  A run of 千, 万 and 億 alone (the 万 of 「1.5万人」, the 千 of 「千円」) is a unit, left."""
-    if not _KANJI_RUN.search(text):
+    if _KANJI_CHARS.isdisjoint(text):
         return text
-    return _KANJI_RUN.sub(lambda m: _kanji_run(m.group(0)), text)
+    return re.sub("[〇零一二三四五六七八九十百千万億]+", lambda m: _kanji_run(m.group(0)), text)
 
 
 def _kanji_run(run: str) -> str:

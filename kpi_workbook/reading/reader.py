@@ -13,6 +13,7 @@ The one entry point is :func:`read_workbook`.  It never raises for a bad file: i
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -148,8 +149,11 @@ def _open_calamine(path: str, kind: str):
         raise _calamine_refusal(exc) from None
 
 
-# white space between the table elements of content.xml, as Gnumeric indents them
-_ODS_INDENT = re.compile(rb">\s+(?=</?(?:table|office):|<text:p[ >/])")
+@functools.cache
+def _ods_indent():
+    """White space between the table elements of content.xml, as Gnumeric indents them
+    (compiled when first needed: most runs never do)."""
+    return re.compile(rb">\s+(?=</?(?:table|office):|<text:p[ >/])")
 
 
 def _without_indentation(path: str):
@@ -162,7 +166,7 @@ def _without_indentation(path: str):
                 for item in source.infolist():
                     data = source.read(item.filename)
                     if item.filename == "content.xml":
-                        data = _ODS_INDENT.sub(b">", data)
+                        data = _ods_indent().sub(b">", data)
                     target.writestr(item, data)
         out.seek(0)
         return out

@@ -131,11 +131,15 @@ def scan_xlsx(path) -> Scan:
     return out
 
 
-_AUTHOR = re.compile(rb"<(?:\w+:)?author\b[^<>]*>([^<]*)</(?:\w+:)?author\s*>")
-_COMMENT_OPEN = re.compile(rb"<(?:\w+:)?comment\b([^<>]*)>")
-_COMMENT_CLOSE = re.compile(rb"</(?:\w+:)?comment\s*>")
-_COMMENT_TEXT = re.compile(rb"<(?:\w+:)?t\b[^<>]*>([^<]*)</(?:\w+:)?t\s*>")
-_COMMENTS_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*/comments[\"'][^<>]*)/?>")
+@functools.cache
+def _note_patterns():
+    """The patterns of a comments part (compiled when a sheet first has notes: most never do):
+    authors, a comment's opening and closing tags, its text runs, a sheet's comments relationship."""
+    return (re.compile(rb"<(?:\w+:)?author\b[^<>]*>([^<]*)</(?:\w+:)?author\s*>"),
+            re.compile(rb"<(?:\w+:)?comment\b([^<>]*)>"),
+            re.compile(rb"</(?:\w+:)?comment\s*>"),
+            re.compile(rb"<(?:\w+:)?t\b[^<>]*>([^<]*)</(?:\w+:)?t\s*>"),
+            re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*/comments[\"'][^<>]*)/?>"))
 
 
 def _notes(part: str, read, names: set) -> dict:
@@ -144,16 +148,17 @@ def _notes(part: str, read, names: set) -> dict:
     rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
     if rels not in names:
         return {}
+    author_tag, _, _, text_run, comments_rel = _note_patterns()
     out = {}
-    for raw in _COMMENTS_REL.findall(read(rels)):
+    for raw in comments_rel.findall(read(rels)):
         target = _attrs(raw).get("Target", "")
         path = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
         if path not in names:
             continue
         xml = read(path)
-        authors = [html.unescape(a.decode("utf-8", "replace")) for a in _AUTHOR.findall(xml[:xml.find(b"</authors")])]
+        authors = [html.unescape(a.decode("utf-8", "replace")) for a in author_tag.findall(xml[:xml.find(b"</authors")])]
         for attrs, body in _comments(xml):
-            text = html.unescape("".join(t.decode("utf-8", "replace") for t in _COMMENT_TEXT.findall(body))).strip()
+            text = html.unescape("".join(t.decode("utf-8", "replace") for t in text_run.findall(body))).strip()
             head, _, rest = text.partition("\n")
             if rest and head.endswith(":") and len(head) <= 40:  # "作成者:" Excel puts before a note
                 text = rest.strip()
@@ -169,12 +174,13 @@ def _notes(part: str, read, names: set) -> dict:
 def _comments(xml: bytes):
     """(attributes, body) of each <comment>, in one pass: each body ends at the next closing
     tag, and a comment left open ends the search (linear in the part, whatever it holds)."""
+    _, comment_open, comment_close, _, _ = _note_patterns()
     at = 0
     while True:
-        opening = _COMMENT_OPEN.search(xml, at)
+        opening = comment_open.search(xml, at)
         if opening is None:
             return
-        closing = _COMMENT_CLOSE.search(xml, opening.end())
+        closing = comment_close.search(xml, opening.end())
         if closing is None:
             return
         yield opening.group(1), xml[opening.end():closing.start()]
