@@ -297,3 +297,32 @@ def test_a_figure_read_from_another_workbook_is_read_as_saved_and_said(generated
     assert [(f.sheet, f.cell) for f in external] == [("KPI", "L4")] and external[0].severity == "info"
     kpi = next(r for r in result.records["kpis"] if r.row == 4)
     assert kpi.values["latest"].value == 1084
+
+
+def test_a_copy_keeps_the_data_connections_its_pivot_caches_name(generated, tmp_path):
+    """openpyxl keeps a pivot cache but drops xl/connections.xml: a copy whose pivot cache
+    names a connection gets the return's connections back, whole (no dangling reference)."""
+    from kpi_workbook.checking.annotate import CONNECTIONS, keep_connections
+    base = fill_workbook(generated["R01"], ANSWERS, tmp_path / "base.xlsx")
+    connections = ('<connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   '<connection id="1" name="集計DB" type="1" refreshedVersion="6"><dbPr connection="DSN=kpi"/>'
+                   '</connection></connections>')
+    source, copy = tmp_path / "source.xlsx", tmp_path / "copy.xlsx"
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(source, "w") as zs, zipfile.ZipFile(copy, "w") as zc:
+        for item in zin.infolist():
+            zs.writestr(item, zin.read(item.filename))
+            zc.writestr(item, zin.read(item.filename))
+        zs.writestr(CONNECTIONS, connections)
+        zc.writestr("xl/pivotCache/pivotCacheDefinition1.xml",  # what openpyxl writes back: the cache, not the connection
+                    '<pivotCacheDefinition xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    '<cacheSource type="external" connectionId="1"/></pivotCacheDefinition>')
+    keep_connections(source, copy)
+    with zipfile.ZipFile(copy) as zc:
+        assert zc.read(CONNECTIONS).decode() == connections
+        assert b"/xl/connections.xml" in zc.read("[Content_Types].xml")
+        assert b'Target="connections.xml"' in zc.read("xl/_rels/workbook.xml.rels")
+    assert _package_problems(copy) == []
+    plain = tmp_path / "plain.xlsx"
+    shutil.copy(base, plain)
+    keep_connections(source, plain)  # no part names a connection: nothing added
+    assert CONNECTIONS not in zipfile.ZipFile(plain).namelist()

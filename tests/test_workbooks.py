@@ -260,3 +260,17 @@ def test_generate_never_writes_through_a_link(tmp_path):
     refused = [f for f in again.findings if f.code == "OUTPUT_REFUSED"]
     assert len(refused) == 1 and "リンク" in refused[0].message
     assert first[0].is_symlink() and os.readlink(first[0]) == str(first[1]) and len(again.written) == len(first) - 1
+
+
+def test_force_replaces_only_workbooks_the_tool_made(tmp_path):
+    """generate --force over a file of the region's name that is not one of its workbooks
+    (a memo saved there, a clerk's own file): refused by name; its own workbooks are replaced."""
+    from kpi_workbook.generation.workbooks import generate
+
+    from .conftest import SAMPLES
+    out = tmp_path / "out"
+    first = generate(SAMPLES / "roster.csv", "renkei", out).written
+    first[0].write_bytes(b"a clerk's memo, not a workbook")
+    again = generate(SAMPLES / "roster.csv", "renkei", out, force=True)
+    assert [f.code for f in again.findings if f.code == "OUTPUT_NOT_OURS"] == ["OUTPUT_NOT_OURS"]
+    assert first[0].read_bytes() == b"a clerk's memo, not a workbook" and len(again.written) == len(first) - 1

@@ -118,10 +118,45 @@ def annotate(result, target, into=None) -> Path | None:
     _hide_machinery(book)
     if into is not None:
         book.save(into)
+        keep_connections(Path(result.file), Path(into))
         return target
     with atomic_path(target) as tmp:
         book.save(tmp)
+        keep_connections(Path(result.file), Path(tmp))
     return target
+
+
+CONNECTIONS = "xl/connections.xml"
+_CONNECTIONS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"
+_CONNECTIONS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/connections"
+
+
+def keep_connections(source: Path, copy: Path) -> None:
+    """openpyxl keeps a return's pivot caches and query tables but drops the data
+    connections they are built on: Excel would then repair the copy.  Put the return's
+    ``xl/connections.xml`` back, whole, with its relationship and content type, when a part
+    of the copy still names a connection (``connectionId``)."""
+    if not zipfile.is_zipfile(source):
+        return
+    with zipfile.ZipFile(source) as zs:
+        if CONNECTIONS not in zs.namelist():
+            return
+        connections = read_member(zs, CONNECTIONS)
+    with zipfile.ZipFile(copy) as zc:
+        names = zc.namelist()
+        if CONNECTIONS in names or not any(
+                b"connectionId=" in zc.read(n) for n in names if n.startswith(("xl/pivotCache/", "xl/queryTables/"))):
+            return
+        parts = {n: zc.read(n) for n in names}
+    parts[CONNECTIONS] = connections
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/{CONNECTIONS}" ContentType="{_CONNECTIONS_TYPE}"/></Types>'.encode())
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", f'<Relationship Id="rIdKpiWorkbookConnections" '
+                                      f'Type="{_CONNECTIONS_REL}" Target="connections.xml"/></Relationships>'.encode())
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
 
 
 def _hide_machinery(book) -> None:

@@ -28,6 +28,7 @@ from ..core.row_heights import row_height
 from ..core.survey import COST_PARTS, Survey, load_survey
 from ..reading.last_round import SHEET as PREVIOUS_SHEET
 from ..reading.last_round import MAX_CELL, carried, read_previous, sheet_rows
+from ..reading.reader import read_workbook
 from ..reading.roster import Region, read_roster, regions_for
 from ..xlsx.fast_writer import FormulaBook
 
@@ -85,6 +86,10 @@ def generate(roster, survey="renkei", out_dir="out", *, force: bool = False,
             result.findings.append(F.make("OUTPUT_EXISTS", file=target.name, value=target.name))
             if progress:
                 progress(1)
+        elif target.exists() and not made_here(target):  # --force replaces only a workbook of ours
+            result.findings.append(F.make("OUTPUT_NOT_OURS", file=target.name, value=target.name))
+            if progress:
+                progress(1)
         else:
             todo.append((region, target, last_round.get(region.code)))
     options: dict = {"password": password, "secret": metadata.secret_from(secret), "now": stamp}
@@ -112,6 +117,14 @@ def _write_all(survey, todo: list, options: dict, result: GenerateResult, jobs, 
 
 
 CARRIED_MARGIN = 20  # empty entry rows kept below last round's records when they fill the sheet
+def made_here(path: Path) -> bool:
+    """Whether the file at *path* is a workbook this tool generated (it carries the metadata
+    sheet): what ``--force`` may replace.  Read safely (bounded), never trusted by name."""
+    workbook, _ = read_workbook(path, sheets=[metadata.SHEET])
+    sheet = workbook.sheets.get(metadata.SHEET) if workbook else None
+    return bool(sheet and metadata.parse(sheet.rows))
+
+
 PARALLEL_FROM = 50  # fewer workbooks than this are written in-process (a pool costs ~0.1 s)
 
 
