@@ -1,7 +1,5 @@
 """The definition checked like code: its JSON Schema, every problem at once with its line
 and a "did you mean", meanings by name, and the docs' reference generated from the schema."""
-import dataclasses
-import json
 import re
 from decimal import Decimal
 from pathlib import Path

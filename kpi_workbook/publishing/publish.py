@@ -11,7 +11,6 @@ temporary folder beside *out* and moved into place when complete; an existing no
 """
 from __future__ import annotations
 
-import json
 import shutil
 from collections import defaultdict
 from decimal import Decimal

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..consolidation.summary_sheets import csv_columns
 from ..core.csv_files import round_file
-from ..core.errors import KpiWorkbookError, OutputError
+from ..core.errors import KpiWorkbookError
 from ..core.outputs import refuse_replacing
 
 MARKER = ".kpi-workbook-site"  # in every site this tool writes: what --force may replace
