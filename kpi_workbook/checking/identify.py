@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from ..core import findings as F
 from ..core import meta_sheet as metadata
 from ..core.filenames import shown
 from ..core.survey import Survey, definitions, find_definition, load_survey
+from ..core.values import ERAS, clean, kanji_numerals
 from ..reading.last_round import SHEET as PREVIOUS_SHEET
 from ..reading.roster import split_names
 from .result import ReturnResult
@@ -79,18 +79,19 @@ def identify(result: ReturnResult, survey: Survey, meta, secret) -> None:
             result.findings.append(F.make("SIGNATURE_INVALID", file=name))
 
 
-_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
-_YEAR = re.compile(r"(令和|平成|R|H)\s*(\d{1,2}|元)\s*年?|((?:19|20)\d\d)")
+# an era and its year (the eras the value parser knows; a letter era not inside a word), or a 西暦 year
+_YEAR = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(ERAS, key=len, reverse=True))
+                   + r")\s*(\d{1,2}|元)(?!\d)\s*年?|((?:19|20)\d\d)")
 
 
 def round_year(name: str) -> int | None:
     """The year a round's name says (令和9年度調査 → 2027), or None."""
-    match = _YEAR.search(unicodedata.normalize("NFKC", name))
+    match = _YEAR.search(kanji_numerals(clean(name)))
     if not match:
         return None
     if match[3]:
         return int(match[3])
-    return _ERAS[match[1]] + (1 if match[2] == "元" else int(match[2]))
+    return ERAS[match[1]] + (1 if match[2] == "元" else int(match[2]))
 
 
 def _later(round_: str, this_round: str, version: str, this_version: str) -> bool:

@@ -10,6 +10,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..core import findings as F
 from ..core.survey import Survey
+from ..core.values import figure_text
 from ..core.values import label_key as _label
 from ..reading.reader import SheetData
 from .asides import check_totals, set_aside, shifted_rows, unread
@@ -195,7 +196,4 @@ def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: 
 def _read(value: Value) -> str:
     """What a figure was read as, for a message: 1,084人."""
     number = value.value
-    if not isinstance(number, Decimal):
-        return ""
-    text = f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
-    return text + (value.unit or "")
+    return figure_text(number) + (value.unit or "") if isinstance(number, Decimal) else ""

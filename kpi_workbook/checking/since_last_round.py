@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core import findings as F
-from ..core.values import parse_time
+from ..core.values import figure_text, parse_time
 from .normalize import normalize_cell
 
 
@@ -86,8 +86,9 @@ def _actuals(result, survey, previous, words) -> None:
     sheet = survey.sheet("actuals")
     value_column = sheet.column("value")
     before = {}
-    units = {r.values["kpi_no"].value: _unit_of(r, survey.sheet("kpis").column("baseline"))
-             for r in result.records.get("kpis", []) if r.values.get("kpi_no")}  # each KPI's unit now
+    unit_key = value_column.unit_from.partition(".")[2]  # kpis.unit: each KPI's unit now
+    units = {r.values["kpi_no"].value: _text_value(r.values.get(unit_key))
+             for r in result.records.get("kpis", []) if r.values.get("kpi_no")}
     for row in previous.rows.get("actuals", []):
         time, _ = parse_time(row.get("time", ""))
         unit = units.get(row.get("kpi_no"), "")
@@ -113,11 +114,11 @@ def _actuals(result, survey, previous, words) -> None:
             slip = unit_slip(now, base)
             if slip:
                 _add(result, record, F.make("ACTUAL_UNIT_SLIP", file=result.file, sheet=sheet.name, cell=cell,
-                                            row=record.row, value=record.values["value"].typed, expected=_plain(base),
+                                            row=record.row, value=record.values["value"].typed, expected=figure_text(base),
                                             time=time.wareki, factor=slip))
             elif change is not None and abs(change) > Decimal(str(words["jump_percent"])):
                 _add(result, record, F.make("ACTUAL_JUMP", file=result.file, sheet=sheet.name, cell=cell, row=record.row,
-                                            value=record.values["value"].typed, expected=_plain(base),
+                                            value=record.values["value"].typed, expected=figure_text(base),
                                             time=time.wareki, change=f"{change:+.1f}"))
 
 
@@ -149,10 +150,11 @@ SLIP_LOW, SLIP_HIGH = Decimal(500), Decimal(2000)  # "about a thousand times"
 
 def _unit_of(record, column) -> str:
     """The unit a measure column of *record* is in (its row's unit column), else ""."""
-    if not column.unit_column:
-        return ""
-    unit = record.values.get(column.unit_column)
-    return unit.value if unit is not None and isinstance(unit.value, str) else ""
+    return _text_value(record.values.get(column.unit_column)) if column.unit_column else ""
+
+
+def _text_value(value) -> str:
+    return value.value if value is not None and isinstance(value.value, str) else ""
 
 
 def _differs(was, now) -> bool:
@@ -163,6 +165,3 @@ def _differs(was, now) -> bool:
         return (was.value.start, was.value.end) != (now.value.start, now.value.end)
     return was.value != now.value
 
-
-def _plain(number: Decimal) -> str:
-    return f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"

@@ -96,11 +96,17 @@ def _problems(errors, data) -> list:
     return out
 
 
-def _did_you_mean(word: str, candidates: list) -> str:
-    import difflib  # only when a definition is wrong: a command starts without it
+def closest(word: str, candidates) -> str | None:
+    """The candidate *word* most likely meant (a typo), or None."""
+    import difflib  # only when something is wrong: a command starts without it
 
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f"。「{close[0]}」ではありませんか" if close else f"（使えるキー：{', '.join(candidates)}）" if len(candidates) <= 12 else ""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _did_you_mean(word: str, candidates: list) -> str:
+    close = closest(word, candidates)
+    return f"。「{close}」ではありませんか" if close else f"（使えるキー：{', '.join(candidates)}）" if len(candidates) <= 12 else ""
 
 
 def _type_name(value) -> str:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from .atomic import atomic_path
-from .definition_schema import SCHEMA_PATH
+from .definition_schema import SCHEMA_PATH, closest
 from .definition_source import read_toml
 from .errors import DefinitionError, OutputError
 from .survey import load_survey, resolve
@@ -63,10 +63,8 @@ def read_settings(folder: Path) -> dict:
     data = read_toml(path)
     for key, value in data.items():
         if key not in KEYS:
-            import difflib  # only for a misspelt key
-
-            close = difflib.get_close_matches(key, list(KEYS), n=1)
-            hint = f"「{close[0]}」ではありませんか。" if close else f"使えるキー：{', '.join(KEYS)}"
+            close = closest(key, KEYS)
+            hint = f"「{close}」ではありませんか。" if close else f"使えるキー：{', '.join(KEYS)}"
             raise DefinitionError(f"{path}: {key}: 不明なキーです。{hint}")
         if not isinstance(value, str):
             raise DefinitionError(f"{path}: {key}: 文字列にしてください")

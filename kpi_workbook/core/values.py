@@ -268,6 +268,11 @@ def _apply_unit(number: Decimal, unit: str, expected: str, raw: str):
     return Number(_tidy(number * factor), base, raw), "UNIT_MISMATCH", unit
 
 
+def figure_text(number: Decimal) -> str:
+    """A figure as a message writes it: 1,084, 0.5 (no trailing zeros)."""
+    return f"{number:,f}".rstrip("0").rstrip(".") if number != number.to_integral_value() else f"{int(number):,}"
+
+
 def _unit_problem(unit: str, expected: str) -> str | None:
     return None if not expected or expected == unit else "UNIT_MISMATCH"
 
