@@ -1,7 +1,7 @@
 """Time `publish` of a national round (the cached 1,741 returns, consolidated to CSVs once)
 and of a 34-region slice of it, with peak memory. By hand:
 
-    .venv/bin/python benchmarks/bench_publish.py [--jobs N] [--regions 34]
+    .venv/bin/python benchmarks/bench_publish.py [--regions 34]
 
 Each publish runs as the installed command does, in its own process, so imports, the pool
 of chart workers and peak RSS (the process and its children) count.
@@ -53,9 +53,8 @@ def sliced(csv_dir: Path, regions: int, work: Path) -> Path:
     return out
 
 
-def timed(csv_dir: Path, site: Path, jobs) -> tuple[float, float]:
+def timed(csv_dir: Path, site: Path) -> tuple[float, float]:
     command = ["/usr/bin/time", "-f", "%M", str(EXE), "publish", str(csv_dir), "--out", str(site), "--force"]
-    command += ["--jobs", str(jobs)] if jobs else []
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return time.perf_counter() - start, int(done.stderr.strip().splitlines()[-1]) / 1024
@@ -63,15 +62,14 @@ def timed(csv_dir: Path, site: Path, jobs) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--regions", type=int, default=34)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         whole = national_csv(work)
         small = sliced(whole, args.regions, work)
-        regions, whole_s, whole_mb = 1741, *timed(whole, work / "site", args.jobs)
-        small_s, small_mb = timed(small, work / "site-small", args.jobs)
+        regions, whole_s, whole_mb = 1741, *timed(whole, work / "site")
+        small_s, small_mb = timed(small, work / "site-small")
         pages = len(list((work / "site").rglob("*.html")))
         size = sum(p.stat().st_size for p in (work / "site").rglob("*")) / 2**20
     print(f"publish, {regions} regions: {whole_s:.1f} s, peak RSS {whole_mb:.0f} MB (the largest process), "

@@ -241,9 +241,8 @@ def demo(out_dir):
               help="調査の定義（.toml）を置いたフォルダ。--survey がなければ、CSVの調査・版に合う定義をここからも探す")
 @click.option("--previous", default=None, type=click.Path(exists=True, file_okay=False),
               help="前回の集計結果のCSVフォルダ。前回との比較のページを加える")
-@click.option("--jobs", default=None, type=click.IntRange(1, 64), help="並列処理の数（既定：CPUコア数）")
 @click.option("--force", is_flag=True, help="空でない出力先を置き換える")
-def publish(csv_dir, out_dir, survey, definitions, previous, jobs, force):
+def publish(csv_dir, out_dir, survey, definitions, previous, force):
     """集計結果のCSV（consolidate --csv）から、誰でも開けるウェブ報告を作成する。"""
     from .publishing.publish import publish as run
 
@@ -256,7 +255,7 @@ def publish(csv_dir, out_dir, survey, definitions, previous, jobs, force):
             bars[0].update(1)
 
     try:
-        out = run(csv_dir, out_dir, survey=survey, force=force, previous=previous, jobs=jobs, progress=tick,
+        out = run(csv_dir, out_dir, survey=survey, force=force, previous=previous, progress=tick,
                   definitions=definitions)
     finally:
         if bars and bars[0]:

@@ -65,7 +65,7 @@ def run_demo(out_dir="demo-out", jobs: int | None = None, progress=None) -> dict
             update_workbook(path, changes, returns / path.name, keys)
     result = consolidate(returns, roster, out / "summary.xlsx", csv_dir=out / "csv", jobs=jobs, survey=definition,
                          progress=progress, previous=first / "csv")
-    site = publish(out / "csv", out / "site", survey=definition, force=True, previous=first / "csv", jobs=jobs)
+    site = publish(out / "csv", out / "site", survey=definition, force=True, previous=first / "csv")
     return {"workbooks": out / "workbooks", "returns": returns, "result": result, "round1": first, "site": site}
 
 

@@ -54,10 +54,12 @@ def test_setting_table_counts_regions_per_leaf(summary):
     matrix = rows(book["圏域別設定状況"])
     assert matrix[0][0] == "圏域別設定状況"  # its title
     header = next(r for r in matrix if r[0] == "圏域コード")
-    assert matrix[-1][0] == "計" and matrix[-1][-1] == sum(v for v in matrix[-1][2:-1])  # and the grand total
+    totals = next(r for r in matrix if r[0] == "計")
+    assert totals[-2] == sum(v for v in totals[2:-2]) and totals[-1] == kpis  # the grand totals
     kurume = next(r for r in matrix if r[0] == "R03")
-    assert kurume[header.index("イa")] == "○" and kurume[-1] == 1
-    assert next(r for r in matrix if r[0] == "R09")[-1] == 0
+    assert kurume[header.index("イa")] == "○" and kurume[-2:] == [1, 2]
+    assert next(r for r in matrix if r[0] == "R09")[-2:] == ["未提出", None]  # not a row of 0s
+    assert matrix[-1][0].startswith("※ ア・イ・ウの列は")  # what the role columns are
 
 
 EXPECTED_RATES = {  # region, KPI → (達成率, 区分), from seed 002 and seed 004
@@ -72,7 +74,8 @@ def test_achievement_rates_from_the_seeds(summary):
     _, book, _ = summary
     table = rows(book["KPI一覧"])
     header = table[0]
-    got = {(r[0], r[header.index("KPI番号")]): (r[header.index("達成率（%）")], r[header.index("区分")]) for r in table[1:]}
+    got = {(r[0], r[header.index("KPI番号")]): (r[header.index("達成率（%）")], r[header.index("区分")])
+           for r in table[1:] if r[0] and r[0].startswith("R")}
     assert got == EXPECTED_RATES
 
 
@@ -82,15 +85,22 @@ def test_toyama_below_baseline_warning_is_listed(summary):
     assert any(r[7] == "TARGET_AGAINST_DIRECTION" and r[1].startswith("R04") and r[3] == "J4" for r in findings)
 
 
+def renkei_legend() -> str:
+    from kpi_workbook.core.survey import load_survey
+    return load_survey("renkei").summary["progress_legend"]
+
+
 def test_status_sheet_has_national_kpi_first(summary):
     _, book, _ = summary
     status = rows(book["KPIの状況"])
     assert status[0][:4] == ["ＫＰＩ", "目標値（達成時期）", "実績値（時点）", "区分"]
     assert status[1][0] == "全国：「連携中枢都市圏」の形成数" and status[1][2].startswith("10圏域")
-    assert ["高梁川流域連携中枢都市圏：倉敷・流域お試し住宅利用による移住者数", "100人（H27~R1）", "126人（H27~R1）", "達成"] in [r[:4] for r in status]
-    assert re.search(r"（\d{4}年\d{1,2}月\d{1,2}日現在）$", status[1][2])  # a date as Japanese read it
+    assert ["高梁川流域連携中枢都市圏：倉敷・流域お試し住宅利用による移住者数", "100人（平成27年度～令和元年度）",
+            "126人（平成27年度～令和元年度）", "達成"] in [r[:4] for r in status]  # in the survey's calendar
+    assert re.search(r"（令和\d{1,2}年\d{1,2}月\d{1,2}日現在）$", status[1][2])  # a date as Japanese read it
     assert all(len(r) < 5 or r[4] in (None, "") for r in status[1:])  # 今後の方針: the ministry's, not 備考
-    last = status[-1]
+    assert status[-1][0] == renkei_legend() and status[-2][0] == "第二階層：各圏域において設定"
+    last = status[-2]
     assert last[0] == "第二階層：各圏域において設定" and re.match(r"10圏域のうち、8圏域において指標を設定済み（", last[2])
 
 
@@ -102,7 +112,7 @@ def test_submissions_sheet_lists_every_region(summary):
         by_code.setdefault(r[0], r)  # roster regions come first; other files are listed below
     assert by_code["R09"][2] == "未提出" and by_code["R08"][7] == "エラーあり"
     assert by_code["R02"][3] == "R02_播磨圏域連携中枢都市圏.xlsx"
-    assert by_code["R02"][4] == "2021年10月15日 18:00"  # 09:00Z, read in Japan time and Japanese form
+    assert by_code["R02"][4] == "令和3年10月15日 18:00"  # 09:00Z, read in Japan time and Japanese form
     assert any(r[3] == "old/R02_初回.xlsx" and r[2] == "差し替え前（集計に不使用）" for r in table)
     foreign = next(r for r in table if r[3] == "foreign.xlsx")
     assert foreign[2] == "読み込めず" and "管理情報が見つかりません" in foreign[7]  # a failed file says why

@@ -27,6 +27,22 @@ def test_each_workbook_starts_from_its_regions_last_round(last_round, renkei):
     assert not [f for f in result.findings if f.code in ("REVISION_UNMARKED", "KPI_REMOVED", "ACTUAL_ALTERED")]
 
 
+def test_carried_figures_are_numbers_and_long_names_wrap_in_full(last_round, renkei):
+    """Excel marks no 'number stored as text': a plain figure is carried as a number (with
+    separators), one typed with its unit stays as typed; a long 指標名's row is tall enough."""
+    _, books = last_round
+    book = openpyxl.load_workbook(books["R04"])  # とやま呉西: 23,878人/日 typed with its unit
+    ws = book["KPI"]
+    header = [c.value for c in ws[3]]
+    baseline = ws.cell(4, header.index("基準値") + 1)
+    assert baseline.value == "23,878人/日" and baseline.data_type == "s"
+    asahikawa = openpyxl.load_workbook(books["R07"])["KPI"]
+    figures = [asahikawa.cell(4, header.index(label) + 1) for label in ("基準値", "目標値")]
+    assert [(c.value, c.data_type, c.number_format) for c in figures] == [(5, "n", "#,##0"), (9, "n", "#,##0")]
+    name = asahikawa.cell(4, header.index("指標名") + 1)
+    assert len(name.value) > 20 and name.alignment.wrap_text and asahikawa.row_dimensions[4].height > 15
+
+
 def test_last_rounds_values_travel_hidden_and_a_new_region_starts_blank(last_round):
     _, books = last_round
     book = openpyxl.load_workbook(books["R07"])

@@ -25,9 +25,9 @@ from .conftest import teiju_roster
 def site(tmp_path_factory):
     """The demo's round 2 published with round 1 as the previous round."""
     base = tmp_path_factory.mktemp("publish")
-    run_demo(base / "demo", jobs=1)
+    run_demo(base / "demo")
     folder = base / "demo" / "csv"
-    return folder, publish(folder, base / "site", previous=base / "demo" / "round1" / "csv", jobs=1)
+    return folder, publish(folder, base / "site", previous=base / "demo" / "round1" / "csv")
 
 
 def _table(folder, name):
@@ -40,16 +40,30 @@ def test_every_leaf_count_is_the_csvs(site, renkei):
     kpis = _table(folder, "kpis.csv")
     page = (out / "index.html").read_text(encoding="utf-8")
     shown = dict(re.findall(r'data-leaf="([^"]+)">(\d+)<', page))
-    assert len(shown) == len(renkei.taxonomy.leaves) == 27
-    for leaf in renkei.taxonomy.leaves:
+    assert len(shown) == len(renkei.taxonomy.tallied()) == 27 + 3  # each leaf, and each role as a whole
+    for leaf in renkei.taxonomy.tallied():
         assert int(shown[leaf.code]) == len({k["圏域コード"] for k in kpis if k["取組分類"] == leaf.code}), leaf.code
     assert "<svg" in page and "施策ごとの設定圏域数" in page
+
+
+def test_every_table_of_kpis_adds_up_to_the_overviews_count(site):
+    """Role-level KPIs (旭川's K003 for ア, K004 for イ) count in every view: the setting
+    table's KPI数 and the status table's add up to 概要's KPIの総数, as the summary's do."""
+    folder, out = site
+    page = (out / "index.html").read_text(encoding="utf-8")
+    overview = int(re.search(r"KPIの総数</th><td class=\"n\">(\d+)<", page).group(1))
+    per_node = [int(n) for code, n in re.findall(r'data-kpis="([^"]+)">(\d+)<', page) if code != "total"]
+    totals = [int(n) for n in re.findall(r'data-kpis="total">(\d+)<', page)]
+    assert overview == len(_table(folder, "kpis.csv")) == sum(per_node) == 13 and totals == [13, 13]
+    assert '<tr class="whole"><td class="c">ア</td>' in page
+    assert "未提出" in page and "区分　達成：" in page  # the legend beside the 区分 chart
+    assert "+00:00" not in page and "2026-" not in page  # times in JST, in the survey's calendar
 
 
 def test_a_page_for_every_region_and_leaf_and_every_kpi_in_the_table(site, renkei):
     folder, out = site
     kpis = _table(folder, "kpis.csv")
-    assert len(list((out / "regions").glob("*.html"))) == 10 and len(list((out / "leaves").glob("*.html"))) == 27
+    assert len(list((out / "regions").glob("*.html"))) == 10 and len(list((out / "leaves").glob("*.html"))) == 30
     table = (out / "kpis.html").read_text(encoding="utf-8")
     assert table.count("<tr data-role=") == len(kpis)
     asahikawa = (out / "regions" / "R07.html").read_text(encoding="utf-8")
@@ -140,7 +154,7 @@ def test_text_from_returns_is_shown_as_text(site, tmp_path):
     text = (copy / "kpis.csv").read_text(encoding="utf-8-sig")
     name = _table(folder, "kpis.csv")[0]["指標名"]
     (copy / "kpis.csv").write_text(text.replace(name, '<script>alert(1)</script>', 1), encoding="utf-8-sig")
-    out = publish(copy, tmp_path / "site", jobs=1)
+    out = publish(copy, tmp_path / "site")
     page = (out / "kpis.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -187,7 +201,7 @@ def test_the_command_shows_its_progress(site, tmp_path, monkeypatch):
     from kpi_workbook.cli import cli
     monkeypatch.setenv("KPI_WORKBOOK_PROGRESS", "1")
     folder, _ = site
-    result = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web"), "--jobs", "1"])
+    result = CliRunner().invoke(cli, ["publish", str(folder), "--out", str(tmp_path / "web")])
     assert result.exit_code == 0 and "ウェブ報告を作成中" in result.output  # (a bar on a terminal)
 
 
@@ -222,18 +236,19 @@ def holdout(tmp_path_factory):
         out.writerow(["圏域コード", "圏域名", "圏域の種別", "中心市", "構成市町村", "都道府県"])
         out.writerows([f"H{i + 1:02d}", f"第{i + 1}連携中枢都市圏", "連携中枢都市圏", f"第{i + 1}市",
                        f"第{i + 1}市、第{i + 1}町", "北海道"] for i in range(34))
-    blanks = generate(roster, "renkei", base / "blank", jobs=1).written
+    blanks = generate(roster, "renkei", base / "blank").written
     for i, blank in enumerate(sorted(blanks)):
         leaves = [leaf for n, (leaf, count) in enumerate(SEED_002.items()) if (i + 7 * n) % 34 < count]
         fill_workbook(blank, _answers(i + 1, leaves), base / "returns" / Path(blank).name)
-    consolidate(base / "returns", roster, base / "summary.xlsx", csv_dir=base / "csv", jobs=1)
-    return base / "csv", publish(base / "csv", base / "site", jobs=1)
+    consolidate(base / "returns", roster, base / "summary.xlsx", csv_dir=base / "csv")
+    return base / "csv", publish(base / "csv", base / "site")
 
 
 def test_a_34_region_round_shows_seed_002s_table_exactly(holdout):
     folder, out = holdout
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert {k: int(n) for k, n in re.findall(r'data-leaf="([^"]+)">(\d+)<', page)} == SEED_002
+    shown = {k: int(n) for k, n in re.findall(r'data-leaf="([^"]+)">(\d+)<', page)}
+    assert {k: n for k, n in shown.items() if k in SEED_002} == SEED_002 and set(shown) - set(SEED_002) == set("アイウ")
     assert "連携中枢都市圏を形成している34圏域のうち、34圏域において" in page
     assert f"{31 * 100 / 34:.1f}%" in page  # アb's share
     assert len(list((out / "regions").glob("*.html"))) == 34
@@ -346,7 +361,7 @@ def test_printed_on_a4_the_pages_keep_their_tables_and_drop_the_controls(site, t
     browser = _browser()
     try:
         for page, headers in (("kpis.html", ["圏域", "施策", "指標名", "種類", "基準値", "目標値", "最新値", "区分"]),
-                              ("regions/R07.html", ["指標名", "区分", "年度別の実績", "前回（令和8年度調査）からの見直し", "全国との比較"])):
+                              ("regions/R07.html", ["指標名", "区分", "KPIの進み具合", "前回（令和8年度調査）からの見直し", "全国との比較"])):
             browser.get((out / page).as_uri())
             options = PrintOptions()
             options.page_width, options.page_height = 21.0, 29.7
@@ -369,13 +384,13 @@ def test_a_teiju_round_says_its_own_sentence_with_the_migrated_left_out(tmp_path
     roster = teiju_roster(tmp_path / "roster.csv")
     kpi = {"KPI番号": "K1", "取組分類": "Aa", "指標名": "x", "指標の種類": "アウトカム",
            "単位": "人", "目標の方向": "増加", "目標値": "10", "目標時点": "R5"}
-    for path in generate(roster, teiju, tmp_path / "blank", jobs=1).written:
+    for path in generate(roster, teiju, tmp_path / "blank").written:
         if path.name.startswith(("T1", "T4")):
             fill_workbook(path, {"KPI": [kpi]}, tmp_path / "in" / path.name)
-    consolidate(tmp_path / "in", roster, tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", survey=teiju, jobs=1)
-    out = publish(tmp_path / "csv", tmp_path / "site", survey=teiju, jobs=1)
+    consolidate(tmp_path / "in", roster, tmp_path / "s.xlsx", csv_dir=tmp_path / "csv", survey=teiju)
+    out = publish(tmp_path / "csv", tmp_path / "site", survey=teiju)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "共生ビジョンを策定している2圏域（連携中枢都市圏に移行済みの1圏域を除く）のうち、1圏域において指標を設定済み。" in page
     shown = dict(re.findall(r'data-leaf="([^"]+)">(\d+)<', page))
-    assert set(shown) == {leaf.code for leaf in teiju.taxonomy.leaves} and shown["Aa"] == "2"
+    assert set(shown) == {leaf.code for leaf in teiju.taxonomy.tallied()} and shown["Aa"] == "2"
     assert sorted(p.stem for p in (out / "regions").glob("*.html")) == ["T1", "T2", "T4"]

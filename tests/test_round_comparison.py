@@ -73,7 +73,12 @@ def test_kpi_list_shows_last_rounds_figure_and_the_change(tmp_path):
     status = rows(openpyxl.load_workbook(made["result"].output)["KPIの状況"])
     assert status[0][-1] == "前回の実績値（時点）"
     meeting = next(r for r in status if str(r[0]).endswith("上川中部定住自立圏構想の推進に向けた会議の開催回数"))
-    assert meeting[2] == "7回（R3）" and meeting[-1] == "8回（R2）"  # seed 000's layout, then last round's
+    assert meeting[2] == "7回（令和3年度）" and meeting[-1] == "8回（令和2年度）"  # seed 000's layout, then last round's
+    revisions = rows(openpyxl.load_workbook(made["result"].output)["KPI見直し状況"])
+    target = next(r for r in revisions if r[0] == "R01" and r[3] == "目標値")
+    assert target[4:] == ["1,000人", "1,200人"]  # separators and the KPI's unit
+    when = next(r for r in revisions if r[0] == "R01" and r[3] == "目標時点")
+    assert when[4:] == ["令和2年度", "令和7年度"]  # the survey's calendar
 
 
 def test_compare_rounds_on_frames(renkei):

@@ -218,7 +218,7 @@ def test_a_folder_written_before_keys_is_matched_by_label_and_was_carries_a_rela
     assert ("PREVIOUS_COLUMN_UNMATCHED", "kpis.csv", "備考") in unmatched
     regions, _ = last.regions()
     assert regions["R01"].rows["kpis"][0]["name"]  # the rest is carried
-    site = publish(base / "csv2", tmp_path / "site", previous=old, jobs=1)  # round 2's definition: from csv2 itself
+    site = publish(base / "csv2", tmp_path / "site", previous=old)  # round 2's definition: from csv2 itself
     assert (site / "changes.html").exists() and "kpi_issues.csv" in (site / "index.html").read_text(encoding="utf-8")
     said = (base / "round2-was.toml")
     said.write_text(ROUND2.replace('label = "事業の概要（目的・内容）"', 'label = "事業の概要（目的・内容）"\n  was = "事業の概要"')

@@ -21,7 +21,7 @@ from .conftest import SAMPLES, run_console
 @pytest.fixture(scope="module")
 def round_csv(tmp_path_factory):
     base = tmp_path_factory.mktemp("site_folder")
-    run_demo(base / "demo", jobs=1)
+    run_demo(base / "demo")
     return base / "demo" / "csv"
 
 
@@ -32,7 +32,7 @@ def _copy(round_csv, tmp_path, name="csv"):
 
 
 def _publish(folder, out, *more, timeout=120):
-    return run_console("publish", folder, "--out", out, "--jobs", "1", *more, timeout=timeout)
+    return run_console("publish", folder, "--out", out, *more, timeout=timeout)
 
 
 def _rewrite(path, change):
@@ -282,7 +282,7 @@ def test_a_mutated_round_folder_is_published_or_refused_never_an_internal_error(
         (folder / name).symlink_to(data.draw(st.sampled_from(["/etc/passwd", "/dev/null", str(base)])))
     before = set(os.listdir(base))
     try:
-        publish(folder, base / "site", jobs=1)
+        publish(folder, base / "site")
     except KpiWorkbookError:
         pass  # exit 2, with its message
     assert set(os.listdir(base)) - before <= {"site"}  # nothing written beside --out

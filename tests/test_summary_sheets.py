@@ -14,7 +14,8 @@ def test_overview_says_when_it_stands(summary, renkei):
     overview = {r[0]: r[1] for r in rows(book["概要"]) if r[0]}
     stamp = japanese_time(newest_return(result))
     assert overview["集計日時"] == renkei.summary["generated_at"].format(time=stamp)
-    assert stamp.startswith("2021年10月15日")  # the newest return's own time, in Japan time
+    assert stamp.startswith("令和3年10月15日")  # the newest return's own time, in Japan time, in 和暦
+    assert japanese_time("2021-10-15T09:00:00Z", "西暦") == "2021年10月15日 18:00"  # a 西暦 survey
 
 
 def test_the_csv_schemas_in_the_order_the_csvs_are_written(renkei):
@@ -22,7 +23,7 @@ def test_the_csv_schemas_in_the_order_the_csvs_are_written(renkei):
     assert list(fields) == ["projects", "costs", "kpis", "actuals", "region", "findings", "regions", "submissions"]
     kpis = [f[0] for f in fields["kpis"]]
     assert kpis[:4] == ["圏域コード", "行", "KPI番号", "KPI番号（記入）"]
-    assert kpis[-6:] == ["最新値", "最新値の時点", "前回の最新値", "前回からの増減", "達成率（%）", "区分"]
+    assert kpis[-6:] == ["前回の最新値", "前回からの増減", "最新値", "最新値の時点", "達成率（%）", "区分"]
     category = next(f for f in fields["kpis"] if f[0] == "取組分類")
     assert "アa" in category[3]["constraints"]["enum"]
 
@@ -63,3 +64,41 @@ def test_a_cell_shows_text_as_written_with_invisible_controls_made_visible():
     from kpi_workbook.core.csv_files import plain
     assert cell("熊本\u202e連携") == "熊本\ufffd連携" and cell("") is None and cell("2025") == "2025"
     assert plain("熊本\u202e連携") == "熊本\u202e連携"  # the CSVs keep what was typed
+
+
+def test_every_view_counts_the_kpis_overview_counts(summary, renkei):
+    """Role-level KPIs (旭川's K003 for ア, K004 for イ) in every total: 圏域別設定状況 has a
+    column per role and a KPI数 per region adding up to 概要's KPIの総数, as KPI設定状況's
+    total and KPI一覧's rows do; a region that sent nothing is 未提出, not a row of 0s."""
+    result, book, _ = summary
+    overview = {r[0]: r[1] for r in rows(book["概要"]) if r[0]}
+    total = overview["KPIの総数"]
+    matrix = rows(book["圏域別設定状況"])
+    header = matrix[2]
+    assert header[2] == "ア" and "イ" in header and "ウ" in header and header[-2:] == ["計", "KPI数"]
+    body = {r[0]: r for r in matrix[3:] if r[0] and r[0].startswith("R")}
+    assert sum(r[-1] for r in body.values() if isinstance(r[-1], (int, float))) == total
+    assert next(r for r in matrix if r[0] == "計")[-1] == total
+    asahikawa = body["R07"]
+    assert asahikawa[header.index("ア")] == "○" and asahikawa[header.index("イ")] == "○" and asahikawa[-1] == 4
+    missing = {code for code in body if code not in {s.region_code for s in result.used}}
+    assert missing and all(body[code][-2] == "未提出" for code in missing)
+    setting = next(r for r in rows(book["KPI設定状況"]) if r[1] == "計")
+    assert setting[4] == total
+    kpi_list = [r for r in rows(book["KPI一覧"])[1:] if r[0] and r[0].startswith("R")]
+    assert len(kpi_list) == total
+
+
+def test_the_overview_counts_the_findings_of_the_returns_used_and_the_replaced_apart(summary):
+    """指摘の件数 is what 指摘一覧 lists of the returns used (and of the run); a superseded
+    file's findings are counted apart, not in it."""
+    result, book, _ = summary
+    overview = {r[0]: r[1] for r in rows(book["概要"]) if r[0]}
+    listed = [r for r in rows(book["指摘一覧"])[1:] if r[0]]
+    assert overview["指摘の件数（エラー）"] == sum(1 for r in listed if r[0] == "エラー")
+    assert overview["指摘の件数（警告）"] == sum(1 for r in listed if r[0] == "警告")
+    superseded = [s for s in result.submissions if s.status == "superseded"]
+    assert superseded and overview["差し替え前のファイルの指摘の件数（集計に不使用）"] == sum(
+        s.errors + s.warnings for s in superseded) > 0
+    replaced = {s.relative for s in superseded}
+    assert all(r[7] == "RETURN_SUPERSEDED" for r in listed if r[1] in replaced)

@@ -30,7 +30,7 @@ def test_names_out_of_region_order_still_give_region_order(plain_returns, tmp_pa
     (plain_returns / next(p.name for p in plain_returns.iterdir() if p.name.startswith("R01"))).rename(
         plain_returns / "zz_熊本の回答.xlsx")
     _run(plain_returns, tmp_path)
-    codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:]]
+    codes = [r[0] for r in rows(openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"])[1:] if r[0]][:-1]  # the legend last
     assert codes == sorted(codes) and codes[0] == "R01"
     assert not list(tmp_path.glob(".~tmp-*"))  # nothing left behind
 
@@ -63,21 +63,23 @@ def test_the_stock_xlsxwriter_path_gives_the_same_parts(plain_returns, tmp_path,
 
 
 def test_a_column_format_on_a_streamed_sheet_is_no_crash(plain_returns, tmp_path, monkeypatch):
-    """The natural one-line edit — 達成率 given a percent format with set_column — used to stop
+    """The natural one-line edit — a column given a format with set_column — used to stop
     the run (rendered rows cannot be written under a column format): now those rows go
-    xlsxwriter's way and take the format."""
+    xlsxwriter's way and take the format (where a cell has none of its own)."""
     import kpi_workbook.consolidation.summary_writer as S
     real = S._Writer._kpi_list_header
 
     def with_format(self):
         real(self)
-        column = [c.label for c in in_sheet(kpi_columns(self.survey))].index(self.labels["achievement"])
-        self.ws["kpis"].set_column(column, column, 8, self.fmt["percent"])
+        column = [c.label for c in in_sheet(kpi_columns(self.survey))].index("指標名")
+        self.ws["kpis"].set_column(column, column, 30, self.fmt["wrap"])
     monkeypatch.setattr(S._Writer, "_kpi_list_header", with_format)
     result = consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", jobs=1)
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["KPI一覧"]
-    column = [c.value for c in ws[1]].index("達成率（%）") + 1
-    assert ws.cell(2, column).value == 108.4 and ws.cell(2, column).number_format == '0.0"%"'
-    assert ws.max_row == 1 + result.totals.kpis
+    header = [c.value for c in ws[1]]
+    name, rate = header.index("指標名") + 1, header.index("達成率（%）") + 1
+    assert ws.cell(2, name).value and ws.cell(2, name).alignment.wrap_text
+    assert ws.cell(2, rate).value == 108.4 and ws.cell(2, rate).number_format == "0.0"  # its own, kept
+    assert ws.max_row == 1 + result.totals.kpis + 2  # a blank row, then the 区分 legend
 
 

@@ -20,10 +20,19 @@ def test_kpi_list_is_its_description(summary, renkei):
         dim = ws.column_dimensions[letter]
         assert bool(dim.hidden) == column.as_typed and (dim.outlineLevel or 0) == (1 if column.as_typed else 0)
         assert dim.width >= column.width
-    assert ws.auto_filter.ref == f"A1:{letters[-1]}{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:{letters[-1]}{1 + result.totals.kpis}"
     assert ws.page_setup.paperSize in (8, "8") and int(ws.page_setup.fitToWidth) == 2
-    body = rows(ws)[1:]
+    body = rows(ws)[1:1 + result.totals.kpis]
     assert len(body) == result.totals.kpis and all(len(r) == len(columns) for r in body)
+    assert rows(ws)[-1][0] == renkei.summary["progress_legend"]  # 区分 explained under the table
+    figures = {c.label: c.fmt for c in columns}
+    first = ws[2]
+    for cell, column in zip(first, columns):  # separators on the figures, 区分 and ○ centred
+        if column.fmt == "figure" and isinstance(cell.value, (int, float)):
+            assert cell.number_format == "#,##0" and cell.alignment.horizontal == "right", column.label
+        if column.fmt == "mark" and cell.value:
+            assert cell.alignment.horizontal == "center", column.label
+    assert figures["基準値"] == figures["最新値"] == "figure" and figures["区分"] == "mark"
 
 
 def test_kpis_csv_is_the_same_description(summary, renkei):

@@ -55,18 +55,18 @@ def contribution(survey, sub, rows: dict, findings: list, previous: dict | None 
         assessed[v["kpi_no"].value] = (latest, latest_time, result)
         messages.append("／".join(notes.get((sheet_name, record.row), [])))
         before = (previous or {}).get(v["kpi_no"].value)
-        cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result, before)]
+        cells = [cell(x) for x in _status_row(sub, v, latest, latest_time, result, survey.calendar, before)]
         out.status_rows.append(cells)
         _count(out, survey, v, leaves)
     block = Block(sub, kpis, [assessed[record.values["kpi_no"].value] for record in kpis], messages,
                   [(previous or {}).get(record.values["kpi_no"].value) for record in kpis])
-    out.kpi_rows = sheet_rows(_columns(survey, "kpis", SHEET), block)
+    out.kpi_rows = sheet_rows(_columns(survey, "kpis", SHEET), block, survey.calendar)
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
     out.csv = _csv(survey, sub, rows, assessed, ordered, previous)
     out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
     for key in tables.listed_sheets(survey):
-        out.records[key] = sheet_rows(_columns(survey, key, SHEET), Block(sub, rows.get(key, [])))
+        out.records[key] = sheet_rows(_columns(survey, key, SHEET), Block(sub, rows.get(key, [])), survey.calendar)
     return out
 
 
@@ -75,10 +75,15 @@ def finding_csv_row(finding) -> list:
     return [str(x) for x in finding_values(finding)]
 
 
-def sheet_rows(columns: list, block: Block) -> list:
+def sheet_rows(columns: list, block: Block, calendar: str) -> list:
     """The summary rows of *block* for *columns*, as :func:`cell` values, a column at a time."""
-    cells = [[cell(shown(x)) for x in column.get(block)] for column in columns]
+    cells = [[cell(shown(x, calendar)) for x in column.get(block)] for column in columns]
     return [list(row) for row in zip(*cells)]
+
+
+def kpi_kinds(survey) -> tuple:
+    """KPI一覧's format kind of each column (figures, marks, rates), worked out once."""
+    return survey.derived(("kinds", "kpis"), lambda: tables.sheet_kinds(tables.kpi_columns(survey)))
 
 
 def _columns(survey, table: str, where: str) -> list:
@@ -89,13 +94,19 @@ def _columns(survey, table: str, where: str) -> list:
     return survey.derived(("columns", table, where), make)
 
 
-def _status_row(sub, v, latest, latest_time, result, before=None) -> list:
+def _when(value, calendar: str) -> str:
+    """A time value in the survey's calendar; as typed when it was not understood."""
+    return value.value.shown(calendar) if hasattr(value.value, "shown") else value.typed
+
+
+def _status_row(sub, v, latest, latest_time, result, calendar: str, before=None) -> list:
     """Seed 000's row (ＫＰＩ, 目標値（達成時期）, 実績値（時点）, 区分, 方針), then last round's
     実績値（時点） when the workbook carries it."""
     unit = v["unit"].value or ""
-    target = f"{_n(v['target'].value)}{unit}（{v['target_time'].typed}）" if v["target"].value is not None else ""
-    actual = f"{_n(latest)}{unit}（{latest_time.raw if latest_time else ''}）" if latest is not None else ""
-    last = f"{_n(before[0])}{unit}（{before[1].raw}）" if before else ""
+    target = f"{_n(v['target'].value)}{unit}（{_when(v['target_time'], calendar)}）" \
+        if v["target"].value is not None else ""
+    actual = f"{_n(latest)}{unit}（{latest_time.shown(calendar) if latest_time else ''}）" if latest is not None else ""
+    last = f"{_n(before[0])}{unit}（{before[1].shown(calendar)}）" if before else ""
     # 次回の把握時期と今後の方針 is the ministry's to write (seed 000), not the clerk's 備考
     return [f"{sub.region_name}：{v['name'].typed}", target, actual, result.status, "", last]
 

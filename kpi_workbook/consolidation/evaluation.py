@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from ..core import row_heights as layout
 from ..core.atomic import atomic_path
+from ..core.values import WAREKI
 from .achievement import kpi_assessment
-from .summary_sheets import formats, write
+from .summary_sheets import formats, number_format, write
 
 WIDTH = 12  # columns A..L
 WIDTHS = (11, 8, 10) + (8,) * (WIDTH - 3)  # in Excel's character widths
@@ -49,12 +50,12 @@ def heading(ws, r: int, c0: int, c1: int, value, fmt) -> None:
         ws.write_blank(r, c, None, fmt)
 
 
-def _typed(record, key) -> str:
-    """A field as the clerk typed it; a time in the Japanese era (「令和2年度」) as seed 004."""
+def _typed(record, key, calendar: str = WAREKI) -> str:
+    """A field as the clerk typed it; a time in the survey's calendar (「令和2年度」, as seed 004)."""
     value = record.values.get(key)
     if value is None:
         return ""
-    return value.value.wareki if hasattr(value.value, "wareki") else value.typed
+    return value.value.shown(calendar) if hasattr(value.value, "shown") else value.typed
 
 
 class EvaluationSheet:
@@ -162,9 +163,9 @@ def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
         r += 1
         for c, key in enumerate(COST_KEYS):
             value = record.values.get(key)
-            shown = _typed(record, key) if key in ("stage", "fiscal_year") or value is None or value.value is None \
-                else value.value
-            write(ws, r, c, shown, fmt["number"] if c >= 2 else fmt["cell"])
+            typed = key in ("stage", "fiscal_year") or value is None or value.value is None
+            shown = _typed(record, key, w.survey.calendar) if typed else value.value
+            write(ws, r, c, shown, number_format(fmt, shown) if c >= 2 else fmt["cell"])
     r += 1
     projects = w.survey.sheet("projects")
     ws.set_row(r, HEADER_ROW)
@@ -172,7 +173,8 @@ def _inputs(w, ws, r, project, rows, code, prefecture: str) -> int:
     for c0, c1, key in ((1, 2, "staff_regular"), (4, 6, "staff_fiscal")):
         heading(ws, r, c0, c1, projects.column(key).label, fmt["header"])
         value = project.values.get(key)
-        write(ws, r, c1 + 1, value.value if value is not None else None, fmt["number"])
+        staff = value.value if value is not None else None
+        write(ws, r, c1 + 1, staff, number_format(fmt, staff))
     r += 1
     write(ws, r, 0, projects.column("output").label, fmt["header"])
     output = _typed(project, "output")
@@ -204,7 +206,7 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
             shown.setdefault(latest_time, latest)
     times = sorted({t for shown in figures.values() for t in shown}, key=lambda t: (t.point, t.start))[-MAX_TIMES:]
     headers = [kpis.column("unit").label, kpis.column("baseline").label] \
-        + [f"{L['actual']}\n{t.wareki}" for t in times] \
+        + [f"{L['actual']}\n{t.shown(w.survey.calendar)}" for t in times] \
         + [L["achievement"], L["target"], kpis.column("target_time").label, L["progress"]]
     ws.set_row(r, max([HEADER_ROW] + [LINE * text_lines(h, 3, 3) + 4 for h in headers]))
     heading(ws, r, 0, 2, kpis.column("name").label, fmt["header"])
@@ -218,11 +220,12 @@ def _outcomes(w, ws, r, rows, actuals, assessed, code) -> int:
         span(ws, r, 0, 2, v["name"].typed, fmt["cell"])
         shown = figures[v["kpi_no"].value]
         values = [v["unit"].value, v["baseline"].value] + [shown.get(t) for t in times] \
-            + [result.rate, v["target"].value, _typed(record, "target_time"), result.status]
+            + [result.rate, v["target"].value, _typed(record, "target_time", w.survey.calendar), result.status]
         rate_column = 5 + len(times)
         for c, value in enumerate(values, start=3):
             number = isinstance(value, (int, float)) or hasattr(value, "as_tuple")
-            write(ws, r, c, value, fmt["percent"] if c == rate_column else fmt["number"] if number else fmt["cell"])
+            write(ws, r, c, value,
+                  fmt["percent"] if c == rate_column else number_format(fmt, value) if number else fmt["cell"])
     if not mine:
         r += 1
         span(ws, r, 0, WIDTH - 1, "-", fmt["cell"])

@@ -27,7 +27,7 @@ from ..core.reference import workers
 from ..core.survey import Survey
 from ..xlsx.fast_writer import prepared
 from . import scratch
-from .contribution import contribution
+from .contribution import contribution, kpi_kinds
 from .discover import workbook_modified
 from .submission import Submission, file_digest, kept_rows
 
@@ -74,7 +74,8 @@ def _extract(path: str, relative: str, run: Run, modified: str | None = None) ->
         sub.rows_at = scratch.park({"rows": rows}, run.scratch)
     if sub.readable:
         part = contribution(survey, sub, rows, findings, result.previous_latest)
-        part.kpi_rows, part.status_rows = prepared(part.kpi_rows), prepared(part.status_rows, styled=True)
+        part.kpi_rows = prepared(part.kpi_rows, kinds=kpi_kinds(survey))
+        part.status_rows = prepared(part.status_rows, styled=True)
         sub.summary_at = scratch.park(part, run.scratch)
     return sub
 

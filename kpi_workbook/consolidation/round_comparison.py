@@ -11,7 +11,10 @@ rows of revisions.csv and of the summary's KPI見直し状況 sheet.
 """
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from ..core.csv_files import unneutralize
+from ..core.values import figure_text, time_in
 from .summary_sheets import write
 from .table_specs import revision_columns
 
@@ -67,6 +70,32 @@ def compare_rounds(now, before, survey):
         [code, number, kind, item, was, is_]]
 
 
+def shown_revisions(revisions, now, survey) -> list:
+    """KPI見直し状況's rows as people read them: a figure with separators and its KPI's unit
+    (1,000人 → 1,200人), a time in the survey's calendar; revisions.csv keeps them as typed."""
+    kpis = survey.sheet("kpis")
+    code, number, item = (revision_labels(survey)[i] for i in (0, 1, 3))
+    unit = kpis.column("unit").label
+    units = dict(zip(zip(now[code], now[number]), now[unit])) if unit in now.columns else {}
+    figures = {c.label for c in kpis.columns if c.type in ("measure", "number", "amount")}
+    times = {c.label for c in kpis.columns if c.type == "time"}
+
+    def shown(value, label, key):
+        if label in times:
+            return time_in(value, survey.calendar)
+        if label in figures and value:
+            try:
+                return f"{figure_text(Decimal(value))}{units.get(key) or ''}"
+            except InvalidOperation:  # a figure not understood is shown as typed
+                return value
+        return value
+    out = []
+    for row in revisions.itertuples(index=False, name=None):
+        key, label = (row[0], row[1]), row[3]
+        out.append(row[:4] + (shown(row[4], label, key), shown(row[5], label, key)))
+    return out
+
+
 def _whole(frame, code, number, kind, value):
     import pandas as pd
     return pd.DataFrame({code: frame[code].values, number: frame[number].values,
@@ -83,9 +112,9 @@ def per_region(revisions, survey) -> list:
             for region, group in kpis.groupby(code, sort=True)]
 
 
-def write_revisions(w, revisions) -> None:
+def write_revisions(w, revisions, now) -> None:
     """KPI見直し状況 (per region: 継続 / 見直し / 新規 / 廃止, a total, then every revision) and
-    revisions.csv, from *revisions*; the counts go to the result (概要's sentence)."""
+    revisions.csv, from *revisions* (of this round's KPI table *now*); the counts go to the result (概要's sentence)."""
     survey, ws, fmt, L = w.survey, w.ws["revisions"], w.fmt, w.labels
     counts = per_region(revisions, survey)
     w.result.revisions = counts
@@ -108,8 +137,9 @@ def write_revisions(w, revisions) -> None:
     for c, column in enumerate(columns):
         write(ws, top, c, column.label, fmt["header"])
     rows = revisions[[c.label for c in columns]].itertuples(index=False, name=None)
-    for r, row in enumerate(rows, start=top + 1):
-        for c, value in enumerate(row):
+    shown = shown_revisions(revisions, now, survey)
+    for r, (row, seen) in enumerate(zip(rows, shown), start=top + 1):
+        for c, value in enumerate(seen):
             write(ws, r, c, value, fmt["cell"])
         if w.export:
             w.export.add("revisions", list(row))

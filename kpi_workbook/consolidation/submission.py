@@ -106,17 +106,27 @@ class ConsolidateResult:
 
     def finding_counts(self) -> dict:
         """Errors and warnings as 指摘一覧 lists them: every finding of each return used,
-        what is said about every other file, and about the run (missing regions...)."""
+        what is said about every other file (:meth:`said_of_others`), and about the run
+        (missing regions...)."""
         out = {F.ERROR: 0, F.WARNING: 0}
-        for sub in self.submissions:
-            if sub.status == Status.USED:
-                out[F.ERROR] += sub.errors
-                out[F.WARNING] += sub.warnings
-        for finding in self.findings + [f for s in self.submissions if s.status != Status.USED for f in s.findings
-                                        if not f.sheet or not f.cell]:
+        for sub in self.used:
+            out[F.ERROR] += sub.errors
+            out[F.WARNING] += sub.warnings
+        for finding in self.findings + self.said_of_others():
             if finding.severity in out:
                 out[finding.severity] += 1
         return out
+
+    def said_of_others(self) -> list:
+        """What 指摘一覧 says of a file not used: why (a finding of the file, not of a cell);
+        of a superseded file only that it was replaced (its own findings are counted apart,
+        :meth:`superseded_counts`)."""
+        return [f for s in self.submissions if s.status != Status.USED for f in s.findings
+                if not f.sheet or (s.status != Status.SUPERSEDED and not f.cell)]
+
+    def superseded_counts(self) -> int:
+        """The errors and warnings of the superseded files (not in the summary's counts)."""
+        return sum(s.errors + s.warnings for s in self.submissions if s.status == Status.SUPERSEDED)
 
 
 def kept_rows(result, survey: Survey, relative: str) -> tuple[dict, list]:

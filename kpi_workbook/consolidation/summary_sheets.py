@@ -7,7 +7,8 @@ from decimal import Decimal
 from ..core import findings as F
 from ..core.kinds import Status
 from ..core.shown_text import visible
-from ..xlsx.fast_writer import write_value
+from ..core.values import WAREKI, date_in
+from ..xlsx.fast_writer import KINDS, write_value
 from . import table_specs as tables
 from .submission import JAPAN, instant
 from .table_specs import FINDING_COLUMNS, in_csv
@@ -37,9 +38,9 @@ def cell(value):
     return str(value) or None
 
 
-def japanese_date(when) -> str:
-    """2026年12月1日: how dates read in the summary."""
-    return f"{when.year}年{when.month}月{when.day}日"
+def japanese_date(when, calendar: str = WAREKI) -> str:
+    """令和8年12月1日 (or 2026年12月1日): how dates read in the summary."""
+    return date_in(dt.date(when.year, when.month, when.day), calendar)
 
 
 def iso_time(stamp: str) -> str:
@@ -48,15 +49,15 @@ def iso_time(stamp: str) -> str:
     return when.isoformat() if when is not None and when.year >= 1900 else stamp
 
 
-def japanese_time(stamp: str) -> str:
-    """A workbook's modified time as read in Japan: 2026年12月1日 18:26 (Japan time)."""
+def japanese_time(stamp: str, calendar: str = WAREKI) -> str:
+    """A workbook's modified time as read in Japan: 令和8年12月1日 18:26 (Japan time)."""
     if not stamp:
         return ""
     when = instant(stamp)
     if when.year < 1900:
         return stamp  # not a time: shown as it was
     when = when.astimezone(JAPAN)
-    return f"{japanese_date(when)} {when.hour:02d}:{when.minute:02d}"
+    return f"{japanese_date(when, calendar)} {when.hour:02d}:{when.minute:02d}"
 
 
 def newest_return(result) -> str:
@@ -70,10 +71,10 @@ def write(ws, r: int, c: int, value, fmt=None) -> None:
     write_value(ws, r, c, cell(value), fmt)
 
 
-def write_row(ws, r: int, values: list, fmt=None) -> None:
-    """A row of :func:`write` cells from column A, in one step (a summary sheet is a
-    :class:`~kpi_workbook.xlsx.fast_writer.RowSheet`)."""
-    ws.put_row(r, [cell(v) for v in values], fmt)
+def write_row(ws, r: int, values: list, fmt=None, first: int = 0) -> None:
+    """A row of :func:`write` cells from column *first* (A), in one step (a summary sheet
+    is a :class:`~kpi_workbook.xlsx.fast_writer.RowSheet`)."""
+    ws.put_row(r, [cell(v) for v in values], fmt, first=first)
 
 
 def formats(book, font: str) -> dict:
@@ -85,11 +86,29 @@ def formats(book, font: str) -> dict:
     return {"header": make(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center_across", valign="vcenter"),
             "title": make(bold=True, font_size=14, font_color="#1F4E78"),
             "bold": make(bold=True), "wrap": make(text_wrap=True), "cell": make(border=1, text_wrap=True),
-            "number": make(border=1, num_format="#,##0.##"), "percent": make(border=1, num_format='0.0"%"'),  # values are in %: 77.8 shows 77.8%
+            "mark": make(border=1, align="center"),  # ○
+            # a long list's columns (KPI一覧), by fast_writer.KINDS
+            "figure_list": make(num_format="#,##0", align="right", indent=1),  # indented: clear of the time beside it
+            "figure_decimal_list": make(num_format="#,##0.0#########", align="right", indent=1),
+            "mark_list": make(align="center"), "rate_list": make(num_format="0.0", align="right", indent=1),
+            # "#,##0.##" would show a whole number as "1,200." in Excel: whole and decimal apart (number_format)
+            "number": make(border=1, num_format="#,##0"), "number_decimal": make(border=1, num_format="#,##0.0#########"), "percent": make(border=1, num_format='0.0"%"'),  # values are in %: 77.8 shows 77.8%
             "box": make(border=1, text_wrap=True, bg_color="#F2F2F2"), "plain": make(),
             # 概要's figures, read beside their labels
-            "figure": make(border=1, align="left", num_format="#,##0.##"),
+            "figure": make(border=1, align="left", num_format="#,##0"),
+            "figure_decimal": make(border=1, align="left", num_format="#,##0.0#########"),
             "figure_percent": make(border=1, align="left", num_format='0.0"%"')}
+
+
+def number_format(fmt: dict, value, key: str = "number"):
+    """*key*'s format ("number", "figure") for *value*: its decimal twin when it has a fraction."""
+    fraction = value is not None and not isinstance(value, str) and value != int(value)
+    return fmt[f"{key}_decimal"] if fraction else fmt[key]
+
+
+def list_formats(fmt: dict) -> dict:
+    """A long list's format of each kind of column (fast_writer.ColumnFormats)."""
+    return {kind: fmt[f"{kind}_list"] for kind in KINDS}
 
 
 def csv_columns(survey, rounds: bool = False) -> dict:
@@ -150,7 +169,7 @@ def write_overview(w) -> None:
     totals = result.totals
     share = lambda part, whole: round(Decimal(part) * 100 / whole, 1) if whole else None  # noqa: E731
     rows = [(L["survey"], survey.title), (L["round"], survey.round),
-            (L["generated"], survey.summary["generated_at"].format(time=japanese_time(newest_return(result)))
+            (L["generated"], survey.summary["generated_at"].format(time=japanese_time(newest_return(result), survey.calendar))
              if result.used else "-"),
             (L["regions"], regions), (L["returned"], len(used)), (L["clean"], clean),
             (L["with_errors"], len(used) - clean), (L["missing"], len(result.missing)),
@@ -161,6 +180,7 @@ def write_overview(w) -> None:
             (L["skipped"], sum(1 for x in result.submissions if x.status == Status.SKIPPED)),
             (L["error_count"], result.finding_counts()["error"]),
             (L["warning_count"], result.finding_counts()["warning"]),
+            *([(L["superseded_findings"], result.superseded_counts())] if result.superseded_counts() else []),
             (L["kpis"], s.kpis), (L["regions_with_kpi"], len(s.regions_with_kpi)),
             (L["outcome_share"], share(s.outcome, s.kinds)),
             (L["cooperation_share"], share(s.cooperation, s.kpis))]
@@ -178,7 +198,7 @@ def write_overview(w) -> None:
          "unit": "%" if label in shares and value is not None else ""} for label, value in rows]}
     for i, (label, value) in enumerate(rows, start=4):
         write(ws, i, 0, label, fmt["header"])
-        write(ws, i, 1, value, fmt["figure_percent"] if label in shares else fmt["figure"])
+        write(ws, i, 1, value, fmt["figure_percent"] if label in shares else number_format(fmt, value, "figure"))
     r = 4 + len(rows) + 1
     write(ws, r, 0, L["reconciliation"], fmt["header"])
     write(ws, r, 1, survey.summary["reconciliation"].format(**totals.to_dict()), fmt["cell"])
@@ -245,7 +265,7 @@ def write_setting(w) -> None:
     write(ws, r, 1, L["total"], fmt["header"])
     write(ws, r, 4, sum(s.leaf_kpis.values()), fmt["cell"])  # = KPIの総数, less those left out
     r += 1
-    note = w.survey.summary["setting_note"].format(as_of=w.survey.as_of or japanese_date(w.stamp))
+    note = w.survey.summary["setting_note"].format(as_of=w.survey.as_of or japanese_date(w.stamp, w.survey.calendar))
     write(ws, r, 1, note, fmt["cell"])
     r += 1
     if chart_rows:
@@ -270,30 +290,40 @@ def write_setting(w) -> None:
 
 
 def write_matrix(w) -> None:
-    """Regions × leaves, ○ where the region set at least one KPI, with totals."""
+    """Regions × the nodes KPIs are counted under (each role as a whole, each leaf), ○ where
+    the region set at least one KPI, with its count of ○ and of KPIs; 未提出 for a region
+    that sent nothing usable.  The KPI column adds up to 概要's KPIの総数."""
     L, s, ws, fmt = w.labels, w.stats, w.ws["matrix"], w.fmt
-    leaves = [n.code for n in w.survey.taxonomy.leaves]
+    nodes = [n.code for n in w.survey.taxonomy.tallied(extra=s.leaf_kpis)]
     ws.set_column(0, 0, 9)
     ws.set_column(1, 1, 28)
-    ws.set_column(2, len(leaves) + 2, 5)
+    ws.set_column(2, len(nodes) + 1, 5)
+    ws.set_column(len(nodes) + 2, len(nodes) + 3, 8)
     write(ws, 0, 0, w.survey.summary["sheets"]["matrix"], fmt["title"])
     top = 2  # the header, under the title
-    write_row(ws, top, [L["region_code"], L["region_name"]] + leaves + [L["total"]], fmt["header"])
+    write_row(ws, top, [L["region_code"], L["region_name"]] + nodes + [L["total"], L["kpi_count"]], fmt["header"])
     ws.freeze_panes(top + 1, 2)
     ws.repeat_rows(top)
+    used = {x.region_code for x in w.result.used}
     for r, region in enumerate(sorted(w.result.regions, key=lambda x: x.code), start=top + 1):
         have = s.region_leaves.get(region.code, ())
-        marks = [True if leaf in have else "" for leaf in leaves]
-        values = [region.code, region.name] + marks + [sum(1 for mark in marks if mark)]  # leaves, not fields
-        write_row(ws, r, values, fmt["cell"])
+        marks = [True if node in have else "" for node in nodes]
+        counts = [sum(1 for mark in marks if mark), s.region_kpis[region.code]] if region.code in used \
+            else [L["not_received"], ""]
+        write_row(ws, r, [region.code, region.name], fmt["cell"])
+        write_row(ws, r, marks, fmt["mark"], first=2)
+        write_row(ws, r, counts, fmt["cell"], first=2 + len(nodes))
     r = top + len(w.result.regions) + 1
-    per_leaf = [s.leaf_regions.get(leaf, 0) for leaf in leaves]
-    write_row(ws, r, [L["total"], ""] + per_leaf + [sum(per_leaf)], fmt["header"])  # the grand total too
+    per_node = [s.leaf_regions.get(node, 0) for node in nodes]
+    write_row(ws, r, [L["total"], ""] + per_node + [sum(per_node), sum(s.region_kpis.values())], fmt["header"])
+    roles = [n.code for n in w.survey.taxonomy.roles]
+    write(ws, r + 1, 0, L["role_columns"].format(roles="・".join(roles)), fmt["plain"])
 
 
 def write_submissions(w) -> None:
     """Every roster region: received or missing, which file, how clean; then other files."""
     L, ws, fmt, result = w.labels, w.ws["submissions"], w.fmt, w.result
+    calendar = w.survey.calendar
     for c, width in enumerate((9, 30, 12, 46, 24, 8, 8, 14)):
         ws.set_column(c, c, width)
     headers = [L["region_code"], L["region_name"], L["status"], L["file"], L["modified"], L["errors"],
@@ -308,7 +338,7 @@ def write_submissions(w) -> None:
             values = [region.code, region.name, L["not_received"], "", "", "", "", ""]
         else:
             verdict = L["ok"] if not sub.errors and not sub.warnings else L["has_errors"] if sub.errors else L["has_warnings"]
-            values = [region.code, region.name, L["received"], sub.relative, japanese_time(sub.modified), sub.errors,
+            values = [region.code, region.name, L["received"], sub.relative, japanese_time(sub.modified, calendar), sub.errors,
                       sub.warnings, verdict]
         write_row(ws, r, values, fmt["cell"])
         if w.export:
@@ -325,6 +355,6 @@ def write_submissions(w) -> None:
         why = next((f.message for f in sorted(sub.findings, key=lambda f: f.severity != F.ERROR)
                     if not f.sheet or not f.cell), "")  # why it was not used, in the clerk's words
         values = [sub.region_code, sub.region_name, status_label.get(sub.status, sub.status), sub.relative,
-                  japanese_time(sub.modified), sub.errors, sub.warnings, why]
+                  japanese_time(sub.modified, calendar), sub.errors, sub.warnings, why]
         write_row(ws, r + 1, values, fmt["cell"])
         r += 1

@@ -29,17 +29,17 @@ from ..core.definition_source import DEFINITION_FILE
 from ..core.errors import OutputError
 from ..core.filenames import inside, region_filename, shown
 from ..core.isolate import die_with_parent
-from ..core.kinds import Status
 from ..core.reference import workers
 from ..core.survey import as_json
-from ..xlsx.fast_writer import Rendered, RowBook
+from ..core.values import time_in
+from ..xlsx.fast_writer import ColumnFormats, Rendered, RowBook, number_now
 from . import table_specs as tables
-from .contribution import finding_csv_row
+from .contribution import finding_csv_row, kpi_kinds
 from .evaluation import MAX_BLOCKS, EvaluationSheet, region_workbook
 from .round_comparison import compare_rounds, read_table, write_revisions
 from .submission import Totals, load_contribution, load_rows
 from .summary_sheets import (
-    cell, csv_columns, csv_keys, formats, japanese_date, newest_return, package_description, write_matrix,
+    cell, csv_columns, csv_keys, formats, japanese_date, list_formats, newest_return, package_description, write_matrix,
     write_overview, write_setting, write_submissions
 )
 from .table_specs import FINDING_COLUMNS, finding_values, in_sheet
@@ -200,6 +200,7 @@ class Tally:
     leaf_regions: Counter = field(default_factory=Counter)  # leaf -> regions with a KPI there
     leaf_kpis: Counter = field(default_factory=Counter)  # leaf -> KPIs set there
     region_leaves: dict = field(default_factory=dict)  # region code -> the leaves it set KPIs in
+    region_kpis: Counter = field(default_factory=Counter)  # region code -> KPIs counted under a leaf
     kpis: int = 0
     outcome: int = 0  # KPIs of the first kind (アウトカム)
     kinds: int = 0  # KPIs whose kind is given
@@ -230,6 +231,8 @@ class _Writer:
         self.ws |= {key: book.add_worksheet(survey.sheet(key).name) for key in self.listed}
         self.row: Counter = Counter()
         self.fmt = formats(book, survey.font)
+        self.kpi_formats = ColumnFormats(kpi_kinds(survey), list_formats(self.fmt))  # figures, ○, 達成率
+        number_now(self.kpi_formats.formats.values())
         # per region only what the tables need, compactly: memory stays near flat in returns
         self.leaves = frozenset(n.code for n in survey.taxonomy.leaves)
         self.stats = Tally()
@@ -250,18 +253,23 @@ class _Writer:
             self.progress(1, "write")
 
     def end(self) -> None:
-        for finding in sorted(self.result.findings + [f for s in self.result.submissions if s.status != Status.USED
-                                                       for f in s.findings if not f.sheet or not f.cell],
+        for finding in sorted(self.result.findings + self.result.said_of_others(),
                               key=lambda f: (f.file, f.code, f.value)):
             self._finding(finding)
         self._second_layer()
         self.ws["kpis"].autofilter(0, 0, max(self.row["kpis"] - 1, 0), self.kpi_columns - 1)
+        legend = self.survey.summary["progress_legend"]  # 区分 explained under the tables that show it
+        if self.row["kpis"] + 1 < MAX_ROWS:  # (where there is room: it is not a row of the table)
+            self.row["kpis"] += 1
+            self.put("kpis", [legend], self.fmt["plain"])
+        if self.row["status"] < MAX_ROWS:
+            self.put("status", [legend], self.fmt["wrap"])
         s = self.stats
         self.result.totals = Totals(read=s.read, rejected=s.rejected, kept=s.read - s.rejected, kpis=s.kpis,
                                     regions_with_kpi=len(s.regions_with_kpi))
         if self.result.previous:
-            write_revisions(self, compare_rounds(read_table(self.export.written("kpis")),
-                                                 self.result.previous.text_table("kpis"), self.survey))
+            now = read_table(self.export.written("kpis"))
+            write_revisions(self, compare_rounds(now, self.result.previous.text_table("kpis"), self.survey), now)
         write_overview(self)
         write_setting(self)
         write_matrix(self)
@@ -390,7 +398,7 @@ class _Writer:
         is known only once every return has been read)."""
         texts = self.survey.summary
         actual = texts["second_layer_actual"].format(with_kpi=len(self.stats.regions_with_kpi),
-                                                     regions=len(self.result.regions), date=japanese_date(self.stamp))
+                                                     regions=len(self.result.regions), date=japanese_date(self.stamp, self.survey.calendar))
         self.put("status", [texts["second_layer_kpi"], "", actual, self.survey.progress.get("no_figure", ""), "", ""],
                  self.fmt["wrap"])
 
@@ -398,8 +406,8 @@ class _Writer:
         regions = len(self.result.regions)
         actual = self.survey.summary["national_actual"].format(
             value=f"{regions}圏域" if national.get("measure") == "regions_formed" else "-",
-            date=japanese_date(self.stamp))
-        target = f"{national.get('target', '')}（{national.get('target_time', '')}）"
+            date=japanese_date(self.stamp, self.survey.calendar))
+        target = f"{national.get('target', '')}（{time_in(national.get('target_time', ''), self.survey.calendar)}）"
         reached = _target_number(national.get("target", "")) is not None and regions >= _target_number(national["target"])
         status = self.survey.progress.get("achieved" if reached else "behind", "")
         self.put("status", [f"{self.labels['national']}：{national['name']}", target, actual, status, "", ""],
@@ -410,7 +418,7 @@ class _Writer:
         """Emit *part* (the return's :class:`~kpi_workbook.consolidation.contribution.Contribution`)."""
         self.stats.read += sub.rows_read
         self.stats.rejected += sub.rows_rejected
-        self.put_rows("kpis", part.kpi_rows)
+        self.put_rows("kpis", part.kpi_rows, self.kpi_formats)
         self.put_rows("status", part.status_rows, self.fmt["wrap"])
         for key, rows in part.records.items():
             self.put_rows(key, rows, self.fmt["cell"])
@@ -433,6 +441,7 @@ class _Writer:
         if counts["kpis"]:
             s.regions_with_kpi.add(sub.region_code)
         s.leaf_kpis.update(part.leaf_kpis)
+        s.region_kpis[sub.region_code] += sum(part.leaf_kpis.values())
         have = s.region_leaves.get(sub.region_code, ())
         new = [sys.intern(leaf) for leaf in part.leaves if leaf not in have]  # shared, not copies
         if new:  # a region counts once per leaf

@@ -20,11 +20,13 @@ from typing import Callable, NamedTuple, Sequence
 from ..checking.normalize import EMPTY
 from ..core import findings as F
 from ..core.csv_files import LATEST, LATEST_TIME, ROW_LABEL, plain
+from ..core.values import WAREKI
 
 SHEET, CSV, BOTH = "sheet", "csv", "both"
 PAIRED = frozenset({"measure", "time", "number", "amount", "percent", "choice"})  # understood and as typed
 TYPED_ONLY = frozenset({"text", "longtext"})  # the sheet shows what was typed
 MODEL_TABLES = ("projects", "costs", "kpis", "actuals")  # shown by the summary's own sheets
+FIGURES = frozenset({"number", "amount", "measure"})  # shown with separators
 FIELD_TYPES = {"number": "number", "amount": "number", "percent": "number", "measure": "number",
                "date": "date", "flag": "string"}
 
@@ -58,6 +60,7 @@ class Column(NamedTuple):
     where: str = BOTH        # SHEET, CSV or BOTH
     enum: tuple = ()         # the values a CSV field may take (a choice column's codes)
     key: str = ""            # the survey column's key (none: a column of the tool's own)
+    fmt: str | None = None   # in the summary: its kind of format (fast_writer.KINDS: figure, mark, rate)
 
     def field(self) -> tuple:
         """(name, type, description, more properties) for export.CsvExport and datapackage.json:
@@ -69,10 +72,11 @@ class Column(NamedTuple):
         return (self.label, self.kind, self.description, extra)
 
 
-def shown(value):
-    """A raw value as a summary cell shows it: a time by its label, several choices joined."""
+def shown(value, calendar: str = WAREKI):
+    """A raw value as a summary cell shows it: a time in the survey's calendar, several
+    choices joined."""
     if hasattr(value, "label"):
-        return value.label
+        return value.shown(calendar)
     if isinstance(value, tuple):
         return "、".join(value)
     return value
@@ -84,6 +88,11 @@ def in_sheet(columns: list) -> list:
 
 def in_csv(columns: list) -> list:
     return [c for c in columns if c.where != SHEET]
+
+
+def sheet_kinds(columns: list) -> tuple:
+    """The kind of format of each of a sheet's *columns* (for fast_writer.ColumnFormats)."""
+    return tuple(column.fmt for column in in_sheet(columns))
 
 
 # ----------------------------------------------------------------------------- getters
@@ -117,9 +126,10 @@ def _pair(survey, column, suffix: str, where_sheet: bool) -> list:
     codes = tuple(survey.choice_codes(column)) if column.type == "choice" and not column.multiple else ()
     width = column.summary_width or column.width
     sheet_understood = where_sheet and column.type not in TYPED_ONLY
+    fmt = "figure" if column.type in FIGURES else "mark" if column.type == "flag" else None
     out = [Column(column.label, _understood(column.key), FIELD_TYPES.get(column.type, "string"),
                   f"{column.label}（正規化した値）", max(width, 15) if column.type == "time" else width,
-                  where=BOTH if sheet_understood else CSV, enum=codes, key=column.key)]
+                  where=BOTH if sheet_understood else CSV, enum=codes, key=column.key, fmt=fmt)]
     if where_sheet and column.type in TYPED_ONLY:
         out.append(Column(column.label, _typed(column.key), width=width, where=SHEET, key=column.key))
     out.append(Column(column.label + suffix, _typed(column.key), "string", f"{column.label}（記入されたとおり）",
@@ -168,13 +178,16 @@ def kpi_columns(survey) -> list:
     for column in survey.sheet("kpis").columns:
         out += _pair(survey, column, suffix, where_sheet=True)
     return out + [
-        Column(LATEST, lambda b: [latest for latest, _, _ in b.figures], "number", "現状値または最新の実績値", where=CSV),
-        Column(LATEST_TIME, lambda b: [time for _, time, _ in b.figures], where=CSV),
-        Column(L["previous_latest"], _previous_figure, "number", "前回の調査での最新値", 10),
-        Column(L["change"], _change, "number", "最新値の前回からの増減", 10),
-        Column(L["achievement"], lambda b: [result.rate for _, _, result in b.figures], "number", "達成率（%）", 8),
+        Column(L["previous_latest"], _previous_figure, "number", "前回の調査での最新値", 10, fmt="figure"),
+        Column(L["change"], _change, "number", "最新値の前回からの増減", 10, fmt="figure"),
+        # 達成率 beside the figure it comes from (the 現状値 or a later yearly actual)
+        Column(LATEST, lambda b: [latest for latest, _, _ in b.figures], "number", "現状値または最新の実績値", 10,
+               fmt="figure"),
+        Column(LATEST_TIME, lambda b: [time if latest is not None else None for latest, time, _ in b.figures], width=15),
+        Column(L["achievement"], lambda b: [result.rate for _, _, result in b.figures], "number", "達成率（%）", 8,
+               fmt="rate"),
         Column(L["progress"], lambda b: [result.status for _, _, result in b.figures], "string", "区分", 6,
-               enum=tuple(survey.progress.values())),
+               enum=tuple(survey.progress.values()), fmt="mark"),
         Column(L["findings"], lambda b: list(b.messages), width=50, where=SHEET)]
 
 

@@ -118,6 +118,12 @@ class Taxonomy:
         parents = {n.parent for n in self.nodes}
         return [n for n in self.nodes if n.code not in parents]
 
+    def tallied(self, extra=()) -> list[Node]:
+        """The nodes KPIs are counted under, in order: every role (its KPIs set for the role
+        as a whole), every leaf, and any other field in *extra* (where some KPI was set)."""
+        parents = {n.parent for n in self.nodes}
+        return [n for n in self.nodes if not n.parent or n.code not in parents or n.code in extra]
+
     def get(self, code: str) -> Node | None:
         return self._by_code.get(code)
 
@@ -169,6 +175,7 @@ class Survey:
     contact: str = ""  # 問い合わせ先, shown on 記入要領; generate --contact
     license: dict = field(default_factory=dict)  # the results' licence (datapackage.json): name, title, path
     meanings: dict = field(default_factory=dict)  # [meanings]: choices by what they mean (direction, kpi_kind)
+    calendar: str = "和暦"  # 和暦 or 西暦: how every sheet and page shows a time
 
     def for_round(self, round_: str | None = None, deadline: str | None = None,
                   contact: str | None = None) -> "Survey":
@@ -340,6 +347,10 @@ def _build(data: dict, source: str) -> Survey:
             if sheet.name in taken:
                 ctx.fail(f"sheet({sheet.key}).name", f"「{sheet.name}」は集計結果のシート名と重なります")
     guide = ctx.get(data, "guide", "", dict)
+    progress = ctx.get(data, "progress", "", dict, required=False, default={})
+    unexplained = [label for label in progress.values() if label not in summary["progress_legend"]]
+    if unexplained:
+        ctx.fail("summary.progress_legend", f"区分「{'」「'.join(unexplained)}」の説明がありません")
     return Survey(
         id=head["id"], version=str(head["version"]), name=head["name"], title=head["title"],
         regime=head["regime"], round=head["round"], author=head.get("author", ""), as_of=head.get("as_of", ""),
@@ -349,7 +360,7 @@ def _build(data: dict, source: str) -> Survey:
         deadline=str(head.get("deadline", "")), contact=head.get("contact", ""), license=_license(ctx, head),
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
-        progress=ctx.get(data, "progress", "", dict, required=False, default={}),
+        progress=progress, calendar=head.get("calendar", "和暦"),
         rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={}), sheets),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),

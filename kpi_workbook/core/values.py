@@ -316,6 +316,10 @@ class Time(NamedTuple):
         「平成27年度～令和元年度」, 「令和3年3月」)."""
         return _time_wareki(self.kind, self.start, self.end)
 
+    def shown(self, calendar: str) -> str:
+        """The time in the survey's calendar: :attr:`wareki` for 和暦, else :attr:`label`."""
+        return self.wareki if calendar == WAREKI else self.label
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "label": self.label}
@@ -351,6 +355,19 @@ def era_year(day: dt.date, whole_year: bool = False) -> str:
     return str(day.year)
 
 
+_ERA_INITIALS = {"明治": "M", "大正": "T", "昭和": "S", "平成": "H", "令和": "R"}
+
+
+def short_year(fiscal_year: int, calendar: str) -> str:
+    """A fiscal year in few characters, as an axis shows it: R1, H30 (和暦) or 2019."""
+    if calendar != WAREKI:
+        return str(fiscal_year)
+    era = era_year(dt.date(fiscal_year, 4, 1), True)
+    if era[:2] not in _ERA_INITIALS:
+        return str(fiscal_year)
+    return f"{_ERA_INITIALS[era[:2]]}{1 if era[2:] == '元' else era[2:]}"
+
+
 @functools.lru_cache(maxsize=4096)
 def _time_wareki(kind: str, start: dt.date, end: dt.date) -> str:
     if kind == "fy":
@@ -363,6 +380,23 @@ def _time_wareki(kind: str, start: dt.date, end: dt.date) -> str:
         return f"{era_year(start)}年{start.month}月{start.day}日"
     first, last = fiscal_year_of(start), fiscal_year_of(end)
     return f"{era_year(dt.date(first, 4, 1), True)}年度～{era_year(dt.date(last, 4, 1), True)}年度"
+
+
+WAREKI = "和暦"  # a definition's [survey] calendar: 和暦 or 西暦
+
+
+def time_in(text, calendar: str) -> str:
+    """A time written as a CSV or a clerk writes it (2016年度, H28) in the survey's
+    calendar; anything that is not a time is returned as it is."""
+    if text is None or text != text or text == "":
+        return ""
+    time, _ = parse_time(str(text))
+    return time.shown(calendar) if time is not None else str(text)
+
+
+def date_in(day: dt.date, calendar: str) -> str:
+    """A day in the survey's calendar: 令和8年12月5日 or 2026年12月5日."""
+    return _time_wareki("date", day, day) if calendar == WAREKI else _time_label("date", day, day)
 
 
 def fiscal_year_of(day: dt.date) -> int:

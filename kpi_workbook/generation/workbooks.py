@@ -38,7 +38,25 @@ WIDE_TABLE = 150  # a table sheet wider than this (Excel widths) prints two page
 GUIDE_WIDTHS = (26, 40, 60)  # 記入要領: its lines span all three; examples: item, example, how
 COLORS = {"header": "#DDEBF7", "required": "#F8CBAD", "locked": "#E7E6E6",
           "missing": "#FFC7CE", "border": "#BFBFBF", "title": "#1F4E78"}
-NUMBER_FORMATS = {"amount": "#,##0", "number": "#,##0.##", "percent": "0.0",
+FIGURE_TYPES = frozenset({"measure", "number", "amount"})  # carried as numbers when plainly one
+DEFAULT_HEIGHT = 15  # points: Excel's row height for the workbook's font size
+_PLAIN_NUMBER = None
+
+
+def plain_number(text: str) -> float | None:
+    """*text* as a number when it is plainly one (1200, 1,200, -3.5), else None: 「772人」,
+    「１，０８４」 and 「約10」 stay as the clerk typed them."""
+    global _PLAIN_NUMBER
+    if _PLAIN_NUMBER is None:
+        import re
+        _PLAIN_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+    if not _PLAIN_NUMBER.fullmatch(text) or len(text) > 16:
+        return None
+    return float(text.replace(",", ""))
+
+
+# ("#,##0.##" would show a whole number as "5." in Excel: a number column stays General)
+NUMBER_FORMATS = {"amount": "#,##0", "number": "General", "percent": "0.0",
                   "code": "@", "text": "@", "longtext": "@", "time": "@", "date": "yyyy/m/d"}
 
 
@@ -170,8 +188,8 @@ class _Builder:
             self._formats[key] = self.book.add_format(props)
         return self._formats[key]
 
-    def entry_fmt(self, col):
-        extra = {"locked": False, "num_format": NUMBER_FORMATS.get(col.type, "General")}
+    def entry_fmt(self, col, num_format: str | None = None):
+        extra = {"locked": False, "num_format": num_format or NUMBER_FORMATS.get(col.type, "General")}
         if col.type in ("longtext", "text") or col.width >= 18:
             extra["text_wrap"] = True
         return self.fmt("entry", **extra)
@@ -349,9 +367,8 @@ class _Builder:
         ws.write_string(NOTE_ROW, 0, self.survey.required_legend, self.fmt("note"))
         ws.set_row(TITLE_ROW, 24)
         ws.set_row(HEADER_ROW, max(36, row_height([(col.label, col.width) for col in cols])))
-        if sum(col.width for col in cols) > WIDE_TABLE:  # printed on two pages, keys on both
-            ws.fit_to_pages(2, 0)
-            ws.repeat_columns(0, 1)
+        if sum(col.width for col in cols) > WIDE_TABLE:  # A4 would shrink it past reading: A3, one page wide
+            ws.set_paper(8)
         for c, col in enumerate(cols):
             header = "header_required" if col.required else "header"
             ws.set_column(c, c, col.width, self.entry_fmt(col))
@@ -368,8 +385,20 @@ class _Builder:
         for r, values in enumerate(carried, start=FIRST_ROW):
             for c, col in enumerate(cols):  # last round's records, as typed, for the clerk to update
                 if values.get(col.key):  # (a text past Excel's cell limit was said at read: see last_round)
-                    ws.write_string(r, c, values[col.key][:MAX_CELL], self.entry_fmt(col))
+                    self.write_carried(ws, r, c, col, values[col.key])
+            height = row_height([(values.get(col.key) or "", col.width) for col in cols if col.type != "choice"])
+            if height > DEFAULT_HEIGHT:  # a long name wraps, in full, on screen and in print
+                ws.set_row(r, height)
         self.protect(ws)
+
+    def write_carried(self, ws, r: int, c: int, col, text: str) -> None:
+        """Last round's value as typed; a plain figure (1,200) as the number it is."""
+        number = plain_number(text) if col.type in FIGURE_TYPES else None
+        if number is not None:  # with separators when whole (General would drop them)
+            whole = number.is_integer() and col.type != "amount"
+            ws.write_number(r, c, number, self.entry_fmt(col, "#,##0") if whole else self.entry_fmt(col))
+        else:
+            ws.write_string(r, c, text[:MAX_CELL], self.entry_fmt(col))
 
     def mark_missing(self, ws, c: int, last_row: int, width: int) -> None:
         """Colour a required cell red while its row has data but the cell is empty."""

@@ -1,22 +1,26 @@
-"""The published site's charts: matplotlib figures saved as SVG with the text kept as text
-(so Japanese renders in the reader's own fonts), inlined into the pages.
+"""The published site's charts, inlined into the pages as SVG with the text kept as text
+(so Japanese renders in the reader's own fonts); the same data gives the same bytes.
 
-A region's chart is the most costly part of ``publish`` (about 0.2 s each: a national round
-of 1,741 regions takes minutes on one core), so :func:`region_charts` draws them in a pool
-of processes (spawn-safe: plain data in, SVG text out) when there are many.
+- The index's two charts (設定圏域数 per leaf, 区分 shares per role) are matplotlib figures.
+- Each KPI's progress chart (:func:`progress_panel`) is laid out here as plain numbers and
+  drawn by the page's template (``templates/progress.svg``): a national round has some
+  70,000 of them, and matplotlib takes ~20 ms a panel where the template takes ~0.1 ms.
+  Its scale's ticks still come from matplotlib's tick locator.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 
-from ..core.isolate import die_with_parent
-from ..core.reference import reference, workers
+from ..core.values import fiscal_year_of, parse_time, short_year
 
-MAX_KPIS = 12  # a region's chart shows the yearly actuals of its first KPIs that have some
-POOL_FROM = 16  # regions: fewer are drawn in this process (a pool costs about a second to start)
 COLOUR = "#1F4E78"
+SHARE_COLOURS = ("#1F4E78", "#5B9BD5", "#F4B183", "#BFBFBF")  # 達成, A, B, N: the [progress] order
+PANEL = (300, 190)  # a progress chart's width and height (px)
+PLOT = (56, 12, 12, 30)  # its plot area's margins: left, right, top, bottom
+MAX_X_TICKS = 6
 _NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}  # same data, same bytes
 
 
@@ -36,13 +40,17 @@ def _ticker():
     return matplotlib.ticker
 
 
-def _svg(figure, tight: bool = False) -> str:
+def _svg(figure, prefix: str, tight: bool = False) -> str:
     buffer = io.StringIO()
     with warnings.catch_warnings():  # glyphs missing here: the text stays text, the reader's fonts draw it
         warnings.simplefilter("ignore", UserWarning)
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA, **({"bbox_inches": "tight"} if tight else {}))
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # inline: no XML prolog, no DOCTYPE
+    text = text[text.index("<svg"):]  # inline: no XML prolog, no DOCTYPE
+    # ids unique in a page of several charts (matplotlib numbers its groups per figure)
+    for before in (' id="', "url(#", 'href="#'):
+        text = text.replace(before, f"{before}{prefix}-")
+    return text
 
 
 def bar_chart(labels: list, values: list, axis_label: str) -> str:
@@ -51,65 +59,91 @@ def bar_chart(labels: list, values: list, axis_label: str) -> str:
     figure, axes = plt.subplots(figsize=(7, 0.28 * len(labels) + 0.8))
     axes.barh(labels[::-1], values[::-1], color=COLOUR)
     axes.xaxis.set_major_locator(_ticker().MaxNLocator(integer=True))  # counts of regions
+    return _finished(plt, figure, axes, axis_label, "setting")
+
+
+def share_chart(labels: list, stacks: list, axis_label: str) -> str:
+    """A horizontal bar per label (the first on top), each split into *stacks* [(name,
+    [count per label])] shown as shares of the label's total, with a legend; "" if empty."""
+    totals = [sum(counts[i] for _, counts in stacks) for i in range(len(labels))]
+    if not any(totals):
+        return ""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 0.4 * len(labels) + 1.2))
+    left = [0.0] * len(labels)
+    for (name, counts), colour in zip(stacks, SHARE_COLOURS * 2):
+        shares = [100 * c / t if t else 0 for c, t in zip(counts, totals)]
+        axes.barh(labels[::-1], shares[::-1], left=left[::-1], color=colour, label=name)
+        left = [a + b for a, b in zip(left, shares)]
+    axes.set_xlim(0, 100)
+    axes.legend(ncol=len(stacks), loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 4 else -0.2),
+                frameon=False, fontsize=9)
+    return _finished(plt, figure, axes, axis_label, "shares")
+
+
+def _finished(plt, figure, axes, axis_label: str, prefix: str) -> str:
+    """A bar chart's axis label and frame, saved as inline SVG (ids under *prefix*)."""
     axes.set_xlabel(axis_label)
     axes.spines[["top", "right"]].set_visible(False)
     try:
         figure.tight_layout()
-        return _svg(figure, tight=True)
+        return _svg(figure, prefix, tight=True)
     finally:
         plt.close(figure)
 
 
-def actuals_chart(series: list) -> str:
-    """Small multiples of yearly actuals: *series* is [(title, [(time label, value)])];
-    "" if there is none.  Laid out by hand (no tight layout: it would draw three times),
-    on a figure of its shape made once per process and refilled (making the panels costs
-    more than drawing them)."""
-    series = [(title, points) for title, points in series if points][:MAX_KPIS]
-    if not series:
-        return ""
-    columns = min(3, len(series))
-    figure, axes = _panels(-(-len(series) // columns), columns)
-    ticker = _ticker()
-    for ax, (title, points) in zip(axes, series):
-        times, values = zip(*points)
-        ax.set_visible(True)
-        ax.lines[0].set_data(range(len(times)), values)
-        ax.set_xticks(range(len(times)), times)
-        ax.set_title(title, fontsize=9)
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, integer=all(float(v).is_integer() for v in values)))
-        ax.relim()
-        ax.autoscale_view()
-    for ax in axes[len(series):]:
-        ax.set_visible(False)
-    return _svg(figure)
+def progress_panel(k: dict, points: list, calendar: str) -> dict | None:
+    """One KPI's progress chart as numbers for ``templates/progress.svg``: its baseline, every
+    yearly actual (*points*: [(time label, value)]), its target and the proportional path
+    from baseline to target (what 区分 judges: on it or above is A), on an axis from zero;
+    None when there is neither an actual nor a target to show."""
+    base = _point(k.get("baseline_time"), k.get("baseline"))
+    target = _point(k.get("target_time"), k.get("target"))
+    actual = sorted(p for p in (_point(t, v) for t, v in points) if p)
+    if not actual and target is None:
+        return None
+    every = [p for p in (base, target, *actual) if p]
+    xs, ys = [x for x, _ in every], [y for _, y in every]
+    x_lo, x_hi = min(xs) - 0.6, max(xs) + 0.6
+    y_ticks = _y_ticks(min(0.0, min(ys)), max(ys))
+    y_lo, y_hi = y_ticks[0], y_ticks[-1]
+    (width, height), (left, right, top, bottom) = PANEL, PLOT
+
+    def at(x, y):
+        return (round(left + (x - x_lo) / (x_hi - x_lo) * (width - left - right), 1),
+                round(top + (y_hi - y) / (y_hi - y_lo) * (height - top - bottom), 1))
+    first, last = math.ceil(x_lo), math.floor(x_hi)
+    step = max(1, math.ceil((last - first + 1) / MAX_X_TICKS))
+    return {"width": width, "height": height, "left": left, "right": width - right, "top": top,
+            "bottom": height - bottom,
+            "x_ticks": [(at(x, y_lo)[0], short_year(x, calendar)) for x in range(first, last + 1, step)],
+            "y_ticks": [(at(x_lo, y)[1], _tick_text(y)) for y in y_ticks],
+            "actual": [at(x, y) for x, y in actual], "base": at(*base) if base else None,
+            "target": at(*target) if target else None,
+            "path": (at(*base), at(*target)) if base and target and base[0] < target[0] else None}
 
 
-_FIGURES: dict = {}  # (rows, columns) -> (figure, its axes): this process's own
+def _point(label, value):
+    """(x, value): x counts fiscal years, a fiscal year's end at its number (2019年度 → 2019)."""
+    if value is None or value != value or not label:
+        return None
+    time, _ = parse_time(str(label))
+    if time is None:
+        return None
+    fy = fiscal_year_of(time.point)
+    return fy + ((time.point - dt.date(fy, 4, 1)).days + 1) / 365 - 1, float(value)
 
 
-def _panels(rows: int, columns: int):
-    if (rows, columns) not in _FIGURES or reference():
-        plt = _pyplot()
-        height = 0.4 + 2.0 * rows
-        figure, grid = plt.subplots(rows, columns, figsize=(3.2 * columns, height), squeeze=False)
-        figure.subplots_adjust(left=0.1, right=0.97, bottom=0.5 / height, top=1 - 0.45 / height, wspace=0.4, hspace=0.75)
-        axes = list(grid.flat)
-        for ax in axes:
-            ax.plot([], [], marker="o", color=COLOUR)
-            ax.yaxis.set_major_formatter(_ticker().StrMethodFormatter("{x:,g}"))
-            ax.tick_params(labelsize=8)
-            ax.spines[["top", "right"]].set_visible(False)
-        _FIGURES[(rows, columns)] = figure, axes
-    return _FIGURES[(rows, columns)]
+def _y_ticks(low: float, high: float) -> list:
+    if high <= low:
+        high = low + 1
+    ticks = [float(t) for t in _ticker().MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)]
+    while len(ticks) > 2 and ticks[1] <= low:
+        ticks.pop(0)
+    while len(ticks) > 2 and ticks[-2] >= high:
+        ticks.pop()
+    return ticks
 
 
-def region_charts(all_series: list, jobs: int | None = None):
-    """:func:`actuals_chart` of each region's series, yielded in order as they are drawn; in
-    a pool when there are many regions and more than one job."""
-    jobs = workers(jobs)
-    if jobs == 1 or len(all_series) < POOL_FROM:
-        yield from map(actuals_chart, all_series)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
-        yield from pool.map(actuals_chart, all_series, chunksize=8)
+def _tick_text(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"

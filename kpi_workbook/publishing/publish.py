@@ -16,18 +16,19 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from ..consolidation.round_comparison import compare_rounds, per_region, read_table
+from ..consolidation.round_comparison import compare_rounds, per_region, read_table, shown_revisions
 from ..consolidation.summary_sheets import japanese_time, revisions_sentence
 from ..consolidation.table_specs import LATEST, LATEST_TIME
 from ..core.csv_files import read_package
 from ..core.errors import KpiWorkbookError
 from ..core.filenames import inside, portable_names
 from ..core.shown_text import visible
+from ..core.values import time_in
 from ..core.outputs import writable, write_failures
 from ..core.survey import find_definition, load_survey
 from ..reading.last_round import LastRound, load_last_round
 from ..reading.round_frames import load_round
-from .charts import bar_chart, region_charts
+from .charts import bar_chart, progress_panel, share_chart
 from .site_folder import PublishError, check_target, new_folder, publish_data, published_resources, put_in_place
 
 SITE = Path(__file__).resolve().parent / "templates"
@@ -35,8 +36,8 @@ MAX_DIGITS = 30  # a figure with more digits than this is shown as written (neve
 TABLES = ("regions", "projects", "kpis", "actuals")
 
 
-def publish(csv_dir, out, survey=None, force: bool = False, previous=None, jobs: int | None = None,
-            progress=None, definitions=None) -> Path:
+def publish(csv_dir, out, survey=None, force: bool = False, previous=None, progress=None,
+            definitions=None) -> Path:
     """Write the site for the round in *csv_dir* (compared with the round in *previous*,
     when given) to *out*; return *out*.  *progress* (done, total) is called as pages are written.
     Without *survey*, the definition is the one the round's datapackage.json names (survey id
@@ -53,7 +54,7 @@ def publish(csv_dir, out, survey=None, force: bool = False, previous=None, jobs:
     with write_failures("ウェブ報告", kept="出力先は元のままです", place=out):
         work = new_folder(out)
         try:
-            _write_site(work, folder, data, definition, package, jobs, progress)
+            _write_site(work, folder, data, definition, package, progress)
             put_in_place(work, out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -96,13 +97,14 @@ def _round(folder: Path, survey) -> tuple:
     return package, frames
 
 
-def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, jobs, progress) -> None:
+def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, progress) -> None:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SITE)), autoescape=True, finalize=visible,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["num"] = number_text
-    env.filters["jst"] = lambda stamp: _japanese_time(stamp) or stamp  # as 概要's 集計日時 says it
+    env.filters["jst"] = lambda stamp: _japanese_time(stamp, survey.calendar) or stamp  # as 概要's 集計日時 says it
+    env.filters["when"] = lambda text: time_in(text, survey.calendar)  # 2016年度 → 平成28年度 (a 和暦 survey)
     region_page, leaf_page = _page_names([r["code"] for r in data["regions"]]), _page_names(data["leaf_codes"])
     env.filters["region_page"], env.filters["leaf_page"] = region_page, leaf_page
     env.filters["pct"] = lambda value: "" if value is None or value != value else f"{float(value):.1f}%"
@@ -128,22 +130,29 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, job
         if progress:
             progress(done[0], total)
 
-    page("index.html", "index.html", chart=chart, up="")
+    roles = data["roles"]
+    statuses = list(survey.progress.values())
+    by_role = {role.code: [k["status"] for k in data["kpis"] if survey.taxonomy.role_of(k["category"]) == role.code]
+               for role in roles}
+    shares = share_chart([visible(f"{role.code} {role.label}") for role in roles],
+                         [(status, [by_role[role.code].count(status) for role in roles]) for status in statuses],
+                         "KPIに占める割合（%）")
+    page("index.html", "index.html", chart=chart, shares=shares, up="")
     page("kpis.html", "kpis.html", up="")
     if "comparison" in data:
         page("changes.html", "changes.html", up="")
     for leaf in leaves:
         page(f"leaves/{leaf_page(leaf['code'])}.html", "leaf.html", leaf=leaf, up="../")
-    series = [[(visible(f"{k['no']}（{k['unit']}）" if k["unit"] else str(k["no"])), r["series"].get(k["no"], []))
-               for k in r["kpis"]] for r in data["regions"]]
-    for region, svg in zip(data["regions"], region_charts(series, jobs)):
-        page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, chart=svg, up="../")
+    for region in data["regions"]:
+        panels = [(k, panel) for k in region["kpis"]
+                  if (panel := progress_panel(k, region["series"].get(k["no"], []), survey.calendar))]
+        page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, panels=panels, up="../")
 
 
-def _japanese_time(stamp) -> str:
-    """An ISO time from datapackage.json as 2026年12月5日 15:54 (Japan time); "" if it is none."""
+def _japanese_time(stamp, calendar: str) -> str:
+    """An ISO time from datapackage.json as 令和8年12月5日 15:54 (Japan time); "" if it is none."""
     try:
-        return japanese_time(str(stamp))
+        return japanese_time(str(stamp), calendar)
     except (ValueError, TypeError, OverflowError):
         return ""
 
@@ -195,7 +204,9 @@ def site_data(frames: dict, survey, package: dict) -> dict:
     for (region, _), project in projects.items():
         projects_of[region].append(project)
     series = _series(frames["actuals"], survey, code)
-    leaves = [_leaf(node, by_leaf[node.code], len(names), taxonomy) for node in taxonomy.leaves]
+    ends = {node.code for node in taxonomy.leaves}
+    leaves = [_leaf(node, by_leaf[node.code], len(names), taxonomy, "" if node.code in ends else L["field_level"])
+              for node in taxonomy.tallied(extra=by_leaf)]
     regions = [{"code": r[code], "name": r[L["region_name"]], "status": r[L["status"]], "errors": r[L["errors"]],
                 "kpis": by_region[r[code]], "series": series.get(r[code], {}), "projects": projects_of[r[code]],
                 "leaves": sorted({k["category"] for k in by_region[r[code]] if k["category"]})}
@@ -209,6 +220,7 @@ def site_data(frames: dict, survey, package: dict) -> dict:
         if isinstance(overview.get("figures"), list) else []  # 概要 as written; anything else is left out
     return {"round": package.get("round", survey.round), "regions": regions, "kpis": rows, "leaves": leaves,
             "leaf_codes": {leaf["code"] for leaf in leaves}, "leaf_by_code": {leaf["code"]: leaf for leaf in leaves},
+            "heading_codes": {n.code for n in taxonomy.nodes} - ends,
             "headline": headline, "figures": figures, "revisions_sentence": "",
             "roles": [n for n in taxonomy.nodes if not n.parent], "with_kpi": with_kpi,
             "resources": package.get("resources", []), "licenses": package.get("licenses", []),
@@ -249,21 +261,23 @@ def _series(actuals, survey, code: str) -> dict:
 def _kpi_labels(survey) -> dict:
     """kpis.csv's header of each KPI column a page shows, by its key."""
     return {key: survey.sheet("kpis").column(key).label for key in
-            ("kpi_no", "category", "name", "kind", "unit", "baseline", "target", "target_time")}
+            ("kpi_no", "category", "name", "kind", "unit", "baseline", "baseline_time", "target", "target_time")}
 
 
 def _kpi(r: dict, col: dict, code: str, names: dict, L: dict) -> dict:
     unit = r.get(col["unit"]) or ""
     return {"region": r[code], "region_name": names.get(r[code], ""), "no": r[col["kpi_no"]],
             "category": str(r[col["category"]] or ""), "name": r[col["name"]] or "", "kind": str(r[col["kind"]] or ""),
-            "unit": unit, "baseline": r[col["baseline"]], "target": r[col["target"]],
+            "unit": unit, "baseline": r[col["baseline"]], "baseline_time": r[col["baseline_time"]] or "",
+            "target": r[col["target"]],
             "target_time": r[col["target_time"]] or "", "latest": r.get(LATEST), "latest_time": r.get(LATEST_TIME) or "",
             "rate": r.get(L["achievement"]), "status": str(r.get(L["progress"]) or ""), "revision": "", "before": None}
 
 
-def _leaf(node, mine: list, regions: int, taxonomy) -> dict:
+def _leaf(node, mine: list, regions: int, taxonomy, whole: str = "") -> dict:
+    """A row of the setting table: a leaf, or a role (field) as a whole (*whole*: its wording)."""
     count = len({k["region"] for k in mine})
-    return {"code": node.code, "label": node.label, "role": taxonomy.role_of(node.code), "kpis": mine,
+    return {"code": node.code, "label": f"{node.label}{whole}", "whole": bool(whole), "role": taxonomy.role_of(node.code), "kpis": mine,
             "regions": count, "kpi_count": len(mine), "share": round(count * 100 / regions, 1) if regions else None,
             "before": None}
 
@@ -277,10 +291,11 @@ def comparison_data(folder: Path, before: LastRound, data: dict, survey) -> dict
     package, frames = before.package, before.typed_tables(("kpis",))
     L, words = survey.summary["labels"], survey.rounds
     code = L["region_code"]
-    revisions = compare_rounds(read_table(folder / "kpis.csv"), before.text_table("kpis"), survey)
+    now_table = read_table(folder / "kpis.csv")
+    revisions = compare_rounds(now_table, before.text_table("kpis"), survey)
     counts = per_region(revisions, survey)
     rows = [dict(zip(("region", "no", "kind", "item", "before", "after"), r))
-            for r in revisions.itertuples(index=False, name=None)]
+            for r in shown_revisions(revisions, now_table, survey)]
     kind_of = {(r["region"], r["no"]): r["kind"] for r in rows}
     col = _kpi_labels(survey)
     old = {(k["region"], k["no"]): k for k in (_kpi(r, col, code, data["names"], L) for r in _records(frames["kpis"]))}

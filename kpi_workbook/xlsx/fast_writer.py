@@ -67,8 +67,43 @@ ROW_MARK, STYLE_MARK = "\x00", "\x01"  # placeholders in a rendered row: plain t
 _REFS = [letter + ROW_MARK for letter in _LETTERS]  # a rendered cell's reference
 _COLUMN = {letter: c for c, letter in enumerate(_LETTERS)}
 # a rendered cell: its column, and its text (inline string), number or nothing (blank)
-_RENDERED_CELL = re.compile('<c r="([A-Z]+)\x00"\x01?(?: t="inlineStr")?'
+_RENDERED_CELL = re.compile('<c r="([A-Z]+)\x00"[\x01-\x1f]?(?: t="inlineStr")?'
                             '(?:><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>|><v>([^<]*)</v></c>|/>)')
+
+
+# A table whose columns differ (figures, ○ marks, rates): each column's kind names its
+# format (ColumnFormats); a figure that is not whole takes "figure_decimal" ("#,##0" would
+# round it, "#,##0.##" shows "1,084." for a whole one).  A rendered cell carries its kind
+# as one control character (never in plain text), replaced by the style when written.
+KINDS = ("figure", "figure_decimal", "mark", "rate")
+_KIND_MARK = {kind: chr(2 + i) for i, kind in enumerate(KINDS)}
+
+
+def cell_kind(kind: str | None, value) -> str | None:
+    """The format key of one cell of a column of *kind*."""
+    if kind == "figure" and type(value) is float and not value.is_integer():
+        return "figure_decimal"
+    return kind
+
+
+def number_now(formats) -> None:
+    """Give *formats* their style numbers now, in this order, on either path: a format is
+    numbered when first written, and the two paths first write a kind's cells at different
+    moments (the summary's parts stay byte for byte the same)."""
+    for fmt in formats:
+        fmt._get_xf_index()
+
+
+class ColumnFormats(NamedTuple):
+    """A row's formats by column: *kinds* the kind (a :data:`KINDS` key, or None) of each
+    column from A; *formats* the Format of each kind."""
+
+    kinds: tuple
+    formats: dict
+
+    def of(self, col: int, value):
+        kind = cell_kind(self.kinds[col], value) if col < len(self.kinds) else None
+        return self.formats[kind] if kind else None
 
 
 class Rendered(NamedTuple):
@@ -78,6 +113,7 @@ class Rendered(NamedTuple):
     low: int      # first and last column written (-1 when the row writes no cell)
     high: int
     styled: bool  # laid out for a format (blank cells written) or for none
+    kinds: bool = False  # laid out for ColumnFormats (a kind's mark on its cells)
 
     def values(self) -> tuple:
         """(first column, the values) this row was rendered from: for the stock path."""
@@ -108,17 +144,18 @@ def _number(text: str) -> float:
     return value if math.isfinite(value) else math.copysign(sys.float_info.max, value)
 
 
-def prepared(rows: list, styled: bool = False) -> list:
+def prepared(rows: list, styled: bool = False, kinds: tuple = ()) -> list:
     """*rows* (lists of cell values) as :class:`RowSheet` will take them: each laid out as XML
     where :func:`render_row` can, else as it is.  Workers call it, so the writing process
     only copies bytes; on the stock path the rows stay values."""
-    return [render_row(row, styled) or row for row in rows]
+    return [render_row(row, styled, kinds=kinds) or row for row in rows]
 
 
-def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
+def render_row(values, styled: bool = False, first: int = 0, kinds: tuple = ()) -> Rendered | None:
     """The XML :meth:`RowSheet.put_row` would write for *values* (non-empty str, finite
-    float or None), with a format when *styled*; None when a value is not plain (and
-    always on the stock path: the row keeps its values)."""
+    float or None), with a format when *styled*, or each column's (*kinds*, for
+    :class:`ColumnFormats`); None when a value is not plain (and always on the stock path:
+    the row keeps its values)."""
     if not FAST:
         return None
     text = "".join([v for v in values if type(v) is str])  # the row's text, tested at once
@@ -132,6 +169,9 @@ def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
     parts, low, high = [f'<row r="{ROW_MARK}">'], -1, -1
     add = parts.append
     for col, value in enumerate(values, start=first):
+        if kinds:
+            kind_of = cell_kind(kinds[col], value) if col < len(kinds) else None
+            style = _KIND_MARK[kind_of] if kind_of else ""
         kind = type(value)
         if kind is str:
             space = ' xml:space="preserve"' if spaces and (value[0] == " " or value[-1] == " ") else ""
@@ -139,7 +179,7 @@ def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
         elif kind is float and math.isfinite(value):
             add(f'<c r="{_REFS[col]}"{style}><v>{value:.16G}</v></c>')
         elif value is None:
-            if not styled:
+            if not style:
                 continue
             add(f'<c r="{_REFS[col]}"{style}/>')
         else:
@@ -148,9 +188,9 @@ def render_row(values, styled: bool = False, first: int = 0) -> Rendered | None:
             low = col
         high = col
     if low < 0:
-        return Rendered(b"", -1, -1, styled)
+        return Rendered(b"", -1, -1, styled, bool(kinds))
     parts.append("</row>")
-    return Rendered("".join(parts).encode(), low, high, styled)
+    return Rendered("".join(parts).encode(), low, high, styled, bool(kinds))
 
 
 def _value_xml(value, ref: str, style: str) -> str | None:
@@ -234,7 +274,7 @@ class RowSheet(Worksheet):
         """Write *values* (non-empty str, finite float or None) in *row* from column
         *first*; None is a blank cell, written only when *cell_format* is given."""
         last = first + len(values) - 1
-        if (not FAST or not self.constant_memory or row < self.previous_row or row >= self.xls_rowmax
+        if (not FAST or not self.constant_memory or type(cell_format) is ColumnFormats or row < self.previous_row or row >= self.xls_rowmax
                 or last >= min(self.xls_colmax, len(self._letters)) or first < 0 or not values):
             self._put_slowly(row, values, cell_format, first)
             return
@@ -263,8 +303,9 @@ class RowSheet(Worksheet):
             self._check_dimensions(row, high)
 
     def _put_slowly(self, row: int, values, cell_format, first: int) -> None:
+        by_column = type(cell_format) is ColumnFormats
         for col, value in enumerate(values, start=first):
-            write_value(self, row, col, value, cell_format)
+            write_value(self, row, col, value, cell_format.of(col, value) if by_column else cell_format)
 
     def _write_single_row(self, current_row_num=0) -> None:
         """xlsxwriter's own, but a plain row (no height, format or comment) is laid out
@@ -322,11 +363,14 @@ class RowSheet(Worksheet):
         written = [(n, rendered) for n, rendered in enumerate(rows, row) if rendered.low >= 0]
         low = min((rendered.low for _, rendered in written), default=0)
         high = max((rendered.high for _, rendered in written), default=0)
-        if (not FAST or not self.constant_memory or any(r.styled != (cell_format is not None) for r in rows)
+        by_column = type(cell_format) is ColumnFormats
+        whole = None if by_column else cell_format  # one format for the row
+        if (not FAST or not self.constant_memory
+                or any(r.styled != (whole is not None) or r.kinds != by_column for r in rows)
                 or (row == self.previous_row and self.table.get(row))
                 or any(n in self.row_info or n in self.comments for n in range(row, last + 1))
                 or self.excel_version == 2010 or self.default_row_height != self.original_row_height
-                or (cell_format is None and any(low <= c <= high for c in self._formatted_columns()))):
+                or (whole is None and any(low <= c <= high for c in self._formatted_columns()))):
             for n, rendered in written:  # the stock path, from the values the rows hold
                 first, values = rendered.values()
                 self._put_slowly(n, values, cell_format, first)
@@ -340,7 +384,13 @@ class RowSheet(Worksheet):
         if not written:
             return
         xml = b"".join([rendered.xml.replace(b"\x00", str(n + 1).encode()) for n, rendered in written])
-        if cell_format is not None:
+        if by_column:  # each kind's style, numbered in the order its cells come (as xlsxwriter would)
+            found = sorted((xml.find(mark.encode()), kind, mark) for kind, mark in _KIND_MARK.items())
+            for at, kind, mark in found:
+                fmt = cell_format.formats.get(kind)
+                if at >= 0 and fmt is not None:
+                    xml = xml.replace(mark.encode(), (self._styles.get(fmt) or self._style(fmt)).encode())
+        elif cell_format is not None:
             style = self._styles.get(cell_format) or self._style(cell_format)
             xml = xml.replace(b"\x01", style.encode())
         self.fh.write_bytes(xml)
