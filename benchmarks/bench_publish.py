@@ -60,6 +60,34 @@ def timed(csv_dir: Path, site: Path) -> tuple[float, float]:
     return time.perf_counter() - start, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
+def in_browser(site: Path) -> str:
+    """kpis.html in headless Chromium: when its first rows paint, and when every KPI is in
+    the table (a large round's list loads in parts); "" without Chromium."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError:
+        return ""
+    if not shutil.which("chromedriver") or not shutil.which("chromium"):
+        return ""
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options,
+                               service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
+    try:
+        start = time.perf_counter()
+        browser.get((site / "kpis.html").as_uri())
+        paint = browser.execute_script("return performance.getEntriesByName('first-contentful-paint')[0].startTime")
+        WebDriverWait(browser, 600).until(lambda b: b.execute_script(
+            "var t = document.getElementById('kpis'); return !t.dataset.parts || t.dataset.loaded === 'all'"))
+        whole = time.perf_counter() - start
+        counted = browser.find_element("id", "shown").text
+    finally:
+        browser.quit()
+    return f"kpis.html: first rows painted at {paint / 1000:.2f} s, every KPI read (「{counted}」) at {whole:.1f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--regions", type=int, default=34)
@@ -72,9 +100,12 @@ def main() -> None:
         small_s, small_mb = timed(small, work / "site-small")
         pages = len(list((work / "site").rglob("*.html")))
         size = sum(p.stat().st_size for p in (work / "site").rglob("*")) / 2**20
+        browser = in_browser(work / "site")
     print(f"publish, {regions} regions: {whole_s:.1f} s, peak RSS {whole_mb:.0f} MB (the largest process), "
           f"{pages} pages, {size:.0f} MB")
     print(f"publish, {args.regions} regions: {small_s:.1f} s, peak RSS {small_mb:.0f} MB")
+    if browser:
+        print(browser)
 
 
 if __name__ == "__main__":

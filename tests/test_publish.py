@@ -394,3 +394,68 @@ def test_a_teiju_round_says_its_own_sentence_with_the_migrated_left_out(tmp_path
     shown = dict(re.findall(r'data-leaf="([^"]+)">(\d+)<', page))
     assert set(shown) == {leaf.code for leaf in teiju.taxonomy.tallied()} and shown["Aa"] == "2"
     assert sorted(p.stem for p in (out / "regions").glob("*.html")) == ["T1", "T2", "T4"]
+
+
+def _multiplied(folder, target, copies: int):
+    """The demo round's CSVs with every region copied *copies* times under new codes: a round
+    as large as wanted, in a second (each copy's KPIs, projects and actuals its own)."""
+    target.mkdir()
+    for name in ("regions", "projects", "kpis", "actuals", "costs"):
+        with open(folder / f"{name}.csv", encoding="utf-8-sig", newline="") as fh:
+            lines = list(csv.reader(fh))
+        header, body = lines[0], lines[1:]
+        at, named = header.index("圏域コード"), header.index("圏域名") if "圏域名" in header else None
+        out = [header]
+        for n in range(copies):
+            for row in body:
+                row = list(row)
+                row[at] = f"{row[at]}-{n:04d}"
+                if named is not None:
+                    row[named] = f"{row[named]}{n:04d}"
+                out.append(row)
+        with open(target / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, lineterminator="\r\n").writerows(out)
+    for name in ("datapackage.json", "definition.json"):
+        shutil.copyfile(folder / name, target / name)
+    return target
+
+
+def test_a_large_rounds_kpi_list_shows_its_first_rows_at_once_and_filters_every_kpi(site, tmp_path, monkeypatch):
+    """Past ONE_PAGE_UP_TO KPIs, kpis.html holds its first rows and site.js adds the rest part
+    by part (kpis/N.js); the first rows paint at once, and a search finds a KPI of the last part."""
+    import kpi_workbook.publishing.publish as P
+    folder, _ = site
+    big = _multiplied(folder, tmp_path / "csv", 200)  # 10 regions → 2,000; 13 KPIs → 2,600
+    monkeypatch.setattr(P, "ONE_PAGE_UP_TO", 2_000)
+    monkeypatch.setattr(P, "PART_ROWS", 1_000)
+    out = publish(big, tmp_path / "site")
+    kpis = _table(big, "kpis.csv")
+    parts = sorted((out / "kpis").glob("*.js"))
+    assert len(parts) == -(-(len(kpis) - P.FIRST_ROWS) // P.PART_ROWS) == 2
+    page = (out / "kpis.html").read_text(encoding="utf-8")
+    assert page.count("<tr data-role=") == P.FIRST_ROWS and 'data-parts="kpis/1.js kpis/2.js"' in page
+    last = kpis[-1]
+    browser = _browser()
+    try:
+        browser.get((out / "kpis.html").as_uri())
+        paint = browser.execute_script(
+            "return performance.getEntriesByName('first-contentful-paint')[0].startTime")
+        assert paint < 2000, paint  # ms: the first rows show at once
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.getElementById('kpis')"
+                                                                    ".dataset.loaded === 'all'"))
+        shown = browser.find_element("id", "shown").text  # every KPI counted, the first ones shown
+        assert shown == f"{len(kpis)}件（先頭の{P.FIRST_ROWS}件を表示）"
+        assert len(browser.find_elements("css selector", "#kpis tbody tr")) == P.FIRST_ROWS
+        browser.find_element("id", "more").click()
+        assert len(browser.find_elements("css selector", "#kpis tbody tr")) == 2 * P.FIRST_ROWS
+        search = browser.find_element("id", "q")
+        name = {r["圏域コード"]: r for r in _table(big, "regions.csv")}[last["圏域コード"]]["圏域名"]
+        search.send_keys(name)
+        visible = [row for row in browser.find_elements("css selector", "#kpis tbody tr") if row.is_displayed()]
+        expected = sum(1 for k in kpis if k["圏域コード"] == last["圏域コード"])
+        assert len(visible) == expected > 0 and browser.find_element("id", "shown").text == f"{expected}件"
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+    finally:
+        browser.quit()

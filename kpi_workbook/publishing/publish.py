@@ -11,6 +11,7 @@ temporary folder beside *out* and moved into place when complete; an existing no
 """
 from __future__ import annotations
 
+import json
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -34,6 +35,8 @@ from .site_folder import PublishError, check_target, new_folder, publish_data, p
 SITE = Path(__file__).resolve().parent / "templates"
 MAX_DIGITS = 30  # a figure with more digits than this is shown as written (never expanded digit by digit)
 TABLES = ("regions", "projects", "kpis", "actuals")
+ONE_PAGE_UP_TO = 10_000  # KPIs: a real round's (34–170 regions) KPI一覧 is one page
+FIRST_ROWS, PART_ROWS = 1_000, 2_500  # a larger one: the rows kpis.html shows at once; each part after
 
 
 def publish(csv_dir, out, survey=None, force: bool = False, previous=None, progress=None,
@@ -118,7 +121,13 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
     chart = bar_chart([visible(leaf["code"]) for leaf in leaves], [leaf["regions"] for leaf in leaves],
                       survey.summary["labels"]["set_regions"])
 
-    total, done = 2 + ("comparison" in data) + len(leaves) + len(data["regions"]), [0]
+    pages = 2 + ("comparison" in data) + len(leaves) + len(data["regions"])
+    total, done = pages + len(_parts(data["kpis"])[1]), [0]
+
+    def tick() -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
 
     def page(path: str, template: str, **context) -> None:
         stream = env.get_template(template).stream(**common, **context)  # in pieces: kpis.html is large
@@ -126,9 +135,7 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
         folder_name, _, name = path.rpartition("/")
         with open(inside(work / folder_name, name), "w", encoding="utf-8", newline="\n") as fh:
             stream.dump(fh)  # type: ignore[arg-type]  # a text file: jinja2 writes str to it
-        done[0] += 1
-        if progress:
-            progress(done[0], total)
+        tick()
 
     roles = data["roles"]
     statuses = list(survey.progress.values())
@@ -138,7 +145,7 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
                          [(status, [by_role[role.code].count(status) for role in roles]) for status in statuses],
                          "KPIに占める割合（%）")
     page("index.html", "index.html", chart=chart, shares=shares, up="")
-    page("kpis.html", "kpis.html", up="")
+    _kpi_list(work, env, common, data["kpis"], page, tick)
     if "comparison" in data:
         page("changes.html", "changes.html", up="")
     for leaf in leaves:
@@ -147,6 +154,32 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
         panels = [(k, panel) for k in region["kpis"]
                   if (panel := progress_panel(k, region["series"].get(k["no"], []), survey.calendar))]
         page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, panels=panels, up="../")
+
+
+def _parts(kpis: list) -> tuple:
+    """(kpis.html's own rows, the parts loaded after it): a real round's list is one page;
+    a larger one shows its first rows at once and loads the rest in parts."""
+    if len(kpis) <= ONE_PAGE_UP_TO:
+        return kpis, []
+    rest = kpis[FIRST_ROWS:]
+    return kpis[:FIRST_ROWS], [rest[i:i + PART_ROWS] for i in range(0, len(rest), PART_ROWS)]
+
+
+def _kpi_list(work: Path, env, common: dict, kpis: list, page, tick) -> None:
+    """kpis.html, and for a large round its parts (kpis/N.js: the rows as kpi_rows.html
+    writes them, handed to site.js, which adds them to the table; file:// allows scripts
+    where it forbids fetching data)."""
+    head, parts = _parts(kpis)
+    names = [f"kpis/{n}.js" for n in range(1, len(parts) + 1)]
+    page("kpis.html", "kpis.html", rows=head, parts=names, up="")
+    if parts:
+        (work / "kpis").mkdir()
+    rows = env.get_template("kpi_rows.html")
+    for name, part in zip(names, parts):
+        html = rows.render(**common, rows=part, up="")
+        script = f"kpiPart({json.dumps(html, ensure_ascii=False)});\n"
+        inside(work / "kpis", name.rpartition("/")[2]).write_text(script, encoding="utf-8", newline="\n")
+        tick()
 
 
 def _japanese_time(stamp, calendar: str) -> str:
