@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from national import answers  # noqa: E402
+from national import answers, as_installed  # noqa: E402
 
 from kpi_workbook.checking.check import check_workbook  # noqa: E402
 from kpi_workbook.generation.fill import fill_workbook  # noqa: E402
@@ -43,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=20)
     args = parser.parse_args()
+    as_installed()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         blank = generate(ROOT / "samples" / "roster.csv", "renkei", tmp / "blank").written[0]

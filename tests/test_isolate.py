@@ -133,3 +133,40 @@ def test_a_watched_parent_takes_its_child_with_it():
             return  # ended, not yet reaped
         time.sleep(0.1)
     raise AssertionError("the grandchild outlived its parent")
+
+
+def _sleeps_and_says_its_pid(path):
+    with open(path, "w") as fh:
+        fh.write(str(os.getpid()))
+    time.sleep(60)
+
+
+def _reads_in_a_forked_child(path):
+    isolate.run_isolated(_sleeps_and_says_its_pid, path, timeout=120)
+
+
+def test_a_forked_readers_child_ends_with_its_parent(tmp_path):
+    """run_isolated's forked child watches its parent (a thread, cheap to start): killed, the
+    parent takes the child with it rather than leave it reading for a minute."""
+    import multiprocessing
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork: the spawned child is watched by watch_parent (tested above)")
+    said = tmp_path / "pid"
+    parent = multiprocessing.get_context("spawn").Process(target=_reads_in_a_forked_child, args=(str(said),))
+    parent.start()
+    deadline = time.monotonic() + 60
+    while not (said.exists() and said.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(said.read_text())
+    parent.kill()
+    parent.join(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except OSError:
+            return  # gone
+        if os.path.exists(f"/proc/{child}/stat") and open(f"/proc/{child}/stat").read().split(")")[-1].split()[0] == "Z":
+            return
+        time.sleep(0.1)
+    raise AssertionError("the reader's child outlived its parent")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
-
 from ..core import findings as F
 from ..core.survey import Survey
 from ..core.values import figure_text
@@ -36,7 +34,7 @@ def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -
                                           label=column.label))
             continue
         r, c = found[column.key]
-        cells[column.key] = xl_rowcol_to_cell(r, c)
+        cells[column.key] = _ref(r, c)
         values[column.key] = _value(data.value(r, c), r, c, column, survey, result, sheet, cells[column.key],
                                     data.percent)
     return [Record(sheet.key, 1, values, cells)]
@@ -77,7 +75,7 @@ def table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) 
             continue
         if len(places) > 1:
             result.findings.append(F.make("HEADER_DUPLICATE", file=name, sheet=sheet.name,
-                                          cell=xl_rowcol_to_cell(header, places[1]), label=column.label))
+                                          cell=_ref(header, places[1]), label=column.label))
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
     kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
@@ -179,7 +177,19 @@ def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> 
 
 @functools.lru_cache(maxsize=1024)
 def _letter(c: int) -> str:
-    return xl_col_to_name(c)
+    """A column's letters, 0 → A, 26 → AA (importing xlsxwriter for it would cost check
+    a tenth of its start-up)."""
+    letters = ""
+    c += 1
+    while c:
+        c, rest = divmod(c - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _ref(r: int, c: int) -> str:
+    """A cell's A1 reference, 0-based row and column."""
+    return f"{_letter(c)}{r + 1}"
 
 
 def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:

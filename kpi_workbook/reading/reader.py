@@ -105,7 +105,7 @@ def _read_in_child(path: str, kind: str, wanted):
     scan = None
     if format_of(kind).scanned:
         try:
-            scan = scan_xlsx(path)
+            scan = scan_xlsx(path, None if wanted is None else frozenset(wanted))
         except Refusal:
             raise
         except Exception as exc:  # noqa: BLE001

@@ -103,10 +103,12 @@ def _sheet_parts(workbook: bytes, rels: dict, names: set) -> dict:
     return out
 
 
-def scan_xlsx(path) -> Scan:
-    """Scan every sheet of the .xlsx at *path*.  The parts read whole here have their
-    prologue checked here (:func:`~kpi_workbook.reading.safety.sniff` leaves them to this scan),
-    and so has any other such part, before this returns: before any parser sees them."""
+def scan_xlsx(path, wanted=None) -> Scan:
+    """Scan every sheet of the .xlsx at *path* (or those named in *wanted*: only they are
+    read after; a guide sheet or a hidden list is never looked into).  The parts read whole
+    here have their prologue checked here (:func:`~kpi_workbook.reading.safety.sniff` leaves
+    them to this scan), and so has any other such part, before this returns: before any
+    parser sees them."""
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         checked = set()
@@ -122,7 +124,7 @@ def scan_xlsx(path) -> Scan:
         for name, part in _sheet_parts(workbook, _relationships(read, names), names).items():
             if part is None:
                 out.missing_parts.append(name)
-            else:
+            elif wanted is None or name in wanted:
                 out.sheets[name] = _scan_sheet(read(part), percent_xfs)
                 out.sheets[name].notes = _notes(part, read, names)
         for info in zf.infolist():
