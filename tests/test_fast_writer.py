@@ -269,3 +269,42 @@ def xlsx_fast_on() -> bool:
     from kpi_workbook.xlsx import fast_writer
 
     return fast_writer.FAST
+
+
+def test_a_row_file_that_cannot_be_written_fails_at_close_and_never_hangs(tmp_path, monkeypatch):
+    """The rows are deflated by a thread: a write that fails there (a full disk) is raised
+    in the writer's thread when the rows are closed, and nothing waits forever."""
+    import errno
+
+    from kpi_workbook.xlsx import fast_writer as W
+    monkeypatch.setattr(W, "PIECE", 16)
+    rows = W._RowData(str(tmp_path / "rows"), "w+b")
+    real = rows.file.write
+    calls = []
+
+    def full(data):
+        calls.append(len(data))
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(data)
+    rows.file.write = full
+    with pytest.raises(OSError) as failed:
+        for n in range(200):  # many more pieces than the queue holds
+            rows.write(f"<row r=\"{n}\"/>")
+        rows.close()
+    assert failed.value.errno == errno.ENOSPC and rows.file.closed
+
+
+def test_rows_deflated_by_the_thread_inflate_to_what_was_written(tmp_path, monkeypatch):
+    import zlib
+
+    from kpi_workbook.xlsx import fast_writer as W
+    monkeypatch.setattr(W, "PIECE", 64)
+    rows = W._RowData(str(tmp_path / "rows"), "w+b")
+    text = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(5000))
+    for start in range(0, len(text), 37):
+        rows.write(text[start:start + 37])
+    rows.close()
+    data = (tmp_path / "rows").read_bytes()
+    assert zlib.decompressobj(-15).decompress(data) == text.encode()
+    assert rows.crc == zlib.crc32(text.encode()) and rows.size == len(text.encode())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.csv_files import csv_columns_text, csv_text, plain
+from ..core.shown_text import all_visible
 from . import table_specs as tables
 from .achievement import kpi_assessment
 from .summary_sheets import cell
@@ -77,8 +78,22 @@ def finding_csv_row(finding) -> list:
 
 def sheet_rows(columns: list, block: Block, calendar: str) -> list:
     """The summary rows of *block* for *columns*, as :func:`cell` values, a column at a time."""
-    cells = [[cell(shown(x, calendar)) for x in column.get(block)] for column in columns]
+    cells = [_cells([shown(x, calendar) for x in column.get(block)]) for column in columns]
     return [list(row) for row in zip(*cells)]
+
+
+def _texts(values: list) -> list:
+    """:func:`plain` of each value; a column of text as it is (most are)."""
+    if all(type(v) is str for v in values):
+        return values
+    return [plain(x) for x in values]
+
+
+def _cells(values: list) -> list:
+    """:func:`cell` of each value; a column of plain text looked at whole first (most are)."""
+    if all(type(v) is str for v in values) and all_visible(values):
+        return [v or None for v in values]
+    return [cell(v) for v in values]
 
 
 def kpi_kinds(survey) -> tuple:
@@ -134,8 +149,7 @@ def _csv(survey, sub, rows, assessed, ordered_findings, previous) -> dict:
         figures = [assessed[record.values["kpi_no"].value] for record in records] if key == "kpis" else ()
         block = Block(sub, records, figures, (), [(previous or {}).get(r.values["kpi_no"].value) for r in records]
                       if key == "kpis" else ())
-        out[key] = csv_columns_text([[plain(x) for x in column.get(block)]
-                                     for column in _columns(survey, key, CSV)]).encode()
+        out[key] = csv_columns_text([_texts(column.get(block)) for column in _columns(survey, key, CSV)]).encode()
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()
     return out
 

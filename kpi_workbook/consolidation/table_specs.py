@@ -75,6 +75,8 @@ class Column(NamedTuple):
 def shown(value, calendar: str = WAREKI):
     """A raw value as a summary cell shows it: a time in the survey's calendar, several
     choices joined."""
+    if type(value) is str:  # most values: asked first (hasattr would raise and catch)
+        return value
     if hasattr(value, "label"):
         return value.shown(calendar)
     if isinstance(value, tuple):

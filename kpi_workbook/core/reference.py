@@ -4,11 +4,8 @@ With ``KPI_WORKBOOK_REFERENCE=1`` in the environment:
 
 - workbooks are written by stock xlsxwriter through its public API (no private hooks, no
   rows pre-rendered as XML by workers: :mod:`kpi_workbook.xlsx.fast_writer`);
-- ``consolidate`` writes its summary once, after the returns are selected, instead of
-  drafting it while they are checked;
 - every command runs its work in one process (``--jobs`` is taken as 1; a risky read is
-  still isolated in a child process, which is safety, not speed);
-- a chart is drawn on a new figure each time, not on one refilled.
+  still isolated in a child process, which is safety, not speed).
 
 The outputs are the same bytes either way: CI runs the golden-output test
 (``tests/test_golden.py``) under this switch too.

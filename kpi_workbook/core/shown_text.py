@@ -24,3 +24,8 @@ def visible(value):
     if type(value) is str and _INVISIBLE.search(value):
         return _INVISIBLE.sub(REPLACEMENT, value)
     return value
+
+
+def all_visible(texts: list) -> bool:
+    """Whether none of *texts* (str) has an invisible format character: one search for all."""
+    return not _INVISIBLE.search("".join(texts))

@@ -31,8 +31,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import queue
 import re
 import sys
+import threading
 import zlib
 from typing import Any, NamedTuple
 
@@ -46,6 +48,7 @@ from .deflated_zip import DeflatedZip, Rows
 
 FAST = os.environ.get("KPI_WORKBOOK_XLSX", "").strip().lower() != "stock" and not reference()  # "The stock path"
 COMPRESSLEVEL = 2  # zlib level of the package (see RowBook)
+PIECE = 1 << 18  # bytes of rows a sheet's deflating thread is handed at a time
 # Every private member of xlsxwriter used here: (class, name, parameters relied on).
 PRIVATE_HOOKS = (
     ("Worksheet", "_initialize", ("self", "init_data")),
@@ -168,11 +171,14 @@ def render_row(values, styled: bool = False, first: int = 0, kinds: tuple = ()) 
     style = STYLE_MARK if styled else ""
     parts, low, high = [f'<row r="{ROW_MARK}">'], -1, -1
     add = parts.append
+    known = len(kinds)
     for col, value in enumerate(values, start=first):
-        if kinds:
-            kind_of = cell_kind(kinds[col], value) if col < len(kinds) else None
-            style = _KIND_MARK[kind_of] if kind_of else ""
         kind = type(value)
+        if known:  # cell_kind, inline: it is asked of every cell of a long list
+            kind_of = kinds[col] if col < known else None
+            if kind_of == "figure" and kind is float and not value.is_integer():
+                kind_of = "figure_decimal"
+            style = _KIND_MARK[kind_of] if kind_of else ""
         if kind is str:
             space = ' xml:space="preserve"' if spaces and (value[0] == " " or value[-1] == " ") else ""
             add(f'<c r="{_REFS[col]}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
@@ -416,26 +422,83 @@ class _RowData:
     """The row file of a constant-memory :class:`RowSheet`: what xlsxwriter writes (str)
     and rendered rows (bytes) go in raw-deflated, with their CRC-32 and length kept
     (:class:`~kpi_workbook.xlsx.deflated_zip.DeflatedZip` copies the stream into the package).
-    *before*: the row file this one continues (reopened to append)."""
+    *before*: the row file this one continues (reopened to append).
+
+    The summary is written once the returns are checked, when the other cores are idle:
+    the rows are gathered here in pieces of :data:`PIECE` bytes and a thread deflates them
+    (zlib lets go of the GIL), in order, while the writer goes on."""
 
     def __init__(self, path: str, mode: str, before: _RowData | None = None) -> None:
         self.file = open(path, mode)  # noqa: SIM115 - closed by xlsxwriter or the copy
         self._deflate = zlib.compressobj(COMPRESSLEVEL, zlib.DEFLATED, -15)
         self.crc: int = before.crc if before else 0
         self.size: int = before.size if before else 0
+        self._pending: list = []
+        self._pending_size = 0
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def write(self, text: str) -> None:
         self.write_bytes(text.encode())
 
     def write_bytes(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= PIECE:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._error is not None:
+            self._end_thread()
+            self.file.close()
+            raise self._error
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        if self._thread is None:
+            self._queue = queue.Queue(maxsize=16)  # bounded: memory stays flat
+            self._thread = threading.Thread(target=self._deflating, daemon=True)
+            self._thread.start()
+        assert self._queue is not None
+        self._queue.put(data)
+
+    def _end_thread(self) -> None:
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+        self._thread = None
+
+    def _deflating(self) -> None:
+        assert self._queue is not None
+        while (data := self._queue.get()) is not None:
+            if self._error is None:  # after a failure (a full disk), the rest is only taken off the queue
+                try:
+                    self._take(data)
+                except BaseException as exc:  # noqa: BLE001 - raised in the writer's thread, at close
+                    self._error = exc
+
+    def _take(self, data: bytes) -> None:
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
         self.file.write(self._deflate.compress(data))
 
     def close(self) -> None:
-        if not self.file.closed:
-            self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # byte-aligned, not final
-            self.file.close()
+        if self.file.closed:
+            return
+        if self._thread is not None:
+            assert self._queue is not None
+            if self._pending:
+                self._hand_over()
+            self._end_thread()
+            if self._error is not None:
+                self.file.close()
+                raise self._error
+        elif self._pending:
+            self._take(b"".join(self._pending))
+            self._pending.clear()
+        self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # byte-aligned, not final
+        self.file.close()
 
 
 class RowBook(xlsxwriter.Workbook):
