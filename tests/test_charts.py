@@ -49,3 +49,14 @@ def test_a_progress_chart_in_the_western_calendar_and_with_less_to_show():
     big = charts.progress_panel(KPI, [("2020年度", 1_200_000.0)], "和暦")
     assert "1,200,000" in [label for _, label in big["y_ticks"]] or max(
         float(label.replace(",", "")) for _, label in big["y_ticks"]) >= 1_200_000
+
+
+def test_a_definition_may_put_the_axis_near_the_figures():
+    """A population of 1,200,000 → 1,250,000: from zero its change is a flat line; the
+    definition's chart_from_zero = false starts the axis near the figures."""
+    kpi = {"baseline": 1_200_000.0, "baseline_time": "2019年度", "target": 1_250_000.0, "target_time": "2023年度"}
+    near = charts.progress_panel(kpi, [("2021年度", 1_230_000.0)], "和暦", from_zero=False)
+    lowest = min(float(label.replace(",", "")) for _, label in near["y_ticks"])
+    assert 1_000_000 <= lowest <= 1_200_000
+    full = charts.progress_panel(kpi, [("2021年度", 1_230_000.0)], "和暦")
+    assert [label for _, label in full["y_ticks"]][0] == "0"

@@ -102,3 +102,24 @@ def test_the_overview_counts_the_findings_of_the_returns_used_and_the_replaced_a
         s.errors + s.warnings for s in superseded) > 0
     replaced = {s.relative for s in superseded}
     assert all(r[7] == "RETURN_SUPERSEDED" for r in listed if r[1] in replaced)
+
+
+def test_a_definition_written_before_the_legend_still_consolidates(plain_returns, tmp_path):
+    """Last year's own definition, without this year's optional wording (区分's legend, the
+    note on the role columns, the superseded files' count, the calendar), loads, and the
+    summary goes without them (and in 和暦, the default)."""
+    from kpi_workbook.consolidation.consolidate import consolidate
+    from kpi_workbook.core.survey import TEMPLATES_DIR, load_survey
+
+    from .conftest import SAMPLES
+    text = (TEMPLATES_DIR / "renkei.toml").read_text(encoding="utf-8")
+    older = "\n".join(line for line in text.splitlines()
+                      if not line.startswith(("progress_legend", "role_columns", "superseded_findings", "calendar")))
+    (tmp_path / "older.toml").write_text(older, encoding="utf-8")
+    survey = load_survey(str(tmp_path / "older.toml"))
+    assert "progress_legend" not in survey.summary and survey.calendar == "和暦"
+    import openpyxl
+    consolidate(plain_returns, SAMPLES / "roster.csv", tmp_path / "s.xlsx", survey=survey, jobs=1)
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert not any(r[0] and str(r[0]).startswith("※ 区分") for r in rows(book["KPI一覧"]))
+    assert not any(r[0] and str(r[0]).startswith("※") for r in rows(book["圏域別設定状況"]))

@@ -180,7 +180,8 @@ def write_overview(w) -> None:
             (L["skipped"], sum(1 for x in result.submissions if x.status == Status.SKIPPED)),
             (L["error_count"], result.finding_counts()["error"]),
             (L["warning_count"], result.finding_counts()["warning"]),
-            *([(L["superseded_findings"], result.superseded_counts())] if result.superseded_counts() else []),
+            *([(L["superseded_findings"], result.superseded_counts())]
+              if result.superseded_counts() and "superseded_findings" in L else []),
             (L["kpis"], s.kpis), (L["regions_with_kpi"], len(s.regions_with_kpi)),
             (L["outcome_share"], share(s.outcome, s.kinds)),
             (L["cooperation_share"], share(s.cooperation, s.kpis))]
@@ -317,7 +318,8 @@ def write_matrix(w) -> None:
     per_node = [s.leaf_regions.get(node, 0) for node in nodes]
     write_row(ws, r, [L["total"], ""] + per_node + [sum(per_node), sum(s.region_kpis.values())], fmt["header"])
     roles = [n.code for n in w.survey.taxonomy.roles]
-    write(ws, r + 1, 0, L["role_columns"].format(roles="・".join(roles)), fmt["plain"])
+    if "role_columns" in L:
+        write(ws, r + 1, 0, L["role_columns"].format(roles="・".join(roles)), fmt["plain"])
 
 
 def write_submissions(w) -> None:

@@ -258,11 +258,11 @@ class _Writer:
             self._finding(finding)
         self._second_layer()
         self.ws["kpis"].autofilter(0, 0, max(self.row["kpis"] - 1, 0), self.kpi_columns - 1)
-        legend = self.survey.summary["progress_legend"]  # 区分 explained under the tables that show it
-        if self.row["kpis"] + 1 < MAX_ROWS:  # (where there is room: it is not a row of the table)
+        legend = self.survey.summary.get("progress_legend")  # 区分 explained under the tables that show it
+        if legend and self.row["kpis"] + 1 < MAX_ROWS:  # (where there is room: it is not a row of the table)
             self.row["kpis"] += 1
             self.put("kpis", [legend], self.fmt["plain"])
-        if self.row["status"] < MAX_ROWS:
+        if legend and self.row["status"] < MAX_ROWS:
             self.put("status", [legend], self.fmt["wrap"])
         s = self.stats
         self.result.totals = Totals(read=s.read, rejected=s.rejected, kept=s.read - s.rejected, kpis=s.kpis,

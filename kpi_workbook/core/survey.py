@@ -176,6 +176,7 @@ class Survey:
     license: dict = field(default_factory=dict)  # the results' licence (datapackage.json): name, title, path
     meanings: dict = field(default_factory=dict)  # [meanings]: choices by what they mean (direction, kpi_kind)
     calendar: str = "和暦"  # 和暦 or 西暦: how every sheet and page shows a time
+    chart_from_zero: bool = True  # the site's progress charts: an axis from zero, or near the figures
 
     def for_round(self, round_: str | None = None, deadline: str | None = None,
                   contact: str | None = None) -> "Survey":
@@ -348,7 +349,8 @@ def _build(data: dict, source: str) -> Survey:
                 ctx.fail(f"sheet({sheet.key}).name", f"「{sheet.name}」は集計結果のシート名と重なります")
     guide = ctx.get(data, "guide", "", dict)
     progress = ctx.get(data, "progress", "", dict, required=False, default={})
-    unexplained = [label for label in progress.values() if label not in summary["progress_legend"]]
+    legend = summary.get("progress_legend")
+    unexplained = [label for label in progress.values() if legend and label not in legend]
     if unexplained:
         ctx.fail("summary.progress_legend", f"区分「{'」「'.join(unexplained)}」の説明がありません")
     return Survey(
@@ -360,7 +362,7 @@ def _build(data: dict, source: str) -> Survey:
         deadline=str(head.get("deadline", "")), contact=head.get("contact", ""), license=_license(ctx, head),
         taxonomy=taxonomy, choices=choices, guide=guide, sheets=sheets,
         words=ctx.get(data, "words", "", dict, required=False, default={}),
-        progress=progress, calendar=head.get("calendar", "和暦"),
+        progress=progress, calendar=head.get("calendar", "和暦"), chart_from_zero=head.get("chart_from_zero", True),
         rounds=_build_rounds(ctx, ctx.get(data, "rounds", "", dict, required=False, default={}), sheets),
         national_kpis=tuple(ctx.get(data, "national_kpi", "", list, required=False,
                                     default=[])),

@@ -93,11 +93,12 @@ def _finished(plt, figure, axes, axis_label: str, prefix: str) -> str:
         plt.close(figure)
 
 
-def progress_panel(k: dict, points: list, calendar: str) -> dict | None:
+def progress_panel(k: dict, points: list, calendar: str, from_zero: bool = True) -> dict | None:
     """One KPI's progress chart as numbers for ``templates/progress.svg``: its baseline, every
     yearly actual (*points*: [(time label, value)]), its target and the proportional path
-    from baseline to target (what 区分 judges: on it or above is A), on an axis from zero;
-    None when there is neither an actual nor a target to show."""
+    from baseline to target (what 区分 judges: on it or above is A), on an axis from zero
+    (or, not *from_zero*, near the figures); None when there is neither an actual nor a
+    target to show."""
     base = _point(k.get("baseline_time"), k.get("baseline"))
     target = _point(k.get("target_time"), k.get("target"))
     actual = sorted(p for p in (_point(t, v) for t, v in points) if p)
@@ -106,7 +107,7 @@ def progress_panel(k: dict, points: list, calendar: str) -> dict | None:
     every = [p for p in (base, target, *actual) if p]
     xs, ys = [x for x, _ in every], [y for _, y in every]
     x_lo, x_hi = min(xs) - 0.6, max(xs) + 0.6
-    y_ticks = _y_ticks(min(0.0, min(ys)), max(ys))
+    y_ticks = _y_ticks(min(0.0, min(ys)) if from_zero else min(ys), max(ys))
     y_lo, y_hi = y_ticks[0], y_ticks[-1]
     (width, height), (left, right, top, bottom) = PANEL, PLOT
 

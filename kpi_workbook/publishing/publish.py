@@ -152,7 +152,8 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
         page(f"leaves/{leaf_page(leaf['code'])}.html", "leaf.html", leaf=leaf, up="../")
     for region in data["regions"]:
         panels = [(k, panel) for k in region["kpis"]
-                  if (panel := progress_panel(k, region["series"].get(k["no"], []), survey.calendar))]
+                  if (panel := progress_panel(k, region["series"].get(k["no"], []), survey.calendar,
+                                              survey.chart_from_zero))]
         page(f"regions/{region_page(region['code'])}.html", "region.html", region=region, panels=panels, up="../")
 
 
