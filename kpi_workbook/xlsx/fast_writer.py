@@ -48,7 +48,7 @@ from .deflated_zip import DeflatedZip, Rows
 
 FAST = os.environ.get("KPI_WORKBOOK_XLSX", "").strip().lower() != "stock" and not reference()  # "The stock path"
 COMPRESSLEVEL = 2  # zlib level of the package (see RowBook)
-PIECE = 1 << 18  # bytes of rows a sheet's deflating thread is handed at a time
+PIECE = 1 << 16  # bytes of rows a sheet's deflating thread is handed at a time
 # Every private member of xlsxwriter used here: (class, name, parameters relied on).
 PRIVATE_HOOKS = (
     ("Worksheet", "_initialize", ("self", "init_data")),
@@ -457,7 +457,7 @@ class _RowData:
         self._pending.clear()
         self._pending_size = 0
         if self._thread is None:
-            self._queue = queue.Queue(maxsize=16)  # bounded: memory stays flat
+            self._queue = queue.Queue(maxsize=4)  # bounded: a few pieces a sheet wait at most
             self._thread = threading.Thread(target=self._deflating, daemon=True)
             self._thread.start()
         assert self._queue is not None
