@@ -132,3 +132,22 @@ def test_typed_package_with_an_explicit_api():
 @pytest.mark.parametrize("stage", [s for s in LAYERS if s])
 def test_each_stage_says_what_it_is(stage):
     assert ast.get_docstring(modules()[f"{stage}.__init__"])
+
+
+def test_every_file_the_package_reads_is_in_the_wheel():
+    """setup.cfg's package data covers every non-Python file beside the modules (a template
+    left out works from the checkout and fails from the installed wheel)."""
+    import configparser
+    import fnmatch
+    config = configparser.ConfigParser()
+    config.read(PACKAGE.parent / "setup.cfg", encoding="utf-8")
+    patterns = {package: [p.strip() for p in value.split(",")]
+                for package, value in config["options.package_data"].items()}
+    for path in PACKAGE.rglob("*"):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        relative = path.relative_to(PACKAGE.parent)
+        owners = [(package, "/".join(relative.parts[len(package.split(".")):])) for package in patterns
+                  if relative.parts[:len(package.split("."))] == tuple(package.split("."))]
+        assert any(fnmatch.fnmatch(rest, pattern) for package, rest in owners for pattern in patterns[package]), \
+            f"{relative} is not in setup.cfg's [options.package_data]"
