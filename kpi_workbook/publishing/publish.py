@@ -143,7 +143,7 @@ def _write_site(work: Path, folder: Path, data: dict, survey, package: dict, pro
                for role in roles}
     shares = share_chart([visible(f"{role.code} {role.label}") for role in roles],
                          [(status, [by_role[role.code].count(status) for role in roles]) for status in statuses],
-                         "KPIに占める割合（%）")
+                         "%")  # the heading and caption on the page say of what
     page("index.html", "index.html", chart=chart, shares=shares, up="")
     _kpi_list(work, env, common, data["kpis"], page, tick)
     if "comparison" in data:
