@@ -113,7 +113,8 @@ def test_submissions_sheet_lists_every_region(summary):
     assert by_code["R09"][2] == "未提出" and by_code["R08"][7] == "エラーあり"
     assert by_code["R02"][3] == "R02_播磨圏域連携中枢都市圏.xlsx"
     assert by_code["R02"][4] == "令和3年10月15日 18:00"  # 09:00Z, read in Japan time and Japanese form
-    assert any(r[3] == "old/R02_初回.xlsx" and r[2] == "差し替え前（集計に不使用）" for r in table)
+    replaced = next(r for r in table if r[3] == "old/R02_初回.xlsx")
+    assert replaced[2] == "差し替え前（集計に不使用）" and "より新しいファイル" in replaced[7]  # why, not a warning of its own
     foreign = next(r for r in table if r[3] == "foreign.xlsx")
     assert foreign[2] == "読み込めず" and "管理情報が見つかりません" in foreign[7]  # a failed file says why
 

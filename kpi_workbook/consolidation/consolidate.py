@@ -86,6 +86,10 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
             scratch.close()  # this process's own (returns checked here, --jobs 1)
         del modified
         result.findings += select_returns(result.submissions, regions)
+        if not keep_findings:  # a replaced file is said to be replaced, no more (a season of resubmissions stays small)
+            for sub in result.submissions:
+                if sub.status == Status.SUPERSEDED:
+                    sub.findings = tuple(f for f in sub.findings if not f.sheet)
         result.submissions += [Submission(file=note.file, relative=note.file, status=Status.SKIPPED, findings=(note,))
                                for note in notes]
         if progress:
