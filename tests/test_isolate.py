@@ -122,17 +122,21 @@ def test_a_watched_parent_takes_its_child_with_it():
     grandchild = queue.get(timeout=60)
     child.kill()  # the parent of the grandchild dies without a word
     child.join(10)
-    deadline = time.monotonic() + 15
+    assert _ends_within(grandchild, 15), "the grandchild outlived its parent"
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    """Whether process *pid* ends (gone, or a zombie not yet reaped) within *seconds*."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            os.kill(grandchild, 0)
+            os.kill(pid, 0)
         except OSError:
-            return  # gone
-        if os.path.exists(f"/proc/{grandchild}/stat") and \
-                open(f"/proc/{grandchild}/stat").read().split(")")[-1].split()[0] == "Z":
-            return  # ended, not yet reaped
+            return True
+        if os.path.exists(f"/proc/{pid}/stat") and open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] == "Z":
+            return True
         time.sleep(0.1)
-    raise AssertionError("the grandchild outlived its parent")
+    return False
 
 
 def _sleeps_and_says_its_pid(path):
@@ -160,13 +164,4 @@ def test_a_forked_readers_child_ends_with_its_parent(tmp_path):
     child = int(said.read_text())
     parent.kill()
     parent.join(10)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except OSError:
-            return  # gone
-        if os.path.exists(f"/proc/{child}/stat") and open(f"/proc/{child}/stat").read().split(")")[-1].split()[0] == "Z":
-            return
-        time.sleep(0.1)
-    raise AssertionError("the reader's child outlived its parent")
+    assert _ends_within(child, 15), "the reader's child outlived its parent"
