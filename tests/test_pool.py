@@ -25,6 +25,8 @@ def test_a_pool_and_one_process_check_alike(returns, renkei, tmp_path):
         scratch.close()
     assert header(alone) == header(sorted(pool, key=lambda s: s.relative)) and len(alone) == len(files)
     assert sum(s.errors for s in alone) > 0 and all(s.readable for s in alone)
+    assert [s.path for s in alone] == [s.path for s in pool] == files  # the pool keeps folder + relative path
+    assert {s.folder for s in pool} == {str(returns)} and all(s.file == s.relative for s in pool)
 
 
 def fails_on_kurume(path, *args):

@@ -94,6 +94,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
                                for note in notes]
         if progress:
             progress(len(ordered), "write")
+        del ordered  # the submissions keep their paths relative to the folder
         write_outputs(result, definition, output, csv_dir, now=now, evaluation_dir=evaluation_dir, jobs=jobs)
     return result
 

@@ -110,7 +110,7 @@ def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
     about as much as a small return).  At most ``IN_FLIGHT`` batches per worker are
     queued at a time, so memory does not grow with the number of files."""
     out, redo = [], []
-    relative_of = _relative_paths(folder)
+    relative_of, base = _relative_paths(folder), str(folder)
     batches = (files[i:i + BATCH] for i in range(0, len(files), BATCH))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast)) as pool:
         def submit(batch):
@@ -147,7 +147,7 @@ def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
                 if result is None:
                     redo.append(path)  # the worker died or hit a limit: redone, never lost
                     continue
-                out.append(_failed(path, folder, result) if type(result) is str else _compact(result, path, relative))
+                out.append(_failed(path, folder, result) if type(result) is str else _compact(result, path, relative, base))
                 if progress:
                     progress(1)
     return out, sorted(redo)
@@ -162,10 +162,12 @@ def _relative_paths(folder):
     return relative
 
 
-def _compact(sub: Submission, path: str, relative: str) -> Submission:
+def _compact(sub: Submission, path: str, relative: str, folder: str) -> Submission:
     """A submission as kept for the whole run: its strings shared, not copies (there may
-    be tens of thousands of files)."""
+    be tens of thousands of files); its path kept as folder + relative path when it is one."""
     sub.file, sub.relative = path, relative
+    if path == os.path.join(folder, relative):
+        sub.file, sub.folder = relative, folder
     sub.region_code, sub.region_name = sys.intern(sub.region_code), sys.intern(sub.region_name)
     sub.claimed_name = sys.intern(sub.claimed_name)
     return sub

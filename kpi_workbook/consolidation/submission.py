@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -43,7 +44,7 @@ class Row(NamedTuple):
 @dataclass(slots=True)
 class Submission:
     """What the coordinator needs to know about one file, without its rows."""
-    file: str
+    file: str                   # as found; relative to *folder* when that is set (:attr:`path`)
     relative: str
     region_code: str = ""
     region_name: str = ""
@@ -60,11 +61,17 @@ class Submission:
     digest: str = ""            # of the bytes checked, when its rows may be read again (not parked)
     status: Status = Status.PENDING
     findings: tuple = ()        # file-level findings kept in the header
+    folder: str = ""            # the returns folder, shared: *file* is then its relative path
+
+    @property
+    def path(self) -> str:
+        """The file itself (a run keeps one folder string, not 17,000 absolute paths)."""
+        return os.path.join(self.folder, self.file) if self.folder else self.file
 
     def to_dict(self) -> dict:
         """For ``--json``: everything but the scratch files (gone once consolidate returns)."""
-        return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_at")} | {
-            "file": shown(self.file), "findings": [f.to_dict() for f in self.findings]}
+        return {name: getattr(self, name) for name in self.__slots__ if not name.endswith("_at") and name != "folder"} | {
+            "file": shown(self.path), "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,8 @@ def load_rows(submission: Submission, survey: Survey) -> dict:
     read again from the file when they were not parked (a large round)."""
     if submission.rows_at:
         return scratch.unpark(submission.rows_at)
-    rows, _ = kept_rows(check_workbook(submission.file, survey=survey), survey, submission.relative)
-    if len(rows.get("projects", [])) != submission.projects or file_digest(submission.file) != submission.digest:
+    rows, _ = kept_rows(check_workbook(submission.path, survey=survey), survey, submission.relative)
+    if len(rows.get("projects", [])) != submission.projects or file_digest(submission.path) != submission.digest:
         raise InputChangedError(f"集計中にファイルが変更されました：{submission.relative}。もう一度実行してください。")
     return {"rows": rows}
 

@@ -427,7 +427,7 @@ class _Writer:
         if self.export:
             for table, text in part.csv.items():
                 self.export.add_text(table, text)
-        target = shown(os.path.relpath(sub.file, self.links_from)) if part.findings else ""
+        target = shown(os.path.relpath(sub.path, self.links_from)) if part.findings else ""
         for values, sheet, ref in part.findings:
             self._finding_row(values, f"external:{target}#'{sheet}'!{ref}" if ref else "", ref)
 
