@@ -44,12 +44,7 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
     *columns*: key -> (Column, index) as found in the sheet.  Each row set aside gets
     its finding in *result*.  (Every row of every return passes here: the common case —
     a record with several cells, no total word — is decided without looking at each cell.)"""
-    words = survey.words
-    totals_words = {_plain(w) for w in words.get("total_row", ())}
-    starts = {w[:1] for w in totals_words}  # a cell not starting so is no total: no need to normalize it
-    # a row none of whose cells starts so (the common case) is ruled out at C speed
-    maybe = re.compile("(?:^|\x1f)\\s*[" + re.escape("".join(sorted(starts))) + "]") if starts else None
-    marks = tuple(unicodedata.normalize("NFKC", m) for m in words.get("note_marks", ()))
+    totals_words, starts, maybe, marks = survey.derived("aside words", lambda: _aside_words(survey.words))
     opening: dict = {}  # first character -> can it open a mark (worked out once each)
     key_index = columns[sheet.columns[0].key][1] if sheet.columns[0].key in columns else None
     text_indexes = sorted(c for column, c in columns.values() if column.type not in _NUMERIC_TYPES)
@@ -72,6 +67,17 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
         else:
             records.append(r)
     return records, totals
+
+
+def _aside_words(words: dict) -> tuple:
+    """(total words, their first characters, a pattern a row holding one matches, note marks):
+    worked out once per survey."""
+    totals_words = frozenset(_plain(w) for w in words.get("total_row", ()))
+    starts = frozenset(w[:1] for w in totals_words)  # a cell not starting so is no total: no need to normalize it
+    # a row none of whose cells starts so (the common case) is ruled out at C speed
+    maybe = re.compile("(?:^|\x1f)\\s*[" + re.escape("".join(sorted(starts))) + "]") if starts else None
+    marks = tuple(unicodedata.normalize("NFKC", m) for m in words.get("note_marks", ()))
+    return totals_words, starts, maybe, marks
 
 
 def _total_cell(row: list, indexes: list, starts: set, words: set):

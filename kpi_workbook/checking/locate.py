@@ -40,14 +40,14 @@ def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -
     return [Record(sheet.key, 1, values, cells)]
 
 
-def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
-    labels = {_label(c.label): c.key for c in sheet.columns}
+def _header_row(sheet, data: SheetData, survey: Survey) -> tuple[int, dict]:
+    labels = survey.derived(("header labels", sheet.key), lambda: {_label(c.label): c.key for c in sheet.columns})
     best_row = -1
     best: dict = {}
     for r, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
         found: dict = {}
         for c, cell in enumerate(row):
-            key = labels.get(_label(cell))
+            key = labels.get(_text_label(cell)) if cell.__class__ is str else None
             if key is not None:
                 found.setdefault(key, []).append(c)
         if len(found) > len(best):
@@ -57,8 +57,15 @@ def _header_row(sheet, data: SheetData) -> tuple[int, dict]:
     return best_row, best
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_label(text: str) -> str:
+    """:func:`~kpi_workbook.core.values.label_key` of a cell above or at a table's header: the
+    same texts in every return of a round (one template), worked out once each."""
+    return _label(text)
+
+
 def table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
-    header, found = _header_row(sheet, data)
+    header, found = _header_row(sheet, data, survey)
     name = result.file
     if header < 0:
         for column in sheet.columns:

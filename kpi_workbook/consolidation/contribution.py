@@ -64,10 +64,12 @@ def contribution(survey, sub, rows: dict, findings: list, previous: dict | None 
     out.kpi_rows = sheet_rows(_columns(survey, "kpis", SHEET), block, survey.calendar)
     out.leaves = tuple(sorted(out.leaf_kpis))
     ordered = sorted(findings, key=lambda f: (f.sheet, f.row, f.cell, f.code))
-    out.csv = _csv(survey, sub, rows, assessed, ordered, previous)
-    out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
+    blocks = {"kpis": block}  # a table's values are taken once for its sheet and its CSV
     for key in tables.listed_sheets(survey):
-        out.records[key] = sheet_rows(_columns(survey, key, SHEET), Block(sub, rows.get(key, [])), survey.calendar)
+        blocks[key] = Block(sub, rows.get(key, []))
+        out.records[key] = sheet_rows(_columns(survey, key, SHEET), blocks[key], survey.calendar)
+    out.csv = _csv(survey, sub, rows, blocks, ordered)
+    out.findings = [([cell(x) for x in finding_values(f)], f.sheet, f.cell) for f in ordered]
     return out
 
 
@@ -82,16 +84,19 @@ def sheet_rows(columns: list, block: Block, calendar: str) -> list:
     return [list(row) for row in zip(*cells)]
 
 
+_TEXT = frozenset({str})
+
+
 def _texts(values: list) -> list:
     """:func:`plain` of each value; a column of text as it is (most are)."""
-    if all(type(v) is str for v in values):
+    if _TEXT.issuperset(map(type, values)):  # all str, asked at C speed
         return values
     return [plain(x) for x in values]
 
 
 def _cells(values: list) -> list:
     """:func:`cell` of each value; a column of plain text looked at whole first (most are)."""
-    if all(type(v) is str for v in values) and all_visible(values):
+    if _TEXT.issuperset(map(type, values)) and all_visible(values):
         return [v or None for v in values]
     return [cell(v) for v in values]
 
@@ -141,14 +146,13 @@ def _count(out: Contribution, survey, v, leaves) -> None:
         counts["left_out"] += 1
 
 
-def _csv(survey, sub, rows, assessed, ordered_findings, previous) -> dict:
-    """Each table's CSV lines, from its description (:mod:`kpi_workbook.consolidation.table_specs`)."""
+def _csv(survey, sub, rows, blocks: dict, ordered_findings) -> dict:
+    """Each table's CSV lines, from its description (:mod:`kpi_workbook.consolidation.table_specs`);
+    *blocks*: the tables the summary's sheets show, as they took them (the CSVs share no
+    column that depends on the sheet, such as its 指摘)."""
     out = {}
     for key in survey.derived("csv_tables", lambda: tables.csv_tables(survey)):
-        records = rows.get(key, [])
-        figures = [assessed[record.values["kpi_no"].value] for record in records] if key == "kpis" else ()
-        block = Block(sub, records, figures, (), [(previous or {}).get(r.values["kpi_no"].value) for r in records]
-                      if key == "kpis" else ())
+        block = blocks.get(key) or Block(sub, rows.get(key, []))
         out[key] = csv_columns_text([_texts(column.get(block)) for column in _columns(survey, key, CSV)]).encode()
     out["findings"] = csv_text(finding_csv_row(f) for f in ordered_findings).encode()
     return out
