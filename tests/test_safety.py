@@ -55,6 +55,23 @@ def test_anything_but_a_plain_zip_is_left_to_zipfile(tmp_path):
     assert peek_members(big, NAMES, limit=4000) is None
 
 
+@pytest.mark.parametrize("comment", [b"", b"c" * 5000, b"x" * 60_000 + b"PK\x05\x06" + b"y" * 100])
+def test_the_end_record_is_found_behind_any_comment(tmp_path, comment):
+    """The last 4 KB are looked at first: a comment longer than that (or one holding the end
+    record's signature) is searched as before, through the whole window."""
+    from kpi_workbook.reading.safety import Refusal, directory_limits
+    path = _zip(tmp_path / "c.xlsx", {"docProps/core.xml": b"<c/>"})
+    with zipfile.ZipFile(path, "a") as z:
+        z.comment = comment
+    if b"PK\x05\x06" in comment:  # the signature in the comment is taken (as zipfile's own search would)
+        assert peek_members(path, NAMES) is None
+        with pytest.raises(Refusal):
+            directory_limits(path)
+    else:
+        assert peek_members(path, NAMES) == {"docProps/core.xml": b"<c/>"}
+        directory_limits(path)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_fifo_or_device_is_refused_without_waiting(tmp_path):
     """Opening a FIFO for reading waits for a writer: it must be refused, not read."""

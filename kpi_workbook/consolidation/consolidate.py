@@ -62,12 +62,12 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
     among the installed definitions and those in the folder *definitions*); ``result.chosen`` says what was taken.
     """
     folder, output = Path(folder), Path(output)
-    definition, chosen = named_by_returns(folder, survey, round_, definitions)
+    files, notes = discover(folder)  # listed, not read
+    definition, chosen = named_by_returns(folder, survey, round_, definitions, files)
     regions, roster_findings = read_roster(roster, definition)
     regions, left_out = regions_for(regions, definition, Path(roster).name)
     _guard_outputs(definition, folder, roster, output, csv_dir, evaluation_dir, regions, previous)
     last_round = load_last_round(previous, definition) if previous else None  # a wrong PREV stops here
-    files, notes = discover(folder)
     result = ConsolidateResult(output=None, submissions=[], regions=regions,
                                findings=list(roster_findings) + (last_round.notes if last_round else []),
                                totals=Totals(), csv_dir=Path(csv_dir) if csv_dir else None,

@@ -24,12 +24,14 @@ DEFAULT = "renkei"  # the installed definition taken when no return names one
 SAMPLE = 5  # returns whose metadata is read to tell the survey and round (a read of one small sheet each)
 
 
-def named_by_returns(folder: Path, survey, round_: str | None, folder_of_definitions=None) -> tuple[Survey, str]:
-    """``(definition for this run, what was taken from the returns: "" when nothing)``."""
+def named_by_returns(folder: Path, survey, round_: str | None, folder_of_definitions=None,
+                     files: list | None = None) -> tuple[Survey, str]:
+    """``(definition for this run, what was taken from the returns: "" when nothing)``;
+    *files*: the returns under *folder* (:func:`~.discover.discover`), when already listed."""
     given = survey if isinstance(survey, Survey) else load_survey(survey) if survey else None
     if given is not None and round_:
         return given.for_round(round_), ""
-    named = Counter(_names(folder))
+    named = Counter(_names(discover(folder)[0] if files is None else files))
     if given is None:
         if not named:  # nothing to tell it by: the default survey, said (each file is reported as it is)
             given = load_survey(DEFAULT)
@@ -55,10 +57,10 @@ def named_by_returns(folder: Path, survey, round_: str | None, folder_of_definit
     return given.for_round(round_), "\n".join(said)
 
 
-def _names(folder: Path) -> list:
-    """(survey id, version, round) of the first :data:`SAMPLE` returns that have metadata."""
+def _names(files: list) -> list:
+    """(survey id, version, round) of the first :data:`SAMPLE` of *files* that have metadata."""
     out = []
-    for path in discover(folder)[0]:
+    for path in files:
         workbook, _ = read_workbook(path, sheets=[metadata.SHEET])
         sheet = workbook.sheets.get(metadata.SHEET) if workbook else None
         meta = metadata.parse(sheet.rows) if sheet else None

@@ -110,16 +110,31 @@ def _check_ole(path) -> Sniffed:
     return Sniffed("xls")
 
 
+_END_SEARCH = 65_557  # the end record (22 bytes) and the longest comment it may have
+_SHORT_TAIL = 4096  # looked at first: a workbook's zip has no comment
+
+
+def _tail(fh) -> tuple[int, bytes, int]:
+    """(file size, its last bytes, where the last end-of-directory signature is in them, or -1).
+    The last 4 KB are read first, the whole search window only when the signature (with
+    room for a ZIP64 locator before it) is not there: the same is found either way."""
+    size = fh.seek(0, 2)
+    for window in (_SHORT_TAIL, _END_SEARCH):
+        fh.seek(max(0, size - window))
+        tail = fh.read(window)
+        end = tail.rfind(b"PK\x05\x06")
+        if end >= 20 or window >= size:
+            break
+    return size, tail, end
+
+
 def directory_limits(path) -> None:
     """Refuse a zip whose end record declares more members, or a larger central
     directory, than the limits, or a directory the file is too short to hold: before
     anything (zipfile included) parses that directory.  A file with no end record is
     left to zipfile, which calls it damaged."""
     with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        fh.seek(max(0, size - 65_557))
-        tail = fh.read()
-        end = tail.rfind(b"PK\x05\x06")
+        size, tail, end = _tail(fh)
         if end < 0 or end + _END_RECORD.size > len(tail):
             return
         _, _, _, _, entries, cd_size, cd_offset, _ = _END_RECORD.unpack_from(tail, end)
@@ -307,10 +322,7 @@ def peek_members(path, names, limit: int = 1 << 20) -> dict | None:
     not match...): the caller asks :mod:`zipfile` instead."""
     wanted = {name.encode(): name for name in names}
     with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        fh.seek(max(0, size - 65_557))  # the end record and its comment
-        tail = fh.read()
-        end = tail.rfind(b"PK\x05\x06")
+        size, tail, end = _tail(fh)
         if end < 0 or end + _END_RECORD.size > len(tail):
             return None
         _, disk, _, _, _, cd_size, cd_offset, _ = _END_RECORD.unpack_from(tail, end)
