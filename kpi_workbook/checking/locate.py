@@ -16,6 +16,7 @@ from .normalize import EMPTY, Value, converter, normalize_cell
 from .result import MAX_FINDINGS, CellRefs, Record, ReturnResult
 
 HEADER_SEARCH_ROWS = 30
+SHORT = 64  # characters: a header cell's label is remembered up to this length
 
 
 def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -> list:
@@ -47,7 +48,9 @@ def _header_row(sheet, data: SheetData, survey: Survey) -> tuple[int, dict]:
     for r, row in enumerate(data.rows[:HEADER_SEARCH_ROWS]):
         found: dict = {}
         for c, cell in enumerate(row):
-            key = labels.get(_text_label(cell)) if cell.__class__ is str else None
+            if cell.__class__ is not str:  # a header is text
+                continue
+            key = labels.get(_short_label(cell) if len(cell) <= SHORT else _label(cell))
             if key is not None:
                 found.setdefault(key, []).append(c)
         if len(found) > len(best):
@@ -58,9 +61,10 @@ def _header_row(sheet, data: SheetData, survey: Survey) -> tuple[int, dict]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _text_label(text: str) -> str:
-    """:func:`~kpi_workbook.core.values.label_key` of a cell above or at a table's header: the
-    same texts in every return of a round (one template), worked out once each."""
+def _short_label(text: str) -> str:
+    """:func:`~kpi_workbook.core.values.label_key` of a short cell above or at a table's
+    header: the same texts in every return of a round (one template), worked out once each
+    (at most 4,096 texts of :data:`SHORT` characters are kept)."""
     return _label(text)
 
 
