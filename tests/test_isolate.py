@@ -165,3 +165,29 @@ def test_a_forked_readers_child_ends_with_its_parent(tmp_path):
     parent.kill()
     parent.join(10)
     assert _ends_within(child, 15), "the reader's child outlived its parent"
+
+
+def test_signals_held_are_delivered_to_their_handlers_after_the_block():
+    """A pool is started and fed with Ctrl-C and SIGTERM held (cut inside submit, its
+    shutdown could wait for ever): they reach their handlers once the block ends."""
+    import signal
+    got = []
+
+    def handler(signum, frame):
+        got.append(signum)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        with isolate.signals_held():
+            signal.raise_signal(signal.SIGTERM)
+            time.sleep(0.05)
+            assert got == []  # held
+        assert got == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) is handler  # put back
+        reached = []
+        with pytest.raises(KeyboardInterrupt):
+            with isolate.signals_held():
+                signal.raise_signal(signal.SIGINT)
+                reached.append("the rest of the block")
+        assert reached == ["the rest of the block"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -112,13 +112,14 @@ def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
     out, redo = [], []
     relative_of, base = _relative_paths(folder), str(folder)
     batches = (files[i:i + BATCH] for i in range(0, len(files), BATCH))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(run, fast))
+    try:
         def submit(batch):
             relatives = [relative_of(path) for path in batch]
             # as bytes: pickling a str would leave its UTF-8 form cached on our copy, for good
-            return batch, relatives, pool.submit(_extract_batch, [os.fsencode(p) for p in batch],
-                                                 [os.fsencode(r) for r in relatives],
-                                                 [modified.get(p) for p in batch])
+            args = [os.fsencode(p) for p in batch], [os.fsencode(r) for r in relatives], [modified.get(p) for p in batch]
+            with isolate.signals_held():  # a Ctrl-C inside submit (which starts the workers) could hang the shutdown
+                return batch, relatives, pool.submit(_extract_batch, *args)
         queued: collections.deque = collections.deque()
         broken = False
         for batch in batches:
@@ -150,6 +151,11 @@ def _pool_pass(files, folder, run, jobs, progress, fast: bool, modified: dict):
                 out.append(_failed(path, folder, result) if type(result) is str else _compact(result, path, relative, base))
                 if progress:
                     progress(1)
+    except BaseException:  # Ctrl-C, SIGTERM: the batches not started are dropped, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return out, sorted(redo)
 
 
@@ -179,7 +185,7 @@ _WORKER: dict = {}
 def _start_worker(run: Run, fast: bool) -> None:
     """Pool initializer: the survey and roster arrive once per worker, not once per file."""
     _WORKER["run"] = run
-    isolate.die_with_parent()  # a killed consolidate leaves no worker behind
+    isolate.start_pool_worker()  # a killed consolidate leaves no worker behind
     # A return makes some 10,000 short-lived objects, nearly all freed as they go: the
     # collector need not look at them 700 at a time, nor ever at what every file shares
     # (the survey, the roster, the modules).  That was ~0.35 ms a file.

@@ -28,7 +28,7 @@ from ..core.csv_files import CsvExport
 from ..core.definition_source import DEFINITION_FILE
 from ..core.errors import OutputError
 from ..core.filenames import inside, region_filename, shown
-from ..core.isolate import die_with_parent
+from ..core.isolate import signals_held, start_pool_worker
 from ..core.reference import workers
 from ..core.survey import as_json
 from ..core.values import time_in
@@ -159,11 +159,12 @@ def region_evaluations(result, survey, folder, stamp, jobs):
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    pool = ProcessPoolExecutor(max_workers=workers(jobs), initializer=die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=workers(jobs), initializer=start_pool_worker)
     try:
         prefectures = _prefectures(result)
-        futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),
-                               survey, sub, stamp, prefectures.get(sub.region_code, "")) for sub in result.used]
+        with signals_held():  # a Ctrl-C inside submit could hang the shutdown
+            futures = [pool.submit(_region_evaluation, inside(folder, region_filename(sub.region_code, sub.region_name)),
+                                   survey, sub, stamp, prefectures.get(sub.region_code, "")) for sub in result.used]
         yield
         for future in futures:
             future.result()

@@ -20,6 +20,7 @@ The worker's timer is SIGALRM where there is one, else the watchdog thread.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -132,11 +133,13 @@ def run_isolated(func, *args, memory: int = DEFAULT_MEMORY, timeout: float = DEF
     limit = _current_vsize() + memory
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    with signals_held():  # a signal caught in fork's own hooks (logging's) would be lost there
+        pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
         code = 0
         try:
+            _usual_signals()
             _end_with(parent)
             import faulthandler
             faulthandler.disable()  # an expected native abort is reported by the parent
@@ -199,6 +202,46 @@ def die_with_parent() -> None:
         except (OSError, AttributeError, TypeError, ValueError):
             pass
     watch_parent()
+
+
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C, SIGTERM and SIGHUP held while the block runs, then delivered again to the
+    handlers that were in place: a process pool being started or handed work is never cut
+    in the middle of its own bookkeeping (cut there, its shutdown can wait for ever).
+    Signals reach the main thread only: elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list = []
+    held = {sig: signal.getsignal(sig) for sig in _HELD}
+    held = {sig: handler for sig, handler in held.items() if handler is not None}  # None: not Python's to set
+    for sig in held:
+        signal.signal(sig, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)
+
+
+def start_pool_worker() -> None:
+    """A pool worker's first step (its initializer): it ends with its parent, and has the
+    usual signal handlers, whatever it inherited from a parent holding them when it forked."""
+    _usual_signals()
+    die_with_parent()
+
+
+def _usual_signals() -> None:
+    """Python's own handlers for the signals :func:`signals_held` holds (a forked child
+    inherits its parent's, held or not)."""
+    for sig in _HELD:
+        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
 
 
 def watch_parent() -> None:

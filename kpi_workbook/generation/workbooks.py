@@ -20,7 +20,7 @@ from ..core import findings as F
 from ..core import meta_sheet as metadata
 from ..core.atomic import atomic_path
 from ..core.filenames import inside, region_filename
-from ..core.isolate import die_with_parent
+from ..core.isolate import signals_held, start_pool_worker
 from ..core.errors import OutputError
 from ..core.outputs import refuse_inputs, writable, write_failures
 from ..core.reference import workers
@@ -123,11 +123,12 @@ def _write_all(survey, todo: list, options: dict, result: GenerateResult, jobs, 
             if progress:
                 progress(1)
         return result
-    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=start_pool_worker) as pool:
         chunk = max(1, min(64, len(todo) // (jobs * 8)))
-        for written in pool.map(_write_one, ((survey, region, target, dict(options, previous=before))
-                                             for region, target, before in todo),
-                                chunksize=chunk):
+        with signals_held():  # map hands every chunk over now: a Ctrl-C there could hang the shutdown
+            written_all = pool.map(_write_one, ((survey, region, target, dict(options, previous=before))
+                                                for region, target, before in todo), chunksize=chunk)
+        for written in written_all:
             result.written.append(written)
             if progress:
                 progress(1)
