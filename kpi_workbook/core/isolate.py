@@ -17,6 +17,10 @@ A process that exists only to read returns (a ``consolidate`` worker) can call
 run in-process (no child per file), and a call that hits a limit kills the worker or
 raises :class:`Retry`; ``consolidate`` redoes those files with one child per file.
 The worker's timer is SIGALRM where there is one, else the watchdog thread.
+
+Every fork, and every hand-over of work to a pool, runs with Ctrl-C, SIGTERM and SIGHUP
+held (:func:`signals_held`): a signal that lands inside fork's own hooks is lost there,
+one that cuts a pool's ``submit`` short can leave its shutdown waiting for ever.
 """
 from __future__ import annotations
 
