@@ -95,3 +95,10 @@ def test_adversarial_parts_take_linear_time():
     assert _quick(_percent_formats, b"<styleSheet>" + b"<cellXfs>" * 100_000)
     assert _quick(_stamp_in, b"<cp:coreProperties>" + b"<dc:date" * 100_000)
     assert _quick(_stamp_in, b"<dc:date>" + b"x" * 1_000_000)
+
+
+def test_a1_references_both_ways():
+    from kpi_workbook.reading.xlsx_scan import col_letters, rc_to_ref, ref_to_rc
+    assert [col_letters(c) for c in (0, 25, 26, 701, 702, 16383)] == ["A", "Z", "AA", "ZZ", "AAA", "XFD"]
+    for r, c in [(0, 0), (5, 2), (99, 27), (1_048_575, 16383)]:
+        assert ref_to_rc(rc_to_ref(r, c)) == (r, c)

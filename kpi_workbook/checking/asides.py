@@ -29,6 +29,7 @@ import unicodedata
 from decimal import Decimal
 
 from ..core import findings as F
+from ..reading.xlsx_scan import rc_to_ref
 
 _SPACES = re.compile(r"\s+")
 _NUMERIC_TYPES = frozenset({"number", "amount", "percent", "measure"})
@@ -56,14 +57,14 @@ def set_aside(sheet, data, kept: list, columns: dict, survey, result) -> tuple[l
         if total is not None:
             totals.append(r)
             result.add(F.make("TOTAL_ROW", file=result.file, sheet=sheet.name, row=r + 1,
-                              cell=_ref(total, r), value=str(row[total])))
+                              cell=rc_to_ref(r, total), value=str(row[total])))
             continue
         first = _first_filled(row)
         value = row[first] if first is not None else None
         if (value.__class__ is str and _marked(value, marks, opening)) or \
                 (first is not None and first != key_index and _filled(row) == 1):
             result.add(F.make("NOTE_ROW", file=result.file, sheet=sheet.name, row=r + 1,
-                              cell=_ref(first, r), value=str(value)[:60]))
+                              cell=rc_to_ref(r, first), value=str(value)[:60]))
         else:
             records.append(r)
     return records, totals
@@ -124,7 +125,7 @@ def shifted_rows(sheet, data, kept: list, plan: list, columns: dict, result) -> 
         if data.value(r, key_index) is None and data.value(r, key_index + 1) is not None and \
                 _reads_cleanly(row, plan, 1) and not _reads_cleanly(row, plan, 0):
             result.add(F.make("ROW_SHIFTED", file=result.file, sheet=sheet.name, row=r + 1,
-                              cell=_ref(key_index + 1, r)))
+                              cell=rc_to_ref(r, key_index + 1)))
         else:
             out.append(r)
     return out
@@ -146,7 +147,7 @@ def unread(sheet, data, header: int, columns: dict, kept: list, result) -> None:
     for c, text in enumerate(data.rows[header]):
         if c not in read and isinstance(text, str) and text.strip():
             headed.add(c)
-            result.add(F.make("HEADER_UNKNOWN", file=result.file, sheet=sheet.name, cell=_ref(c, header),
+            result.add(F.make("HEADER_UNKNOWN", file=result.file, sheet=sheet.name, cell=rc_to_ref(header, c),
                               label=text.strip()[:40]))
     widest = max((len(data.rows[r]) for r in kept), default=0)
     others = [c for c in range(widest) if c not in read and c not in headed]  # usually none
@@ -155,7 +156,7 @@ def unread(sheet, data, header: int, columns: dict, kept: list, result) -> None:
         for c in others:
             value = row[c] if c < len(row) else None
             if value is not None and not (isinstance(value, str) and not value.strip()):
-                result.add(F.make("FREE_CELL", file=result.file, sheet=sheet.name, row=r + 1, cell=_ref(c, r),
+                result.add(F.make("FREE_CELL", file=result.file, sheet=sheet.name, row=r + 1, cell=rc_to_ref(r, c),
                                   value=str(value)[:60]))
 
 
@@ -174,14 +175,11 @@ def check_totals(sheet, data, records: list, totals: list, plan: list, values: d
             summed = sum((values[key][i].value or Decimal(0) for i in above), Decimal(0))
             if isinstance(stated, Decimal) and stated != summed:
                 result.add(F.make("TOTAL_MISMATCH", file=result.file, sheet=sheet.name, row=total_row + 1,
-                                  cell=_ref(c, total_row), label=column.label, value=_number(stated),
+                                  cell=rc_to_ref(total_row, c), label=column.label, value=_number(stated),
                                   expected=_number(summed), difference=_number(stated - summed)))
         start = total_row + 1
 
 
-def _ref(c: int, r: int) -> str:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-    return xl_rowcol_to_cell(r, c)
 
 
 def _number(value: Decimal) -> str:

@@ -11,6 +11,7 @@ from ..core.survey import Survey
 from ..core.values import figure_text
 from ..core.values import label_key as _label
 from ..reading.reader import SheetData
+from ..reading.xlsx_scan import col_letters, rc_to_ref
 from .asides import check_totals, set_aside, shifted_rows, unread
 from .normalize import EMPTY, Value, converter, normalize_cell
 from .result import MAX_FINDINGS, CellRefs, Record, ReturnResult
@@ -35,7 +36,7 @@ def form_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) -
                                           label=column.label))
             continue
         r, c = found[column.key]
-        cells[column.key] = _ref(r, c)
+        cells[column.key] = rc_to_ref(r, c)
         values[column.key] = _value(data.value(r, c), r, c, column, survey, result, sheet, cells[column.key],
                                     data.percent)
     return [Record(sheet.key, 1, values, cells)]
@@ -86,7 +87,7 @@ def table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) 
             continue
         if len(places) > 1:
             result.findings.append(F.make("HEADER_DUPLICATE", file=name, sheet=sheet.name,
-                                          cell=_ref(header, places[1]), label=column.label))
+                                          cell=rc_to_ref(header, places[1]), label=column.label))
         columns[column.key] = (column, places[0])
     first = _first_data_row(data, header)
     kept = [r for r in range(first, data.height) if not _blank(data.rows[r])]
@@ -94,7 +95,7 @@ def table_records(sheet, data: SheetData, survey: Survey, result: ReturnResult) 
     if data.rows_left:
         result.findings.append(F.make("TABLE_TRUNCATED", file=name, sheet=sheet.name, row=data.height + 1,
                                       cell=f"A{data.height + 1}", line=data.height + 1, count=data.rows_left))
-    plan = [(key, column, c, _letter(c), converter(column, survey)) for key, (column, c) in columns.items()]
+    plan = [(key, column, c, col_letters(c), converter(column, survey)) for key, (column, c) in columns.items()]
     kept = shifted_rows(sheet, data, kept, plan, columns, result)
     unread(sheet, data, header, columns, kept, result)
     values = _convert_columns(sheet, data, kept, plan, result)
@@ -184,23 +185,6 @@ def _value(raw, r, c, column, survey, result, sheet, cell, percent, unit="") -> 
     if value.problem:
         _cell_finding(value, r, column, result, sheet, cell, unit)
     return value
-
-
-@functools.lru_cache(maxsize=1024)
-def _letter(c: int) -> str:
-    """A column's letters, 0 → A, 26 → AA (importing xlsxwriter for it would cost check
-    a tenth of its start-up)."""
-    letters = ""
-    c += 1
-    while c:
-        c, rest = divmod(c - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _ref(r: int, c: int) -> str:
-    """A cell's A1 reference, 0-based row and column."""
-    return f"{_letter(c)}{r + 1}"
 
 
 def _cell_finding(value: Value, r: int, column, result, sheet, cell: str, unit: str) -> None:

@@ -87,6 +87,23 @@ def ref_to_rc(ref: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, col_number(match.group(1)) - 1
 
 
+@functools.lru_cache(maxsize=1024)
+def col_letters(c: int) -> str:
+    """A column's letters, 0-based: 0 -> "A", 26 -> "AA" (the inverse of :func:`col_number`;
+    importing xlsxwriter for it would cost ``check`` a tenth of its start-up)."""
+    letters = ""
+    c += 1
+    while c:
+        c, rest = divmod(c - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def rc_to_ref(r: int, c: int) -> str:
+    """(5, 2) -> "C6", 0-based: the inverse of :func:`ref_to_rc`."""
+    return f"{col_letters(c)}{r + 1}"
+
+
 def sheet_parts(zf: zipfile.ZipFile) -> dict:
     """Sheet name -> part name (None when the workbook lists a sheet whose part is absent)."""
     names = set(zf.namelist())
