@@ -83,7 +83,7 @@ def consolidate(folder, roster, output, *, csv_dir=None, jobs: int | None = None
         try:
             result.submissions = check_all(ordered, folder, run, jobs, progress, modified=modified)
         finally:
-            scratch.close()  # this process's own (returns checked here, --jobs 1)
+            scratch.close()  # this process's own (returns checked here: one file, or the reference path)
         del modified
         result.findings += select_returns(result.submissions, regions)
         if not keep_findings:  # a replaced file is said to be replaced, no more (a season of resubmissions stays small)
