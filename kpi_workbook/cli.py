@@ -5,6 +5,7 @@ and exit code 2 here, and only here; nothing else ever shows a traceback to a us
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -131,13 +132,15 @@ def check(files, roster, survey, as_json, annotate_dir, secret, round_, definiti
         from .core.survey import load_survey
         from .reading.roster import read_roster
         regions = read_roster(roster, definition or load_survey("renkei"))[0]
-    if annotate_dir:
-        from .checking.annotate import check_and_annotate
-        results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret,
-                                     round_=round_, definitions=definitions)
-    else:
-        results = check_files(files, survey=definition, roster=regions, secret=secret, round_=round_,
-                              definitions=definitions)
+    bar = _progress(len(files), "調査票を確認中")
+    with bar or contextlib.nullcontext():
+        if annotate_dir:
+            from .checking.annotate import check_and_annotate
+            results = check_and_annotate(files, annotate_dir, survey=definition, roster=regions, secret=secret,
+                                         round_=round_, definitions=definitions, progress=bar and bar.update)
+        else:
+            results = check_files(files, survey=definition, roster=regions, secret=secret, round_=round_,
+                                  definitions=definitions, progress=bar and bar.update)
     findings = [f for r in results for f in r.findings]
     if as_json:
         click.echo(to_json({"files": [r.to_dict() for r in results]}))

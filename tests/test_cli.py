@@ -87,3 +87,18 @@ def test_a_round_named_at_generate_is_the_workbooks_and_another_round_is_last_ro
     assert "META_PREVIOUS_ROUND" not in this_round.output
     next_round = run("check", book, "--round", "令和10年度調査")
     assert next_round.exit_code == 1 and "META_PREVIOUS_ROUND" in next_round.output and "令和9年度調査" in next_round.output
+
+
+def test_check_of_many_files_shows_its_progress(generated, tmp_path, monkeypatch):
+    """A coordinator checking (and annotating) a folder's returns sees how far it is."""
+    monkeypatch.setenv("KPI_WORKBOOK_PROGRESS", "1")
+    files = sorted(str(p) for p in generated.values())[:5]
+    assert len(files) == 5
+    plain = CliRunner().invoke(cli, ["check", *files])
+    annotated = CliRunner().invoke(cli, ["check", *files, "--annotate", str(tmp_path / "out")])
+    for result in (plain, annotated):
+        assert result.exit_code == 1, result.output  # blank returns: required answers missing
+        assert "調査票を確認中" in result.output and "5件のファイルを確認しました" in result.output
+    assert len(list((tmp_path / "out").glob("*.xlsx"))) == 5
+    one = CliRunner().invoke(cli, ["check", files[0]])
+    assert "調査票を確認中" not in one.output and "1件のファイルを確認しました" in one.output  # one file: no bar

@@ -53,9 +53,10 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
 def check_and_annotate(paths, annotate_dir, survey=None, roster=None, secret=None, round_=None,
-                       definitions=None) -> list:
+                       definitions=None, progress=None) -> list:
     """Check each file (:func:`kpi_workbook.checking.check.check_workbook`) and write each readable
-    return's annotated copy into *annotate_dir*; one result per file, in order."""
+    return's annotated copy into *annotate_dir*; one result per file, in order.  *progress(1)*
+    after each file."""
     writable(annotate_dir)
     claimed = Claimed(inputs=paths)  # a copy never replaces an input, nor another copy
     results = []
@@ -64,6 +65,8 @@ def check_and_annotate(paths, annotate_dir, survey=None, roster=None, secret=Non
                                 definitions=definitions)
         _annotate_isolated(result, annotate_dir, claimed)
         results.append(result)
+        if progress:
+            progress(1)
     return results
 
 

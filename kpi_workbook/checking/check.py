@@ -24,11 +24,17 @@ from .since_last_round import compare_with_previous, previous_latest
 __all__ = ["check_files", "check_workbook", "ReturnResult", "MAX_FINDINGS"]
 
 
-def check_files(paths, survey=None, roster=None, secret=None, round_=None, definitions=None) -> list[ReturnResult]:
+def check_files(paths, survey=None, roster=None, secret=None, round_=None, definitions=None,
+                progress=None) -> list[ReturnResult]:
     """Check each file; one result per file, in order (with annotated copies:
-    :func:`kpi_workbook.checking.annotate.check_and_annotate`)."""
-    return [check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_, definitions=definitions)
-            for path in paths]
+    :func:`kpi_workbook.checking.annotate.check_and_annotate`).  *progress(1)* after each file."""
+    results = []
+    for path in paths:
+        results.append(check_workbook(path, survey=survey, roster=roster, secret=secret, round_=round_,
+                                      definitions=definitions))
+        if progress:
+            progress(1)
+    return results
 
 
 def check_workbook(path, survey=None, roster=None, secret=None, round_=None, definitions=None) -> ReturnResult:
