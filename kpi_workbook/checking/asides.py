@@ -180,7 +180,5 @@ def check_totals(sheet, data, records: list, totals: list, plan: list, values: d
         start = total_row + 1
 
 
-
-
 def _number(value: Decimal) -> str:
     return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,f}"
